@@ -1,0 +1,96 @@
+//! Frame cost without a GPU: logic (one node's fresh scrapes applied, staleness tick) + egui
+//! layout of the whole dashboard + tessellation, at 1, 8 and 64 nodes × 8 GPUs, with 15 minutes
+//! of one-second history in both throughput plots. Every frame advances the clock by one second,
+//! so every age, figure and plot point changes, as on a real once-a-second repaint.
+//!
+//! `cargo bench --bench frame` prints a markdown table (median and p95 per frame over 200
+//! frames after 20 warm-up frames). Method and results: docs/BENCHMARKS.md, "Frame cost".
+
+use std::time::{Duration, Instant, SystemTime};
+
+use swarmglass::ui::{UiState, dashboard_ui, sample, theme};
+
+const GPUS_PER_NODE: usize = 8;
+const HISTORY_POINTS: usize = 900;
+const WARMUP: usize = 20;
+const FRAMES: usize = 200;
+
+struct Row {
+    nodes: usize,
+    layout: Vec<Duration>,
+    total: Vec<Duration>,
+    primitives: usize,
+    vertices: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn run(nodes: usize, size: egui::Vec2) -> Row {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let mut model = sample::sample_model(nodes, GPUS_PER_NODE, HISTORY_POINTS, start);
+    let ctx = egui::Context::default();
+    theme::apply(&ctx, true);
+    let mut state = UiState::default();
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
+    let mut row = Row { nodes, layout: Vec::new(), total: Vec::new(), primitives: 0, vertices: 0 };
+    for frame in 0..WARMUP + FRAMES {
+        let t_s = (frame + 1) as f64;
+        let now = start + Duration::from_secs_f64(t_s);
+        let t0 = Instant::now();
+        // Logic: what App::logic does with one node's worth of updates.
+        sample::apply_node(&mut model, frame % nodes, GPUS_PER_NODE, start, t_s);
+        model.tick(now);
+        let input = egui::RawInput { screen_rect: Some(screen), time: Some(t_s), ..egui::RawInput::default() };
+        let t1 = Instant::now();
+        let out = ctx.run_ui(input, |ui| dashboard_ui(ui, &model, &mut state, now));
+        let t2 = Instant::now();
+        let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
+        let t3 = Instant::now();
+        if frame >= WARMUP {
+            row.layout.push(t2 - t1);
+            row.total.push(t3 - t0);
+            row.primitives = prims.len();
+            row.vertices = prims
+                .iter()
+                .map(|p| match &p.primitive {
+                    egui::epaint::Primitive::Mesh(m) => m.vertices.len(),
+                    egui::epaint::Primitive::Callback(_) => 0,
+                })
+                .sum();
+        }
+    }
+    row.layout.sort();
+    row.total.sort();
+    row
+}
+
+fn main() {
+    let size = egui::vec2(1920.0, 1080.0);
+    println!("Frame cost, {}×{} points, {GPUS_PER_NODE} GPUs per node, {HISTORY_POINTS} s of history, {FRAMES} frames\n", size.x, size.y);
+    println!("| nodes | GPU cards | frame median (ms) | frame p95 (ms) | layout median (ms) | meshes | vertices |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for nodes in [1, 8, 64] {
+        let r = run(nodes, size);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.nodes,
+            r.nodes * GPUS_PER_NODE,
+            ms(percentile(&r.total, 0.5)),
+            ms(percentile(&r.total, 0.95)),
+            ms(percentile(&r.layout, 0.5)),
+            r.primitives,
+            r.vertices
+        );
+    }
+}

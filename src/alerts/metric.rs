@@ -1,0 +1,148 @@
+//! The canonical figures a threshold rule can watch, what each is attached to (a GPU, a server
+//! and model, a node, the cluster), and how its values read. Plain data.
+
+/// A canonical figure a threshold rule can watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// GPU core temperature, °C (per GPU).
+    GpuTempC,
+    /// GPU memory used, % of total (per GPU).
+    GpuVramPct,
+    /// GPU compute utilisation, % (per GPU).
+    GpuUtilPct,
+    /// KV cache usage, % (per server and model).
+    KvCachePct,
+    /// Requests waiting in the queue (per server and model).
+    QueueWaiting,
+    /// Share of finished requests that failed, % over the quantile window (per server and model).
+    ErrorPct,
+    /// Time to first token, p95 over the window, seconds (per server and model).
+    TtftP95S,
+    /// End-to-end request latency, p95 over the window, seconds (per server and model).
+    E2eP95S,
+    /// Inter-token latency, p95 over the window, seconds (per server and model).
+    ItlP95S,
+    /// Generation tokens/s summed over the cluster.
+    ClusterGenTps,
+    /// Host memory used, % (per node, node_exporter).
+    HostMemPct,
+    /// Host CPU busy, % (per node, node_exporter).
+    HostCpuPct,
+}
+
+/// What a metric's readings are attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One GPU on a node.
+    Gpu,
+    /// One model on one inference server.
+    Server,
+    /// One node.
+    Node,
+    /// The whole cluster.
+    Cluster,
+}
+
+impl Metric {
+    /// Every metric, in documentation order.
+    pub const ALL: [Self; 12] = [
+        Self::GpuTempC,
+        Self::GpuVramPct,
+        Self::GpuUtilPct,
+        Self::KvCachePct,
+        Self::QueueWaiting,
+        Self::ErrorPct,
+        Self::TtftP95S,
+        Self::E2eP95S,
+        Self::ItlP95S,
+        Self::ClusterGenTps,
+        Self::HostMemPct,
+        Self::HostCpuPct,
+    ];
+
+    /// Stable name (config, JSON).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GpuTempC => "gpu_temp_c",
+            Self::GpuVramPct => "gpu_vram_pct",
+            Self::GpuUtilPct => "gpu_util_pct",
+            Self::KvCachePct => "kv_cache_pct",
+            Self::QueueWaiting => "queue_waiting",
+            Self::ErrorPct => "error_pct",
+            Self::TtftP95S => "ttft_p95_s",
+            Self::E2eP95S => "e2e_p95_s",
+            Self::ItlP95S => "itl_p95_s",
+            Self::ClusterGenTps => "cluster_gen_tps",
+            Self::HostMemPct => "host_mem_pct",
+            Self::HostCpuPct => "host_cpu_pct",
+        }
+    }
+
+    /// Words for messages.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::GpuTempC => "GPU temperature",
+            Self::GpuVramPct => "VRAM used",
+            Self::GpuUtilPct => "GPU utilisation",
+            Self::KvCachePct => "KV cache usage",
+            Self::QueueWaiting => "requests waiting",
+            Self::ErrorPct => "error rate",
+            Self::TtftP95S => "TTFT p95",
+            Self::E2eP95S => "end-to-end latency p95",
+            Self::ItlP95S => "inter-token latency p95",
+            Self::ClusterGenTps => "cluster generation throughput",
+            Self::HostMemPct => "host memory used",
+            Self::HostCpuPct => "host CPU busy",
+        }
+    }
+
+    /// What its readings are attached to.
+    #[must_use]
+    pub fn scope(self) -> Scope {
+        match self {
+            Self::GpuTempC | Self::GpuVramPct | Self::GpuUtilPct => Scope::Gpu,
+            Self::KvCachePct
+            | Self::QueueWaiting
+            | Self::ErrorPct
+            | Self::TtftP95S
+            | Self::E2eP95S
+            | Self::ItlP95S => Scope::Server,
+            Self::ClusterGenTps => Scope::Cluster,
+            Self::HostMemPct | Self::HostCpuPct => Scope::Node,
+        }
+    }
+
+    /// A value with its unit, e.g. `91.0 °C`, `5.20 s`, `60`.
+    #[must_use]
+    pub fn format(self, v: f64) -> String {
+        match self {
+            Self::GpuTempC => format!("{v:.1} °C"),
+            Self::GpuVramPct
+            | Self::GpuUtilPct
+            | Self::KvCachePct
+            | Self::ErrorPct
+            | Self::HostMemPct
+            | Self::HostCpuPct => format!("{v:.1} %"),
+            Self::QueueWaiting => format!("{v:.0}"),
+            Self::TtftP95S | Self::E2eP95S | Self::ItlP95S => format!("{v:.2} s"),
+            Self::ClusterGenTps => format!("{v:.1} tok/s"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_distinct_name_and_formats_with_its_unit() {
+        let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Metric::ALL.len());
+        assert_eq!(Metric::GpuTempC.format(91.0), "91.0 °C");
+        assert_eq!(Metric::TtftP95S.format(5.2), "5.20 s");
+    }
+}

@@ -1,0 +1,333 @@
+//! The tray icon: a freedesktop StatusNotifierItem over the D-Bus session bus (the `ksni`
+//! crate; no GTK). Its colour and tooltip show the worst firing alert; its menu offers Show
+//! window / Pause notifications / Quit, reported as [`TrayCommand`]s on a bounded channel.
+//! It runs on its own named thread ("tray"); [`TrayIcon::set_status`] never blocks.
+//! Where there is no bus or no StatusNotifierWatcher, [`start`] returns one clear error.
+//!
+//! The icon colours live here rather than in `ui/theme.rs` because this module must not depend
+//! on egui; they mirror the theme's ok / warning / critical / muted colours.
+
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ksni::TrayMethods;
+use ksni::menu::{CheckmarkItem, MenuItem, StandardItem};
+use tokio::sync::mpsc;
+
+use super::Severity;
+
+/// Called after a command is queued, to wake an idle window (e.g. `ctx.request_repaint()`).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Longest wait for the tray to register with the session bus.
+const START_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A menu choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayCommand {
+    /// "Show window" (or a click on the icon).
+    ShowWindow,
+    /// "Pause notifications" toggled: `true` pauses.
+    PauseNotifications(bool),
+    /// "Quit".
+    Quit,
+}
+
+/// What the icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrayStatus {
+    /// Worst firing severity (`None`: nothing fires).
+    pub worst: Option<Severity>,
+    /// Alerts firing.
+    pub firing: usize,
+    /// Notifications paused.
+    pub paused: bool,
+}
+
+impl TrayStatus {
+    /// The tooltip text.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut s = match (self.firing, self.worst) {
+            (0, _) | (_, None) => "no alerts firing".to_owned(),
+            (n, Some(w)) => format!("{n} alert(s) firing, worst: {}", w.as_str()),
+        };
+        if self.paused {
+            s.push_str("; notifications paused");
+        }
+        s
+    }
+
+    /// ARGB colour of the icon.
+    fn argb(&self) -> [u8; 4] {
+        match (self.paused, self.worst) {
+            (_, Some(Severity::Critical)) => [0xff, 0xd9, 0x3f, 0x3f],
+            (_, Some(Severity::Warning)) => [0xff, 0xe0, 0xa0, 0x20],
+            (true, None) => [0xff, 0x80, 0x80, 0x80],
+            (false, None) => [0xff, 0x3f, 0xb9, 0x50],
+        }
+    }
+}
+
+/// Why the tray cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrayError {
+    /// No session bus, or no StatusNotifierWatcher on it (GNOME without the AppIndicator
+    /// extension, a bare X session…).
+    #[error(
+        "no tray icon: {reason}; the window and notifications work without it — use a desktop with a StatusNotifierItem tray (KDE, or GNOME with the AppIndicator extension)"
+    )]
+    Unavailable {
+        /// What failed.
+        reason: String,
+    },
+    /// The tray thread could not start.
+    #[error("cannot start the tray icon thread: {reason}")]
+    Start {
+        /// Why.
+        reason: String,
+    },
+}
+
+struct Item {
+    status: TrayStatus,
+    commands: SyncSender<TrayCommand>,
+    wake: Wake,
+}
+
+impl Item {
+    fn send(&self, c: TrayCommand) {
+        match self.commands.try_send(c) {
+            Ok(()) => (self.wake)(),
+            Err(TrySendError::Full(_)) => log::warn!(
+                "tray: menu choice {c:?} dropped, the window is not draining its commands"
+            ),
+            Err(TrySendError::Disconnected(_)) => {
+                log::debug!("tray: menu choice {c:?} after the window closed")
+            }
+        }
+    }
+}
+
+fn icon(argb: [u8; 4]) -> ksni::Icon {
+    const SIZE: i32 = 22;
+    let mut data = Vec::with_capacity((SIZE * SIZE * 4) as usize);
+    let c = f64::from(SIZE - 1) / 2.0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let d = (f64::from(x) - c).hypot(f64::from(y) - c);
+            let px = if d <= c - 1.0 { argb } else { [0, 0, 0, 0] };
+            data.extend_from_slice(&px);
+        }
+    }
+    ksni::Icon {
+        width: SIZE,
+        height: SIZE,
+        data,
+    }
+}
+
+impl ksni::Tray for Item {
+    fn id(&self) -> String {
+        "swarmglass".into()
+    }
+
+    fn title(&self) -> String {
+        "Swarmglass".into()
+    }
+
+    fn status(&self) -> ksni::Status {
+        if self.status.worst == Some(Severity::Critical) {
+            ksni::Status::NeedsAttention
+        } else {
+            ksni::Status::Active
+        }
+    }
+
+    fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        vec![icon(self.status.argb())]
+    }
+
+    fn tool_tip(&self) -> ksni::ToolTip {
+        ksni::ToolTip {
+            title: "Swarmglass".into(),
+            description: self.status.describe(),
+            ..Default::default()
+        }
+    }
+
+    fn activate(&mut self, _x: i32, _y: i32) {
+        self.send(TrayCommand::ShowWindow);
+    }
+
+    fn menu(&self) -> Vec<MenuItem<Self>> {
+        vec![
+            StandardItem {
+                label: "Show window".into(),
+                activate: Box::new(|t: &mut Self| t.send(TrayCommand::ShowWindow)),
+                ..Default::default()
+            }
+            .into(),
+            CheckmarkItem {
+                label: "Pause notifications".into(),
+                checked: self.status.paused,
+                activate: Box::new(|t: &mut Self| {
+                    t.status.paused = !t.status.paused;
+                    t.send(TrayCommand::PauseNotifications(t.status.paused));
+                }),
+                ..Default::default()
+            }
+            .into(),
+            MenuItem::Separator,
+            StandardItem {
+                label: "Quit".into(),
+                activate: Box::new(|t: &mut Self| t.send(TrayCommand::Quit)),
+                ..Default::default()
+            }
+            .into(),
+        ]
+    }
+}
+
+/// A running tray icon. Dropping it removes the icon.
+pub struct TrayIcon {
+    tx: mpsc::Sender<TrayStatus>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TrayIcon {
+    /// Show `status` (coalesced: if updates pile up, the newest wins). Never blocks.
+    pub fn set_status(&self, status: TrayStatus) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(status) {
+            log::debug!("tray: update skipped, the previous one is still being applied");
+        }
+    }
+
+    /// Remove the icon and wait (briefly) for its thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        // Closing the channel ends the tray thread.
+        self.tx = mpsc::channel(1).0;
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            log::error!("the tray thread panicked");
+        }
+    }
+}
+
+impl Drop for TrayIcon {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Show the tray icon. Menu choices go to `commands` (bounded; `wake` is called after each).
+///
+/// # Errors
+/// [`TrayError::Unavailable`] without a session bus or a StatusNotifierWatcher — one message,
+/// the rest of the program runs on; [`TrayError::Start`] when the thread cannot start.
+pub fn start(
+    initial: TrayStatus,
+    commands: SyncSender<TrayCommand>,
+    wake: Wake,
+) -> Result<TrayIcon, TrayError> {
+    let (tx, mut rx) = mpsc::channel::<TrayStatus>(4);
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<(), TrayError>>(1);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TrayError::Start {
+            reason: format!("tokio runtime: {e}"),
+        })?;
+    let item = Item {
+        status: initial,
+        commands,
+        wake,
+    };
+    let thread = std::thread::Builder::new()
+        .name("tray".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let handle = match item.spawn().await {
+                    Ok(h) => h,
+                    Err(e) => {
+                        let reason = match &e {
+                            ksni::Error::Dbus(_) => {
+                                format!("cannot reach the D-Bus session bus ({e})")
+                            }
+                            _ => format!("no StatusNotifierWatcher on the session bus ({e})"),
+                        };
+                        // The starter may have timed out and left: nobody to tell then.
+                        if ready_tx
+                            .try_send(Err(TrayError::Unavailable { reason }))
+                            .is_err()
+                        {
+                            log::debug!("tray: start result not delivered");
+                        }
+                        return;
+                    }
+                };
+                if ready_tx.try_send(Ok(())).is_err() {
+                    log::debug!("tray: start result not delivered");
+                }
+                while let Some(mut status) = rx.recv().await {
+                    while let Ok(newer) = rx.try_recv() {
+                        status = newer;
+                    }
+                    if handle.update(|t| t.status = status).await.is_none() {
+                        break;
+                    }
+                }
+                handle.shutdown().await;
+            });
+        })
+        .map_err(|e| TrayError::Start {
+            reason: format!("thread: {e}"),
+        })?;
+    let mut icon = TrayIcon {
+        tx,
+        thread: Some(thread),
+    };
+    match ready_rx.recv_timeout(START_TIMEOUT) {
+        Ok(Ok(())) => Ok(icon),
+        Ok(Err(e)) => Err(e),
+        Err(_) => {
+            // Do not join a thread that may still be stuck on the bus.
+            icon.thread = None;
+            Err(TrayError::Unavailable {
+                reason: format!(
+                    "the session bus did not answer within {} s",
+                    START_TIMEOUT.as_secs()
+                ),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_describes_worst_and_pause() {
+        let s = TrayStatus {
+            worst: Some(Severity::Critical),
+            firing: 2,
+            paused: true,
+        };
+        assert_eq!(
+            s.describe(),
+            "2 alert(s) firing, worst: critical; notifications paused"
+        );
+        assert_eq!(TrayStatus::default().describe(), "no alerts firing");
+        assert_ne!(s.argb(), TrayStatus::default().argb());
+        assert_eq!(icon([1, 2, 3, 4]).data.len(), 22 * 22 * 4);
+    }
+}

@@ -1,0 +1,140 @@
+//! Command-line definitions (clap). Parsing only: `main.rs` dispatches.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Live sight of an AI-agent swarm and the GPU nodes that serve it.
+#[derive(Debug, Parser)]
+#[command(name = "swarmglass", version, about, long_about = None)]
+pub struct Cli {
+    /// What to run; without a command, the window opens on your config (or the defaults).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Sources for the window.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Window options.
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a simulated cluster in this process and open the window on it.
+    Demo {
+        /// Simulation options.
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Window options.
+        #[command(flatten)]
+        window: WindowArgs,
+    },
+    /// Run the collector for a while and print what it saw (no window).
+    Snapshot {
+        /// Sources.
+        #[command(flatten)]
+        sources: SourceArgs,
+        /// How long to collect; rates need at least two scrapes.
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        duration: Duration,
+        /// Print JSON (schema in README.md) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate alert rules and deliver desktop notifications and webhooks, without a window.
+    /// Prints each alert transition; runs until interrupted (or for `--duration`).
+    Watch {
+        /// Sources.
+        #[command(flatten)]
+        sources: SourceArgs,
+        /// Stop after this long (default: run until interrupted).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        duration: Option<Duration>,
+    },
+    /// Tools for Prometheus expositions.
+    Metrics {
+        /// What to do.
+        #[command(subcommand)]
+        action: MetricsAction,
+    },
+    /// Serve a simulated cluster on 127.0.0.1 until interrupted.
+    Sim {
+        /// Simulation options.
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Write a Swarmglass config pointing at the simulated endpoints to this file.
+        #[arg(long, value_name = "PATH")]
+        write_config: Option<PathBuf>,
+    },
+}
+
+/// `metrics` actions.
+#[derive(Debug, Subcommand)]
+pub enum MetricsAction {
+    /// Parse one exposition (file, URL or `-` for stdin) and report families, samples and every
+    /// error with its line number. Exit status 1 when there are errors.
+    Check {
+        /// File path, http(s) URL, or `-`.
+        input: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where to read from. Command-line sources replace the configured ones.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// Config file (default: the platform config directory's swarmglass.toml, if present).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// A Prometheus /metrics URL (repeatable); replaces configured targets.
+    #[arg(long = "prometheus", value_name = "URL")]
+    pub prometheus: Vec<String>,
+    /// A cluster /status URL (repeatable); replaces configured status endpoints.
+    #[arg(long = "status", value_name = "URL")]
+    pub status: Vec<String>,
+    /// Do not read local GPUs.
+    #[arg(long)]
+    pub no_nvml: bool,
+}
+
+/// Window options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WindowArgs {
+    /// Full screen, large type, no interactive chrome (F11 toggles).
+    #[arg(long)]
+    pub wall: bool,
+    /// Light theme instead of dark.
+    #[arg(long)]
+    pub light: bool,
+    /// Write a PNG of the window once the first full round of data is in, then exit.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+    /// Take the screenshot after this long instead of after the first full round.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub screenshot_after: Option<Duration>,
+    /// Initial window size, e.g. 1600x1000.
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+}
+
+/// Simulated cluster options.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Number of nodes.
+    #[arg(long, default_value_t = 2)]
+    pub nodes: usize,
+    /// GPUs per node.
+    #[arg(long, default_value_t = 1)]
+    pub gpus_per_node: usize,
+    /// Seed for deterministic output.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// First port to bind (default: ephemeral ports).
+    #[arg(long)]
+    pub base_port: Option<u16>,
+}

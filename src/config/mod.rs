@@ -1,0 +1,236 @@
+//! Configuration: TOML → validated [`Config`]. The TOML is walked by hand rather than through
+//! `#[serde(deny_unknown_fields)]` so that *every* problem — unknown keys included — is reported
+//! at once, each with its TOML key and a hint. Defaults monitor this machine.
+
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::model::ModelSettings;
+use crate::model::scrape::ServerKind;
+use crate::sources::http::DEFAULT_MAX_BODY_BYTES;
+
+pub use validate::from_toml_str;
+
+/// Local GPUs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NvmlConfig {
+    /// Read local GPUs at all.
+    pub enabled: bool,
+    /// How often.
+    pub interval: Duration,
+    /// Node name the local GPUs belong to.
+    pub node: String,
+    /// Fall back to `nvidia-smi -q -x` when NVML cannot be loaded.
+    pub nvidia_smi_fallback: bool,
+}
+
+/// One Prometheus `/metrics` target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrometheusTarget {
+    /// URL to scrape.
+    pub url: String,
+    /// Node the target belongs to.
+    pub node: String,
+    /// Server kind; `None` = detect from the metric names.
+    pub kind: Option<ServerKind>,
+    /// Scrape interval.
+    pub interval: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Name of the environment variable that held the bearer token.
+    pub bearer_token_env: Option<String>,
+    /// The token itself, read from that variable at load time (never printed).
+    pub bearer_token: Option<String>,
+    /// Body-size cap.
+    pub max_body_bytes: usize,
+}
+
+/// One cluster-status endpoint (the smart proxy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEndpoint {
+    /// URL to GET.
+    pub url: String,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Body-size cap.
+    pub max_body_bytes: usize,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Local GPUs.
+    pub nvml: NvmlConfig,
+    /// Prometheus targets.
+    pub prometheus: Vec<PrometheusTarget>,
+    /// Status endpoints.
+    pub status: Vec<StatusEndpoint>,
+    /// Derivation and history settings.
+    pub model: ModelSettings,
+    /// Alert rules and where alerts go.
+    pub alerts: crate::alerts::config::AlertsConfig,
+}
+
+/// Node name used for this machine's own sources.
+pub const LOCAL_NODE: &str = "local";
+
+/// Default scrape interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+/// Default request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Default for Config {
+    /// Monitor this machine: NVML, `localhost:8000/metrics`, `localhost:9199/status`.
+    fn default() -> Self {
+        Self {
+            nvml: NvmlConfig::default(),
+            prometheus: vec![PrometheusTarget::new("http://localhost:8000/metrics")],
+            status: vec![StatusEndpoint::new("http://localhost:9199/status")],
+            model: ModelSettings::default(),
+            alerts: crate::alerts::config::AlertsConfig::default(),
+        }
+    }
+}
+
+impl Default for NvmlConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: DEFAULT_INTERVAL,
+            node: LOCAL_NODE.to_owned(),
+            nvidia_smi_fallback: true,
+        }
+    }
+}
+
+impl PrometheusTarget {
+    /// A target with defaults: node from the URL's host, kind detected.
+    #[must_use]
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            node: node_from_url(url),
+            kind: None,
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            bearer_token_env: None,
+            bearer_token: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl StatusEndpoint {
+    /// An endpoint with defaults.
+    #[must_use]
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The node a URL belongs to by default: its host, with loopback names mapped to [`LOCAL_NODE`].
+#[must_use]
+pub fn node_from_url(url: &str) -> String {
+    match reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    {
+        Some(h) if matches!(h.as_str(), "localhost" | "127.0.0.1" | "[::1]" | "::1") => {
+            LOCAL_NODE.to_owned()
+        }
+        Some(h) => h,
+        None => LOCAL_NODE.to_owned(),
+    }
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// TOML key path, e.g. `prometheus[1].interval`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// Every problem found in a config, reported together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {reason}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The TOML or its values are wrong.
+    #[error("{}", render_problems(.path.as_deref(), .problems))]
+    Invalid {
+        /// File, if one was read.
+        path: Option<PathBuf>,
+        /// Every problem.
+        problems: Vec<ConfigProblem>,
+    },
+}
+
+fn render_problems(path: Option<&Path>, problems: &[ConfigProblem]) -> String {
+    let mut s = match path {
+        Some(p) => format!(
+            "{} problem(s) in config file {}:",
+            problems.len(),
+            p.display()
+        ),
+        None => format!("{} problem(s) in config:", problems.len()),
+    };
+    for p in problems {
+        s.push_str(&format!(
+            "\n  - `{}`: {} (hint: {})",
+            p.key, p.message, p.hint
+        ));
+    }
+    s
+}
+
+/// Where the config file lives by default (`~/.config/swarmglass/swarmglass.toml` on Linux).
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "swarmglass")
+        .map(|d| d.config_dir().join("swarmglass.toml"))
+}
+
+/// Load the config: `path` if given (it must exist), else the default path if it exists, else
+/// the built-in defaults. Returns the config and the file it came from.
+///
+/// # Errors
+/// An unreadable file, or every problem found in it.
+pub fn load(path: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+    let path = match path {
+        Some(p) => Some(p.to_path_buf()),
+        None => default_path().filter(|p| p.exists()),
+    };
+    let Some(path) = path else {
+        return Ok((Config::default(), None));
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let env = |name: &str| std::env::var(name).ok();
+    from_toml_str(&text, &env)
+        .map(|c| (c, Some(path.clone())))
+        .map_err(|problems| ConfigError::Invalid {
+            path: Some(path),
+            problems,
+        })
+}

@@ -1,0 +1,16 @@
+//! Swarmglass: live sight of an AI-agent swarm and the GPU nodes that serve it.
+//!
+//! The library holds everything testable: config, sources (parsers and fetchers), the collector
+//! runtime, the model and its derivations, the simulated cluster, the headless commands and the
+//! egui screens. `main.rs` only wires them together. See `ARCHITECTURE.md`.
+
+pub mod alerts;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod headless;
+pub mod model;
+pub mod runtime;
+pub mod sim;
+pub mod sources;
+pub mod ui;

@@ -1,0 +1,331 @@
+//! The model: plain data and pure state transitions. The UI thread (or a headless command) is
+//! its single owner; collectors send [`SourceUpdate`]s that [`Model::apply`] folds in at an
+//! explicit `now`. Nothing here does I/O or knows about egui.
+
+pub mod derive;
+pub mod errors;
+pub mod gpu;
+pub mod health;
+pub mod ids;
+pub mod inference;
+pub mod scrape;
+pub mod series;
+pub mod status;
+pub mod tasks;
+pub mod time_fmt;
+pub mod views;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, SystemTime};
+
+use crate::sources::SourceUpdate;
+use errors::ErrorLog;
+use gpu::{GpuOrigin, GpuSample};
+use health::SourceHealth;
+use ids::SourceId;
+use inference::{InferenceStats, derive_stats};
+use scrape::{ScrapeData, ServerKind};
+use series::TimeSeries;
+use status::ClusterStatus;
+
+/// How the model derives and keeps figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSettings {
+    /// Window for latency quantiles and error shares (PromQL's `[1m]`).
+    pub quantile_window: Duration,
+    /// How much plot history to keep.
+    pub history_retention: Duration,
+    /// One plot point per this much time at most.
+    pub history_resolution: Duration,
+    /// Consecutive failures before a source that answered before is down.
+    pub down_after_failures: u32,
+    /// A source is stale after this many of its intervals without data.
+    pub stale_after_intervals: u32,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            quantile_window: Duration::from_secs(60),
+            history_retention: Duration::from_secs(3600),
+            history_resolution: Duration::from_secs(1),
+            down_after_failures: 2,
+            stale_after_intervals: 3,
+        }
+    }
+}
+
+/// Host figures derived from node_exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct HostStats {
+    /// CPU busy %, all CPUs, over the last interval.
+    pub cpu_pct: Option<f64>,
+    /// Memory used % (1 − available/total).
+    pub mem_pct: Option<f64>,
+}
+
+/// Everything known about one configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceState {
+    /// Which source.
+    pub id: SourceId,
+    /// Health state machine.
+    pub health: SourceHealth,
+    /// Poll interval (for staleness).
+    pub interval: Duration,
+    /// Server kind in use (Prometheus targets).
+    pub kind: Option<ServerKind>,
+    /// Derived inference stats, one per model.
+    pub inference: Vec<InferenceStats>,
+    /// GPUs this source describes.
+    pub gpus: Vec<GpuSample>,
+    /// Where those GPUs were read.
+    pub gpu_origin: Option<GpuOrigin>,
+    /// Host stats (node_exporter).
+    pub host: Option<HostStats>,
+    /// Latest cluster status (status endpoints).
+    pub status: Option<ClusterStatus>,
+    /// Canonical metrics the server should expose but did not.
+    pub missing: Vec<String>,
+    /// Parse errors in the latest scrape.
+    pub parse_errors: usize,
+    /// Samples in the latest scrape.
+    pub samples: usize,
+    /// Recent raw scrapes within the quantile window (oldest first).
+    pub raw: VecDeque<(SystemTime, ScrapeData)>,
+}
+
+impl SourceState {
+    fn new(id: SourceId, interval: Duration, settings: &ModelSettings) -> Self {
+        let stale_after = interval.saturating_mul(settings.stale_after_intervals.max(1));
+        Self {
+            id,
+            health: SourceHealth::new(stale_after, settings.down_after_failures),
+            interval,
+            kind: None,
+            inference: Vec::new(),
+            gpus: Vec::new(),
+            gpu_origin: None,
+            host: None,
+            status: None,
+            missing: Vec::new(),
+            parse_errors: 0,
+            samples: 0,
+            raw: VecDeque::new(),
+        }
+    }
+}
+
+/// The whole model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Settings in force.
+    pub settings: ModelSettings,
+    /// Every source, sorted by id (node, kind, locator) so views never jump.
+    pub sources: BTreeMap<SourceId, SourceState>,
+    /// Deduplicated errors.
+    pub errors: ErrorLog,
+    /// Cluster-wide generation tokens/s.
+    pub gen_tps_history: TimeSeries,
+    /// Cluster-wide prompt tokens/s.
+    pub prompt_tps_history: TimeSeries,
+    /// When the newest successful data arrived.
+    pub last_data_at: Option<SystemTime>,
+    /// Updates the collectors had to drop because the channel was full.
+    pub dropped_updates: u64,
+}
+
+impl Model {
+    /// An empty model.
+    #[must_use]
+    pub fn new(settings: ModelSettings) -> Self {
+        Self {
+            gen_tps_history: TimeSeries::new(
+                settings.history_retention,
+                settings.history_resolution,
+            ),
+            prompt_tps_history: TimeSeries::new(
+                settings.history_retention,
+                settings.history_resolution,
+            ),
+            settings,
+            sources: BTreeMap::new(),
+            errors: ErrorLog::default(),
+            last_data_at: None,
+            dropped_updates: 0,
+        }
+    }
+
+    /// Declare a source before it reports, so it shows as "unknown" rather than not at all.
+    pub fn register(&mut self, id: SourceId, interval: Duration) {
+        let settings = self.settings.clone();
+        self.sources
+            .entry(id.clone())
+            .or_insert_with(|| SourceState::new(id, interval, &settings));
+    }
+
+    fn source_mut(&mut self, id: &SourceId) -> &mut SourceState {
+        let settings = self.settings.clone();
+        self.sources
+            .entry(id.clone())
+            .or_insert_with(|| SourceState::new(id.clone(), Duration::from_secs(2), &settings))
+    }
+
+    /// Fold one update in at `now`.
+    pub fn apply(&mut self, update: SourceUpdate, now: SystemTime) {
+        let id = update.source().clone();
+        let failure = match update {
+            SourceUpdate::Scrape { at, result, .. } => match result {
+                Ok(data) => {
+                    self.apply_scrape(&id, at, data);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+            SourceUpdate::Status { at, result, .. } => match result {
+                Ok(status) => {
+                    let s = self.source_mut(&id);
+                    s.status = Some(status);
+                    s.health.on_success(at);
+                    self.last_data_at = Some(at);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+            SourceUpdate::LocalGpus { at, result, .. } => match result {
+                Ok(gpus) => {
+                    let s = self.source_mut(&id);
+                    s.gpus = gpus;
+                    s.gpu_origin = Some(if id.kind == "nvidia_smi" {
+                        GpuOrigin::NvidiaSmiXml
+                    } else {
+                        GpuOrigin::Nvml
+                    });
+                    s.health.on_success(at);
+                    self.last_data_at = Some(at);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+        };
+        if let Some(e) = failure {
+            let msg = e.to_string();
+            self.errors.record(&id.to_string(), e.kind(), &msg, now);
+            let s = self.source_mut(&id);
+            s.health.on_failure(now, &msg);
+            if s.kind.is_some_and(ServerKind::is_inference) {
+                // A failed poll is a gap in the plot, never a drop to 0.
+                s.inference.iter_mut().for_each(|i| {
+                    i.gen_tps = None;
+                    i.prompt_tps = None;
+                });
+                self.push_history(now);
+            }
+        }
+        self.tick(now);
+    }
+
+    fn apply_scrape(&mut self, id: &SourceId, at: SystemTime, data: ScrapeData) {
+        let window = self.settings.quantile_window;
+        let src_name = id.to_string();
+        if !data.parse_errors.is_empty() {
+            let first = &data.parse_errors[0];
+            let msg = format!(
+                "{} line(s) could not be parsed (the rest of the scrape was used); first: {first}",
+                data.parse_errors.len()
+            );
+            self.errors.record(&src_name, "parse", &msg, at);
+        }
+        let s = self.source_mut(id);
+        s.kind = data.kind;
+        s.parse_errors = data.parse_errors.len();
+        s.samples = data.samples;
+        s.missing.clone_from(&data.missing);
+        s.gpus.clone_from(&data.gpus);
+        s.gpu_origin = match data.kind {
+            Some(ServerKind::Dcgm) => Some(GpuOrigin::Dcgm),
+            Some(ServerKind::NvidiaGpuExporter) => Some(GpuOrigin::NvidiaGpuExporter),
+            _ => None,
+        };
+        let prev_host = s
+            .raw
+            .back()
+            .and_then(|(t, d)| d.host.clone().map(|h| (*t, h)));
+        s.host = data
+            .host
+            .as_ref()
+            .map(|h| host_stats(prev_host.as_ref(), at, h));
+        s.raw.push_back((at, data));
+        // Keep one scrape older than the window so the window is always covered.
+        while s.raw.len() > 2
+            && s.raw
+                .get(1)
+                .is_some_and(|(t, _)| at.duration_since(*t).unwrap_or_default() > window)
+        {
+            s.raw.pop_front();
+        }
+        s.inference = derive_stats(&s.raw, window);
+        s.health.on_success(at);
+        self.last_data_at = Some(at);
+        if self
+            .sources
+            .get(id)
+            .is_some_and(|s| s.kind.is_some_and(ServerKind::is_inference))
+        {
+            self.push_history(at);
+        }
+    }
+
+    fn push_history(&mut self, at: SystemTime) {
+        let (gen_tps, prompt_tps) = self.total_tps();
+        self.gen_tps_history.push(at, gen_tps);
+        self.prompt_tps_history.push(at, prompt_tps);
+    }
+
+    /// Cluster-wide (generation, prompt) tokens/s: the sum over servers that report it, `None`
+    /// when none does.
+    #[must_use]
+    pub fn total_tps(&self) -> (Option<f64>, Option<f64>) {
+        let sum = |f: fn(&InferenceStats) -> Option<f64>| {
+            self.inference_stats()
+                .filter_map(|(_, i)| f(i))
+                .fold(None, |acc: Option<f64>, v| Some(acc.unwrap_or(0.0) + v))
+        };
+        (sum(|i| i.gen_tps), sum(|i| i.prompt_tps))
+    }
+
+    /// Every inference stat with its source, in stable order.
+    pub fn inference_stats(&self) -> impl Iterator<Item = (&SourceState, &InferenceStats)> {
+        self.sources
+            .values()
+            .flat_map(|s| s.inference.iter().map(move |i| (s, i)))
+    }
+
+    /// Let time pass (staleness).
+    pub fn tick(&mut self, now: SystemTime) {
+        for s in self.sources.values_mut() {
+            s.health.tick(now);
+        }
+    }
+}
+
+fn host_stats(
+    prev: Option<&(SystemTime, scrape::HostRaw)>,
+    _at: SystemTime,
+    cur: &scrape::HostRaw,
+) -> HostStats {
+    let mem_pct = match (cur.mem_total_bytes, cur.mem_available_bytes) {
+        (Some(t), Some(a)) if t > 0.0 => Some((1.0 - a / t) * 100.0),
+        _ => None,
+    };
+    let cpu_pct = prev.and_then(|(_, p)| {
+        let (mut idle, mut total) = (0.0, 0.0);
+        for (cpu, &(ci, ct)) in &cur.cpu_idle_total_s {
+            let &(pi, pt) = p.cpu_idle_total_s.get(cpu)?;
+            idle += derive::counter_increase(pi, ci);
+            total += derive::counter_increase(pt, ct);
+        }
+        (total > 0.0).then(|| (1.0 - idle / total) * 100.0)
+    });
+    HostStats { cpu_pct, mem_pct }
+}

@@ -1,0 +1,170 @@
+//! Canonical raw data of one Prometheus scrape, after mapping from a server kind's metric names
+//! but before any derivation (rates and quantiles need two scrapes; the model computes them).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::gpu::GpuSample;
+
+/// The kind of server behind a Prometheus target, given in config or detected from names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerKind {
+    /// vLLM (`vllm:` prefix).
+    Vllm,
+    /// SGLang (`sglang:`).
+    Sglang,
+    /// llama.cpp server (`llamacpp:`).
+    Llamacpp,
+    /// HuggingFace text-generation-inference (`tgi_`).
+    Tgi,
+    /// NVIDIA dcgm-exporter (`DCGM_FI_`).
+    Dcgm,
+    /// utkuozdemir/nvidia_gpu_exporter (`nvidia_smi_`).
+    NvidiaGpuExporter,
+    /// Prometheus node_exporter (`node_`).
+    NodeExporter,
+}
+
+impl ServerKind {
+    /// Every kind, in detection priority order.
+    pub const ALL: [Self; 7] = [
+        Self::Vllm,
+        Self::Sglang,
+        Self::Llamacpp,
+        Self::Tgi,
+        Self::Dcgm,
+        Self::NvidiaGpuExporter,
+        Self::NodeExporter,
+    ];
+
+    /// The name used in config files and JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vllm => "vllm",
+            Self::Sglang => "sglang",
+            Self::Llamacpp => "llamacpp",
+            Self::Tgi => "tgi",
+            Self::Dcgm => "dcgm",
+            Self::NvidiaGpuExporter => "nvidia_gpu_exporter",
+            Self::NodeExporter => "node_exporter",
+        }
+    }
+
+    /// Parse a config name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// True for inference servers (as opposed to GPU or host exporters).
+    #[must_use]
+    pub fn is_inference(self) -> bool {
+        matches!(self, Self::Vllm | Self::Sglang | Self::Llamacpp | Self::Tgi)
+    }
+}
+
+/// A cumulative histogram as scraped: `(le, cumulative count)` sorted by `le`, plus sum and count.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Histogram {
+    /// Upper bounds and cumulative counts, ascending; the last bound is `+Inf` when present.
+    pub buckets: Vec<(f64, f64)>,
+    /// `_sum`.
+    pub sum: f64,
+    /// `_count`.
+    pub count: f64,
+}
+
+impl Histogram {
+    /// Add another histogram with the same bucket bounds (another engine of the same model).
+    /// Bounds missing on one side are taken from the other.
+    pub fn merge(&mut self, other: &Self) {
+        for &(le, c) in &other.buckets {
+            match self
+                .buckets
+                .iter_mut()
+                .find(|(l, _)| l.total_cmp(&le).is_eq())
+            {
+                Some((_, mine)) => *mine += c,
+                None => self.buckets.push((le, c)),
+            }
+        }
+        self.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.sum += other.sum;
+        self.count += other.count;
+    }
+}
+
+/// Raw inference figures of one model on one target (engines already summed).
+/// `None` means the server does not expose the figure.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct InferenceRaw {
+    /// Model name (`model_name` label), or `None` when the server does not say.
+    pub model: Option<String>,
+    /// Requests being processed now.
+    pub running: Option<f64>,
+    /// Requests queued.
+    pub waiting: Option<f64>,
+    /// KV-cache usage, 0..1.
+    pub kv_cache_frac: Option<f64>,
+    /// Cumulative prompt tokens.
+    pub prompt_tokens_total: Option<f64>,
+    /// Cumulative generated tokens.
+    pub generation_tokens_total: Option<f64>,
+    /// Cumulative finished requests by reason (`stop`, `length`, `abort`, `error`…).
+    pub finished_by_reason: BTreeMap<String, f64>,
+    /// Cumulative failed requests, for servers that count failures apart (TGI).
+    pub failed_total: Option<f64>,
+    /// Cumulative preemptions.
+    pub preemptions_total: Option<f64>,
+    /// Cumulative prefix-cache queries (tokens).
+    pub prefix_queries_total: Option<f64>,
+    /// Cumulative prefix-cache hits (tokens).
+    pub prefix_hits_total: Option<f64>,
+    /// A server-computed prefix hit rate 0..1 (SGLang `cache_hit_rate`).
+    pub prefix_hit_frac: Option<f64>,
+    /// A server-computed generation throughput, tokens/s (SGLang `gen_throughput`).
+    pub gen_throughput_tps: Option<f64>,
+    /// Time to first token.
+    pub ttft: Option<Histogram>,
+    /// Inter-token latency.
+    pub itl: Option<Histogram>,
+    /// End-to-end request latency.
+    pub e2e: Option<Histogram>,
+    /// Number of engines (data-parallel ranks) summed into this entry.
+    pub engines: usize,
+}
+
+/// Raw host figures from node_exporter.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct HostRaw {
+    /// Per-CPU cumulative idle seconds and total seconds: `(idle, total)`.
+    pub cpu_idle_total_s: BTreeMap<String, (f64, f64)>,
+    /// `MemTotal` bytes.
+    pub mem_total_bytes: Option<f64>,
+    /// `MemAvailable` bytes.
+    pub mem_available_bytes: Option<f64>,
+}
+
+/// Everything one scrape yielded, mapped onto the canonical model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScrapeData {
+    /// The kind that was used to map the scrape (given or detected), if any matched.
+    pub kind: Option<ServerKind>,
+    /// Inference figures per model.
+    pub inference: Vec<InferenceRaw>,
+    /// GPUs described by an exporter.
+    pub gpus: Vec<GpuSample>,
+    /// Host figures.
+    pub host: Option<HostRaw>,
+    /// Lines that failed to parse (the rest of the scrape still counts).
+    pub parse_errors: Vec<crate::sources::prometheus::ParseError>,
+    /// Number of samples parsed.
+    pub samples: usize,
+    /// Body size in bytes.
+    pub body_bytes: usize,
+    /// Canonical metrics this kind should expose but the server did not (renamed or disabled).
+    pub missing: Vec<String>,
+}

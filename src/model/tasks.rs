@@ -1,0 +1,485 @@
+//! The task model: agent/task events, worker liveness, sessions, tool-proxy errors and
+//! execution logs folded into figures at an explicit `now` — completed / failed / timed-out
+//! counts over the last hour and 24 h, success rate, mean and p95 completion time, queue depth
+//! by priority, workers online and gone stale, the recent-event ring, per-stream connection
+//! state. Pure and bounded: counts live in per-minute buckets, completion times in fixed
+//! histograms, ids in a fixed window, so memory does not grow with the event rate. No I/O.
+
+pub mod dedupe;
+pub mod executions;
+pub mod figures;
+pub mod latency;
+pub mod proxy;
+pub mod recent;
+pub mod sessions;
+pub mod slots;
+pub mod workers;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::model::ids::SourceId;
+use crate::sources::events::nexus::{Event, EventType};
+use crate::sources::events::openclaw::SessionsReport;
+use crate::sources::events::{ConnectionState, EventUpdate};
+pub use dedupe::DedupeWindow;
+pub use executions::{ExecutionMonitors, ExecutionView};
+pub use figures::{ParentCounts, QueueDepth, StreamStatus, TaskStats, TasksSnapshot};
+pub use latency::{LatencyHist, LatencySummary};
+pub use proxy::{ProxyErrors, ProxySummary};
+pub use recent::{EventFilter, RecentEvent, RecentEvents};
+pub use sessions::{SessionView, SessionsSummary};
+use slots::SlotRing;
+pub use workers::{BeatVia, WorkerStatus, WorkerTracker, WorkerView, WorkersView};
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// How the task model keeps figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSettings {
+    /// A worker silent for longer is stale (upstream heartbeat TTL: 30 s).
+    pub stale_after: Duration,
+    /// Events kept for the stream panel.
+    pub recent_capacity: usize,
+    /// Event ids remembered to drop duplicates.
+    pub dedupe_capacity: usize,
+    /// Workers tracked at most.
+    pub max_workers: usize,
+    /// Parent tasks whose `counts` are kept at most.
+    pub max_parent_tasks: usize,
+    /// A session updated within this window is active.
+    pub active_sessions_window: Duration,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        Self {
+            stale_after: Duration::from_secs(30),
+            recent_capacity: 1000,
+            dedupe_capacity: 65_536,
+            max_workers: 4096,
+            max_parent_tasks: 256,
+            active_sessions_window: HOUR,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    enqueued: u32,
+    started: u32,
+    completed: u32,
+    failed: u32,
+    stalled: u32,
+    retried: u32,
+}
+
+/// The task model. Owned by one thread; fold updates in with [`TaskModel::apply`].
+#[derive(Debug, Clone)]
+pub struct TaskModel {
+    settings: TaskSettings,
+    dedupe: DedupeWindow,
+    counts: SlotRing<Counts>,
+    latency_min: SlotRing<LatencyHist>,
+    latency_hour: SlotRing<LatencyHist>,
+    totals: BTreeMap<String, u64>,
+    queue: Option<QueueDepth>,
+    parents: BTreeMap<String, ParentCounts>,
+    /// Worker liveness.
+    pub workers: WorkerTracker,
+    recent: RecentEvents,
+    streams: BTreeMap<SourceId, StreamStatus>,
+    sessions: BTreeMap<SourceId, (SessionsReport, SystemTime)>,
+    /// Tool-proxy errors.
+    pub proxy: ProxyErrors,
+    /// Watched executions.
+    pub executions: ExecutionMonitors,
+    events_total: u64,
+    duplicates_total: u64,
+    malformed_total: u64,
+    truncated_total: u64,
+    last_now: Option<SystemTime>,
+}
+
+impl Default for TaskModel {
+    fn default() -> Self {
+        Self::new(TaskSettings::default())
+    }
+}
+
+impl TaskModel {
+    /// An empty model.
+    #[must_use]
+    pub fn new(settings: TaskSettings) -> Self {
+        Self {
+            dedupe: DedupeWindow::new(settings.dedupe_capacity),
+            counts: SlotRing::new(MINUTE, 24 * 60 + 1),
+            latency_min: SlotRing::new(MINUTE, 61),
+            latency_hour: SlotRing::new(HOUR, 25),
+            totals: BTreeMap::new(),
+            queue: None,
+            parents: BTreeMap::new(),
+            workers: WorkerTracker::new(settings.stale_after, settings.max_workers),
+            recent: RecentEvents::new(settings.recent_capacity),
+            streams: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            proxy: ProxyErrors::default(),
+            executions: ExecutionMonitors::default(),
+            events_total: 0,
+            duplicates_total: 0,
+            malformed_total: 0,
+            truncated_total: 0,
+            last_now: None,
+            settings,
+        }
+    }
+
+    fn stream(&mut self, source: &SourceId, at: SystemTime) -> &mut StreamStatus {
+        let s = self
+            .streams
+            .entry(source.clone())
+            .or_insert_with(|| StreamStatus {
+                source: source.clone(),
+                state: None,
+                events: 0,
+                duplicates: 0,
+                malformed: 0,
+                last_error: None,
+                last_update_at: None,
+            });
+        s.last_update_at = Some(s.last_update_at.map_or(at, |t| t.max(at)));
+        s
+    }
+
+    /// Fold one update in at `now`.
+    pub fn apply(&mut self, update: EventUpdate, now: SystemTime) {
+        self.last_now = Some(self.last_now.map_or(now, |t| t.max(now)));
+        match update {
+            EventUpdate::Event {
+                source,
+                received_at,
+                event,
+            } => {
+                self.stream(&source, received_at).events += 1;
+                if !self.apply_event(&source, &event, received_at, now) {
+                    self.stream(&source, received_at).duplicates += 1;
+                }
+                return;
+            }
+            EventUpdate::Connection { source, state } => {
+                let s = self.stream(&source, now);
+                if let ConnectionState::Error { error, .. } = &state {
+                    s.last_error = Some(error.to_string());
+                }
+                s.state = Some(state);
+            }
+            EventUpdate::Malformed { source, at, error } => {
+                self.malformed_total += 1;
+                let s = self.stream(&source, at);
+                s.malformed += 1;
+                s.last_error = Some(error.to_string());
+            }
+            EventUpdate::Workers { source, at, result } => match result {
+                Ok(beats) => {
+                    self.stream(&source, at);
+                    for b in beats {
+                        self.workers
+                            .beat(&b.worker_id, b.last_beat_at.min(at), BeatVia::RedisKey);
+                    }
+                }
+                Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
+            },
+            EventUpdate::ExecLog {
+                source,
+                received_at,
+                log,
+            } => {
+                self.stream(&source, received_at).events += 1;
+                if !self
+                    .executions
+                    .apply_log(&source.to_string(), *log, received_at)
+                {
+                    self.stream(&source, received_at).duplicates += 1;
+                }
+                return;
+            }
+            EventUpdate::ExecConnection {
+                source,
+                execution_id,
+                state,
+            } => {
+                let s = self.stream(&source, now);
+                if let ConnectionState::Error { error, .. } = &state {
+                    s.last_error = Some(error.to_string());
+                }
+                s.state = Some(state.clone());
+                self.executions
+                    .apply_state(&source.to_string(), &execution_id, state);
+            }
+            EventUpdate::Sessions { source, at, result } => match result {
+                Ok(report) => {
+                    self.stream(&source, at);
+                    self.sessions.insert(source, (report, at));
+                }
+                Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
+            },
+            EventUpdate::ProxyLog { source, at, result } => match result {
+                Ok(records) => {
+                    self.stream(&source, at).events += records.len() as u64;
+                    for r in records {
+                        self.proxy.apply(r, now);
+                    }
+                }
+                Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
+            },
+        }
+        self.tick(now);
+    }
+
+    /// Fold one Nexus event in at `now` (received at `received_at`, from `source`). Returns
+    /// false when its `event_id` was already seen (nothing changes then).
+    pub fn apply_event(
+        &mut self,
+        source: &SourceId,
+        e: &Event,
+        received_at: SystemTime,
+        now: SystemTime,
+    ) -> bool {
+        if !e.is_synthetic() && !self.dedupe.insert(&e.event_id) {
+            self.duplicates_total += 1;
+            return false;
+        }
+        self.events_total += 1;
+        if e.meta.truncated {
+            self.truncated_total += 1;
+        }
+        let at = e.ts.unwrap_or(received_at).min(now);
+        match self.totals.get_mut(e.event_type.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.totals.insert(e.event_type.as_str().to_owned(), 1);
+            }
+        }
+        let worker = e.worker_id.as_deref();
+        let count = |c: &mut Counts| match e.event_type {
+            EventType::TaskEnqueued => c.enqueued += 1,
+            EventType::TaskStarted => c.started += 1,
+            EventType::TaskCompleted => c.completed += 1,
+            EventType::TaskFailed => c.failed += 1,
+            EventType::TaskStalled => c.stalled += 1,
+            EventType::TaskRetry => c.retried += 1,
+            _ => {}
+        };
+        if let Some(c) = self.counts.slot_mut(at, now) {
+            count(c);
+        }
+        match &e.event_type {
+            EventType::TaskCompleted => {
+                if let Some(ms) = e.duration_ms {
+                    if let Some(h) = self.latency_min.slot_mut(at, now) {
+                        h.record(ms);
+                    }
+                    if let Some(h) = self.latency_hour.slot_mut(at, now) {
+                        h.record(ms);
+                    }
+                }
+                if let Some(w) = worker {
+                    self.workers.task_ended(w, true, at);
+                }
+            }
+            EventType::TaskFailed => {
+                if let Some(w) = worker {
+                    self.workers.task_ended(w, false, at);
+                }
+            }
+            EventType::TaskStarted => {
+                if let Some(w) = worker {
+                    self.workers.task_started(w, e.task_id.as_deref(), at);
+                }
+            }
+            EventType::WorkerStopped => {
+                if let Some(w) = worker {
+                    self.workers.stopped(w, at);
+                }
+            }
+            EventType::StatsSnapshot | EventType::QueueDepthUpdate => self.apply_stats(e, at),
+            _ => {
+                if let Some(w) = worker {
+                    self.workers.beat(w, at, BeatVia::Event);
+                }
+            }
+        }
+        if let Some(n) = e.meta.workers_online {
+            self.workers.report_online(n, at);
+        }
+        self.recent
+            .push(RecentEvent::from_event(e, at, source.to_string()));
+        true
+    }
+
+    fn apply_stats(&mut self, e: &Event, at: SystemTime) {
+        if !e.queue.is_empty() && self.queue.as_ref().is_none_or(|q| at >= q.at) {
+            self.queue = Some(QueueDepth::from_map(&e.queue, at));
+        }
+        if !e.counts.is_empty() {
+            let key = e.parent_task_id.clone().unwrap_or_default();
+            if !self.parents.contains_key(&key)
+                && self.parents.len() >= self.settings.max_parent_tasks
+                && let Some(oldest) = self
+                    .parents
+                    .iter()
+                    .min_by_key(|(_, p)| p.at)
+                    .map(|(k, _)| k.clone())
+            {
+                self.parents.remove(&oldest);
+            }
+            let newer = self.parents.get(&key).is_none_or(|p| at >= p.at);
+            if newer {
+                self.parents.insert(
+                    key.clone(),
+                    ParentCounts {
+                        parent_task_id: key,
+                        counts: e.counts.clone(),
+                        at,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Let time pass: forget workers silent for a day.
+    pub fn tick(&mut self, now: SystemTime) {
+        self.workers.prune(now);
+    }
+
+    /// Task figures over `window` (rounded up to whole minutes, at most 24 h) up to `now`.
+    #[must_use]
+    pub fn task_stats(&self, window: Duration, now: SystemTime) -> TaskStats {
+        let window = window.min(DAY);
+        let mut c = Counts::default();
+        for s in self.counts.window(window, now) {
+            c.enqueued += s.enqueued;
+            c.started += s.started;
+            c.completed += s.completed;
+            c.failed += s.failed;
+            c.stalled += s.stalled;
+            c.retried += s.retried;
+        }
+        let mut hist = LatencyHist::default();
+        let ring = if window <= HOUR {
+            &self.latency_min
+        } else {
+            &self.latency_hour
+        };
+        for h in ring.window(window, now) {
+            hist.merge(h);
+        }
+        let done = u64::from(c.completed) + u64::from(c.failed);
+        #[allow(clippy::cast_precision_loss)]
+        let success_rate = (done > 0).then(|| f64::from(c.completed) / done as f64);
+        TaskStats {
+            window_s: window.as_secs(),
+            enqueued: c.enqueued.into(),
+            started: c.started.into(),
+            completed: c.completed.into(),
+            failed: c.failed.into(),
+            timed_out: c.stalled.into(),
+            retried: c.retried.into(),
+            success_rate,
+            completion: hist.summary(),
+        }
+    }
+
+    /// Latest queue depth by priority.
+    #[must_use]
+    pub fn queue(&self) -> Option<&QueueDepth> {
+        self.queue.as_ref()
+    }
+
+    /// Latest `counts` of each parent task, by id.
+    pub fn parent_counts(&self) -> impl Iterator<Item = &ParentCounts> {
+        self.parents.values()
+    }
+
+    /// Recent events passing `filter`, newest first, at most `limit`.
+    #[must_use]
+    pub fn recent_events(&self, filter: &EventFilter, limit: usize) -> Vec<&RecentEvent> {
+        self.recent.filtered(filter, limit)
+    }
+
+    /// Every source, by id.
+    pub fn streams(&self) -> impl Iterator<Item = &StreamStatus> {
+        self.streams.values()
+    }
+
+    /// Distinct events per type since start.
+    #[must_use]
+    pub fn event_totals(&self) -> &BTreeMap<String, u64> {
+        &self.totals
+    }
+
+    /// Distinct events since start.
+    #[must_use]
+    pub fn events_total(&self) -> u64 {
+        self.events_total
+    }
+
+    /// Frames refused since start.
+    #[must_use]
+    pub fn malformed_total(&self) -> u64 {
+        self.malformed_total
+    }
+
+    /// Sessions of every source merged, at `now`.
+    #[must_use]
+    pub fn sessions_summary(&self, now: SystemTime) -> SessionsSummary {
+        sessions::summarize(
+            self.sessions.values().map(|(r, at)| (r, *at)),
+            now,
+            self.settings.active_sessions_window,
+        )
+    }
+
+    /// Every figure at `now`.
+    #[must_use]
+    pub fn snapshot(&self, now: SystemTime) -> TasksSnapshot {
+        TasksSnapshot {
+            as_of: now,
+            last_hour: self.task_stats(HOUR, now),
+            last_24h: self.task_stats(DAY, now),
+            queue: self.queue.clone(),
+            parent_counts: self.parents.values().cloned().collect(),
+            workers: self.workers.view(now),
+            streams: self.streams.values().cloned().collect(),
+            event_totals: self.totals.clone(),
+            events_total: self.events_total,
+            duplicates_dropped: self.duplicates_total,
+            malformed_total: self.malformed_total,
+            truncated_total: self.truncated_total,
+            recent_events: self
+                .recent
+                .filtered(&EventFilter::default(), 50)
+                .into_iter()
+                .cloned()
+                .collect(),
+            sessions: self.sessions_summary(now),
+            tool_proxy: self.proxy.summary(now),
+            executions: self.executions.views(now),
+        }
+    }
+}
+
+/// Serialized as [`TaskModel::snapshot`] at the latest `now` it was given.
+impl Serialize for TaskModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.snapshot(self.last_now.unwrap_or(SystemTime::UNIX_EPOCH))
+            .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

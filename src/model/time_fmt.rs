@@ -1,0 +1,31 @@
+//! Serde helpers: `SystemTime` as RFC 3339 text in JSON output.
+
+use std::time::SystemTime;
+
+use serde::Serializer;
+
+/// Serialize a time as RFC 3339 (UTC, millisecond precision).
+///
+/// # Errors
+/// Only the serializer's own errors.
+pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&humantime::format_rfc3339_millis(*t))
+}
+
+/// `Option<SystemTime>` as RFC 3339 or null.
+pub mod option {
+    use std::time::SystemTime;
+
+    use serde::Serializer;
+
+    /// Serialize an optional time.
+    ///
+    /// # Errors
+    /// Only the serializer's own errors.
+    pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.collect_str(&humantime::format_rfc3339_millis(*t)),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The collector runtime: tokio on its own named thread, one task per source, a dedicated
+//! thread for NVML. Every producer `try_send`s into ONE bounded channel owned by the consumer
+//! (the window or a headless command), counts what it had to drop, and wakes the consumer.
+
+pub mod schedule;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+
+use crate::config::{Config, PrometheusTarget, StatusEndpoint};
+use crate::model::ids::SourceId;
+use crate::sources::{
+    SourceError, SourceUpdate, http, mapping, nvidia_smi, nvml, prometheus, status,
+};
+
+/// Called after each update is queued, to wake an idle consumer (e.g. `ctx.request_repaint()`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// The producer side of the update channel.
+#[derive(Clone)]
+pub struct Sink {
+    tx: SyncSender<SourceUpdate>,
+    wake: Waker,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Sink {
+    /// Queue an update without blocking; count it as dropped when the channel is full.
+    pub fn send(&self, update: SourceUpdate) {
+        match self.tx.try_send(update) {
+            Ok(()) => (self.wake)(),
+            Err(TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                (self.wake)();
+            }
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// A running collector. Dropping it stops every task and thread.
+pub struct Runtime {
+    stop: watch::Sender<bool>,
+    nvml_stop: Option<SyncSender<()>>,
+    threads: Vec<JoinHandle<()>>,
+    dropped: Arc<AtomicU64>,
+    /// Every source that will report, with its interval, for [`crate::model::Model::register`].
+    pub sources: Vec<(SourceId, Duration)>,
+}
+
+impl Runtime {
+    /// Updates dropped so far because the consumer fell behind.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Stop everything and wait for the threads.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        // A send error means every task is already gone: nothing left to stop.
+        if self.stop.send(true).is_err() {
+            log::debug!("collector tasks already stopped");
+        }
+        if let Some(tx) = self.nvml_stop.take()
+            && tx.try_send(()).is_err()
+        {
+            log::debug!("GPU thread already stopped");
+        }
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                log::error!("a collector thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// Ids of the sources a config describes.
+#[must_use]
+pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
+    SourceId::new(t.node.clone(), "prometheus", t.url.clone())
+}
+
+/// Id of a status endpoint.
+#[must_use]
+pub fn status_id(s: &StatusEndpoint) -> SourceId {
+    SourceId::new("cluster", "status", s.url.clone())
+}
+
+/// Start collecting. Returns the consumer end of the channel (capacity `capacity`) and the
+/// runtime handle.
+///
+/// # Errors
+/// When a thread cannot be spawned or the HTTP client cannot be built.
+pub fn start(
+    config: &Config,
+    capacity: usize,
+    wake: Waker,
+) -> std::io::Result<(Receiver<SourceUpdate>, Runtime)> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(capacity.max(1));
+    let dropped = Arc::new(AtomicU64::new(0));
+    let sink = Sink {
+        tx,
+        wake,
+        dropped: Arc::clone(&dropped),
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut threads = Vec::new();
+    let mut sources = Vec::new();
+
+    let client = http::client().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let targets = config.prometheus.clone();
+    let statuses = config.status.clone();
+    for t in &targets {
+        sources.push((prometheus_id(t), t.interval));
+    }
+    for s in &statuses {
+        sources.push((status_id(s), s.interval));
+    }
+    let rt_sink = sink.clone();
+    threads.push(
+        std::thread::Builder::new()
+            .name("rt".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("rt-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        log::error!("cannot start the collector runtime: {e}");
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let mut tasks = tokio::task::JoinSet::new();
+                    for t in targets {
+                        tasks.spawn(prometheus_task(
+                            t,
+                            client.clone(),
+                            rt_sink.clone(),
+                            stop_rx.clone(),
+                        ));
+                    }
+                    for s in statuses {
+                        tasks.spawn(status_task(
+                            s,
+                            client.clone(),
+                            rt_sink.clone(),
+                            stop_rx.clone(),
+                        ));
+                    }
+                    while let Some(res) = tasks.join_next().await {
+                        if let Err(e) = res {
+                            log::error!("a collector task failed: {e}");
+                        }
+                    }
+                });
+            })?,
+    );
+
+    let mut nvml_stop = None;
+    if config.nvml.enabled {
+        let (stop_tx, stop_rx) = std::sync::mpsc::sync_channel(1);
+        let id = SourceId::new(config.nvml.node.clone(), "nvml", "local");
+        let fallback = config.nvml.nvidia_smi_fallback;
+        let open: nvml::GpuOpener = Box::new(move || match nvml::NvmlReader::open_boxed() {
+            Ok(r) => Ok(r),
+            Err(nvml_err) if fallback => {
+                nvidia_smi::NvidiaSmiReader::open_boxed().map_err(|smi_err| {
+                    let inner = |e: &SourceError| match e {
+                        SourceError::NvmlUnavailable(reason) => reason.clone(),
+                        other => other.to_string(),
+                    };
+                    SourceError::NvmlUnavailable(format!(
+                        "{}; nvidia-smi fallback: {}",
+                        inner(&nvml_err),
+                        inner(&smi_err)
+                    ))
+                })
+            }
+            Err(e) => Err(e),
+        });
+        let handle = nvml::spawn_gpu_thread(
+            id.clone(),
+            config.nvml.interval,
+            open,
+            sink.tx.clone(),
+            Arc::clone(&sink.wake),
+            stop_rx,
+            Arc::clone(&dropped),
+        )?;
+        sources.push((id, config.nvml.interval));
+        nvml_stop = Some(stop_tx);
+        threads.push(handle);
+    }
+    Ok((
+        rx,
+        Runtime {
+            stop: stop_tx,
+            nvml_stop,
+            threads,
+            dropped,
+            sources,
+        },
+    ))
+}
+
+/// Poll with `poll` until `stop` flips: first poll at once, then the interval (with jitter) or
+/// the backoff while polls fail.
+async fn poll_loop<F, Fut>(interval: Duration, mut stop: watch::Receiver<bool>, mut poll: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut rng = fastrand::Rng::new();
+    let mut failures = 0_u32;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let ok = tokio::select! {
+            ok = poll() => ok,
+            _ = stop.changed() => return,
+        };
+        failures = if ok { 0 } else { failures.saturating_add(1) };
+        let delay = schedule::next_delay(interval, failures, rng.f64());
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Fetch, parse and map one Prometheus target.
+pub async fn scrape_once(
+    client: &reqwest::Client,
+    t: &PrometheusTarget,
+) -> Result<crate::model::scrape::ScrapeData, SourceError> {
+    let fetched = http::get(
+        client,
+        http::Request {
+            url: &t.url,
+            timeout: t.timeout,
+            max_body_bytes: t.max_body_bytes,
+            bearer: t.bearer_token.as_deref(),
+        },
+    )
+    .await?;
+    let format = prometheus::detect_format(fetched.content_type.as_deref(), &fetched.body);
+    let exp = prometheus::parse(&fetched.body, format);
+    if exp.families.is_empty() && !exp.errors.is_empty() {
+        let first = &exp.errors[0];
+        return Err(SourceError::Decode {
+            url: t.url.clone(),
+            reason: format!(
+                "no metric could be read ({} error(s), first: {first}); is this a Prometheus /metrics endpoint?",
+                exp.errors.len()
+            ),
+        });
+    }
+    Ok(mapping::map(&exp, t.kind, fetched.body.len()))
+}
+
+async fn prometheus_task(
+    t: PrometheusTarget,
+    client: reqwest::Client,
+    sink: Sink,
+    stop: watch::Receiver<bool>,
+) {
+    let id = prometheus_id(&t);
+    let interval = t.interval;
+    poll_loop(interval, stop, || async {
+        let result = scrape_once(&client, &t).await;
+        let ok = result.is_ok();
+        sink.send(SourceUpdate::Scrape {
+            source: id.clone(),
+            at: SystemTime::now(),
+            result,
+        });
+        ok
+    })
+    .await;
+}
+
+/// Fetch and read one status endpoint.
+pub async fn status_once(
+    client: &reqwest::Client,
+    s: &StatusEndpoint,
+) -> Result<crate::model::status::ClusterStatus, SourceError> {
+    let fetched = http::get(
+        client,
+        http::Request {
+            url: &s.url,
+            timeout: s.timeout,
+            max_body_bytes: s.max_body_bytes,
+            bearer: None,
+        },
+    )
+    .await?;
+    status::parse(&fetched.body).map_err(|e| SourceError::Decode {
+        url: s.url.clone(),
+        reason: e.to_string(),
+    })
+}
+
+async fn status_task(
+    s: StatusEndpoint,
+    client: reqwest::Client,
+    sink: Sink,
+    stop: watch::Receiver<bool>,
+) {
+    let id = status_id(&s);
+    poll_loop(s.interval, stop, || async {
+        let result = status_once(&client, &s).await;
+        let ok = result.is_ok();
+        sink.send(SourceUpdate::Status {
+            source: id.clone(),
+            at: SystemTime::now(),
+            result,
+        });
+        ok
+    })
+    .await;
+}

@@ -1,0 +1,525 @@
+//! A simulated cluster on 127.0.0.1 for demos, tests and benchmarks.
+//!
+//! Each node gets one listener serving `GET /metrics` (vLLM V1-like) and `GET /gpu/metrics`
+//! (dcgm-exporter-like); one more listener serves the smart proxy's `GET /status` and
+//! `POST /control?node=N&fault=overheat|down|hang|none`. Bodies come from the pure functions in
+//! [`render`], fed with the time elapsed since [`SimCluster::start`]; the numbers behind them are
+//! closed-form functions of time in [`profile`], deterministic for a seed. This module owns the
+//! sockets, the fault table and the lifecycle; it never binds anything but loopback.
+
+pub mod profile;
+pub mod render;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use profile::NodeProfile;
+use render::StatusNode;
+
+/// `Content-Type` of a Prometheus text exposition, as prometheus_client and dcgm-exporter send it.
+const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// How long [`SimCluster::shutdown`] waits for a server to finish before aborting it.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// How to build a simulated cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Number of nodes (at least 1). Default 2.
+    pub nodes: usize,
+    /// GPUs per node (at least 1). Default 1.
+    pub gpus_per_node: usize,
+    /// Seed of every simulated number. Default 42.
+    pub seed: u64,
+    /// `None`: ephemeral ports. `Some(p)`: node `i` listens on `p + i`, the status/control
+    /// listener on `p + nodes`.
+    pub base_port: Option<u16>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            nodes: 2,
+            gpus_per_node: 1,
+            seed: 42,
+            base_port: None,
+        }
+    }
+}
+
+/// A fault injected into one node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum Fault {
+    /// Healthy.
+    #[default]
+    None,
+    /// GPU temperature pinned at 92 °C (SM clock throttled).
+    Overheat,
+    /// The node's endpoints answer 503; `/status` marks it unhealthy.
+    Down,
+    /// The node's endpoints accept requests and never answer (until shutdown); `/status` marks
+    /// it unhealthy.
+    Hang,
+}
+
+impl Fault {
+    /// Every fault, in `repr(u8)` order.
+    pub const ALL: [Self; 4] = [Self::None, Self::Overheat, Self::Down, Self::Hang];
+
+    /// The name used by `/control?fault=`: `none`, `overheat`, `down` or `hang`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Overheat => "overheat",
+            Self::Down => "down",
+            Self::Hang => "hang",
+        }
+    }
+
+    /// Parses a `/control?fault=` value (case-insensitive); `None` if unknown.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// Where the simulated endpoints listen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimEndpoints {
+    /// One entry per node, in node order.
+    pub nodes: Vec<SimNodeEndpoints>,
+    /// The smart proxy's `GET /status`.
+    pub status_url: String,
+    /// `POST /control?node=N&fault=…`.
+    pub control_url: String,
+}
+
+/// Where one simulated node listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimNodeEndpoints {
+    /// `sim-node-0`, `sim-node-1`, …
+    pub name: String,
+    /// vLLM-like `/metrics`.
+    pub metrics_url: String,
+    /// dcgm-exporter-like `/gpu/metrics`.
+    pub gpu_metrics_url: String,
+}
+
+/// State shared by every server of one cluster.
+#[derive(Debug)]
+struct Shared {
+    profiles: Vec<NodeProfile>,
+    /// `host:port` of each node's listener.
+    hosts: Vec<String>,
+    /// Current fault per node, as its `repr(u8)` index in [`Fault::ALL`].
+    faults: Vec<AtomicU8>,
+    start: Instant,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    fn fault(&self, node: usize) -> Fault {
+        self.faults
+            .get(node)
+            .and_then(|f| Fault::ALL.get(usize::from(f.load(Ordering::Relaxed))))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn set_fault(&self, node: usize, fault: Fault) -> bool {
+        let slot = self.faults.get(node);
+        if let Some(slot) = slot {
+            slot.store(fault as u8, Ordering::Relaxed);
+        }
+        slot.is_some()
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Resolves once shutdown has been asked for (or the sender is gone).
+    async fn wait_shutdown(&self) {
+        let mut rx = self.shutdown.clone();
+        // An error means the sender was dropped: treat it as shutdown too.
+        let _closed = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// A running simulated cluster. Dropping it stops the servers abruptly; prefer
+/// [`SimCluster::shutdown`].
+#[derive(Debug)]
+pub struct SimCluster {
+    shared: Arc<Shared>,
+    endpoints: SimEndpoints,
+    shutdown_tx: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimCluster {
+    /// Builds the profiles, binds every listener on 127.0.0.1 and starts serving. All sockets are
+    /// bound before this returns, so the endpoints answer at once. Must run inside a tokio
+    /// runtime.
+    ///
+    /// # Errors
+    /// `InvalidInput` for zero nodes or GPUs, or a `base_port` range past 65535; otherwise the
+    /// error of a failed bind (e.g. a port already in use).
+    pub async fn start(opts: SimOptions) -> std::io::Result<Self> {
+        if opts.nodes == 0 || opts.gpus_per_node == 0 {
+            return Err(invalid(
+                "the simulated cluster needs at least one node and one GPU per node",
+            ));
+        }
+        // Port 0 asks the OS for an ephemeral port.
+        let wanted: Vec<u16> = (0..=opts.nodes)
+            .map(|i| match opts.base_port {
+                None => Some(0),
+                Some(base) => u16::try_from(i).ok().and_then(|i| base.checked_add(i)),
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| invalid("base_port + nodes goes past port 65535"))?;
+        let mut listeners = Vec::with_capacity(wanted.len());
+        for port in wanted {
+            listeners.push(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?);
+        }
+        let mut ports = Vec::with_capacity(listeners.len());
+        for l in &listeners {
+            ports.push(l.local_addr()?.port());
+        }
+        let (node_ports, status_port) = ports.split_at(opts.nodes);
+        let status_port = status_port.first().copied().unwrap_or_default();
+
+        let profiles: Vec<NodeProfile> = (0..opts.nodes)
+            .map(|i| NodeProfile::generate(opts.seed, i, opts.gpus_per_node))
+            .collect();
+        let endpoints = SimEndpoints {
+            nodes: profiles
+                .iter()
+                .zip(node_ports)
+                .map(|(p, port)| SimNodeEndpoints {
+                    name: p.name.clone(),
+                    metrics_url: format!("http://127.0.0.1:{port}/metrics"),
+                    gpu_metrics_url: format!("http://127.0.0.1:{port}/gpu/metrics"),
+                })
+                .collect(),
+            status_url: format!("http://127.0.0.1:{status_port}/status"),
+            control_url: format!("http://127.0.0.1:{status_port}/control"),
+        };
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            hosts: node_ports
+                .iter()
+                .map(|p| format!("127.0.0.1:{p}"))
+                .collect(),
+            faults: (0..opts.nodes).map(|_| AtomicU8::new(0)).collect(),
+            profiles,
+            start: Instant::now(),
+            shutdown: shutdown_rx,
+        });
+
+        let mut tasks = Vec::with_capacity(listeners.len());
+        for (i, listener) in listeners.into_iter().enumerate() {
+            let router = if i < opts.nodes {
+                node_router(NodeState {
+                    shared: Arc::clone(&shared),
+                    index: i,
+                })
+            } else {
+                proxy_router(Arc::clone(&shared))
+            };
+            let shared = Arc::clone(&shared);
+            tasks.push(tokio::spawn(async move {
+                let signal = async move { shared.wait_shutdown().await };
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(signal)
+                    .await
+                {
+                    log::warn!("simulated server {i} stopped with an error: {e}");
+                }
+            }));
+        }
+        Ok(Self {
+            shared,
+            endpoints,
+            shutdown_tx,
+            tasks,
+        })
+    }
+
+    /// Where everything listens.
+    #[must_use]
+    pub fn endpoints(&self) -> &SimEndpoints {
+        &self.endpoints
+    }
+
+    /// The profile of node `node`, to predict what it serves.
+    ///
+    /// # Panics
+    /// If `node` is not below the number of nodes.
+    #[must_use]
+    pub fn profile(&self, node: usize) -> &NodeProfile {
+        &self.shared.profiles[node]
+    }
+
+    /// Every node's profile, in node order.
+    #[must_use]
+    pub fn profiles(&self) -> &[NodeProfile] {
+        &self.shared.profiles
+    }
+
+    /// Time since the cluster started: the `elapsed` the servers render at right now.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.shared.elapsed()
+    }
+
+    /// The current fault of node `node` (`Fault::None` for an unknown node).
+    #[must_use]
+    pub fn fault(&self, node: usize) -> Fault {
+        self.shared.fault(node)
+    }
+
+    /// Injects (or clears, with `Fault::None`) a fault; takes effect on the next request. An
+    /// unknown node is logged and ignored.
+    pub fn set_fault(&self, node: usize, fault: Fault) {
+        if !self.shared.set_fault(node, fault) {
+            log::warn!("sim: no node {node} to set fault {} on", fault.as_str());
+        }
+    }
+
+    /// A Swarmglass config (TOML) that reads this cluster: NVML off, one `vllm` and one `dcgm`
+    /// Prometheus target per node, the status endpoint, all at a 1 s interval.
+    #[must_use]
+    pub fn config_toml(&self) -> String {
+        let mut out = String::from("[nvml]\nenabled = false\n");
+        for node in &self.endpoints.nodes {
+            for (url, kind) in [(&node.metrics_url, "vllm"), (&node.gpu_metrics_url, "dcgm")] {
+                out.push_str(&format!(
+                    "\n[[prometheus]]\nurl = \"{url}\"\nnode = \"{}\"\nkind = \"{kind}\"\ninterval = \"1s\"\n",
+                    node.name
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "\n[[status]]\nurl = \"{}\"\ninterval = \"1s\"\n",
+            self.endpoints.status_url
+        ));
+        out
+    }
+
+    /// A human-readable list of the endpoints, one per line.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "swarmglass simulated cluster, {} node(s)\n",
+            self.profiles().len()
+        );
+        for (node, p) in self.endpoints.nodes.iter().zip(self.profiles()) {
+            let (engines, gpus) = (p.engine_shares.len(), p.gpus.len());
+            out.push_str(&format!(
+                "  {}  {}  engines {engines}  GPUs {gpus}\n",
+                node.name, p.model
+            ));
+            out.push_str(&format!("    vLLM metrics  {}\n", node.metrics_url));
+            out.push_str(&format!("    GPU metrics   {}\n", node.gpu_metrics_url));
+        }
+        out.push_str(&format!("  status        {}\n", self.endpoints.status_url));
+        let control = &self.endpoints.control_url;
+        out.push_str(&format!(
+            "  control       POST {control}?node=N&fault=overheat|down|hang|none\n"
+        ));
+        out
+    }
+
+    /// Stops every server: hanging requests are released, in-flight ones finish, and any server
+    /// still running after a 2 s grace period is aborted.
+    pub async fn shutdown(mut self) {
+        // Every receiver lives in `self.shared`, so sending cannot fail while `self` is alive.
+        let _sent = self.shutdown_tx.send(true);
+        for mut task in std::mem::take(&mut self.tasks) {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+            {
+                log::warn!("sim: a server did not stop within {SHUTDOWN_GRACE:?}; aborting it");
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SimCluster {
+    fn drop(&mut self) {
+        self.shutdown_tx.send_replace(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// State of one node's server.
+#[derive(Debug, Clone)]
+struct NodeState {
+    shared: Arc<Shared>,
+    index: usize,
+}
+
+fn node_router(state: NodeState) -> Router {
+    Router::new()
+        .route("/metrics", get(vllm_metrics))
+        .route("/gpu/metrics", get(gpu_metrics))
+        .with_state(state)
+}
+
+fn proxy_router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/control", post(control))
+        .with_state(shared)
+}
+
+async fn vllm_metrics(State(st): State<NodeState>) -> Response {
+    node_body(&st, render::render_vllm_metrics).await
+}
+
+async fn gpu_metrics(State(st): State<NodeState>) -> Response {
+    node_body(&st, render::render_gpu_metrics).await
+}
+
+/// Answers a node request according to its fault: 503 when Down, nothing until shutdown when
+/// Hang, otherwise the rendered body.
+async fn node_body(
+    st: &NodeState,
+    render: fn(&NodeProfile, Duration, Fault) -> String,
+) -> Response {
+    let fault = st.shared.fault(st.index);
+    match fault {
+        Fault::Down => {
+            (StatusCode::SERVICE_UNAVAILABLE, "simulated node is down\n").into_response()
+        }
+        Fault::Hang => {
+            st.shared.wait_shutdown().await;
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "simulated cluster shutting down\n",
+            )
+                .into_response()
+        }
+        Fault::None | Fault::Overheat => {
+            let Some(profile) = st.shared.profiles.get(st.index) else {
+                return (StatusCode::NOT_FOUND, "no such simulated node\n").into_response();
+            };
+            let body = render(profile, st.shared.elapsed(), fault);
+            ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response()
+        }
+    }
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let nodes: Vec<StatusNode<'_>> = shared
+        .profiles
+        .iter()
+        .zip(&shared.hosts)
+        .enumerate()
+        .map(|(i, (profile, host))| StatusNode {
+            profile,
+            host,
+            fault: shared.fault(i),
+        })
+        .collect();
+    let body = render::render_status(&nodes, shared.elapsed());
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Query of `POST /control`.
+#[derive(Debug, serde::Deserialize)]
+struct ControlParams {
+    node: Option<String>,
+    fault: Option<String>,
+}
+
+async fn control(
+    State(shared): State<Arc<Shared>>,
+    Query(params): Query<ControlParams>,
+) -> Result<String, (StatusCode, String)> {
+    let bad = |what: &str| {
+        let usage = "usage: POST /control?node=N&fault=overheat|down|hang|none";
+        (
+            StatusCode::BAD_REQUEST,
+            format!("missing or invalid `{what}`; {usage}\n"),
+        )
+    };
+    let node = params
+        .node
+        .as_deref()
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    let node = node.ok_or_else(|| bad("node"))?;
+    let fault = params
+        .fault
+        .as_deref()
+        .and_then(Fault::parse)
+        .ok_or_else(|| bad("fault"))?;
+    let Some(profile) = shared.profiles.get(node) else {
+        let nodes = shared.profiles.len();
+        return Err((
+            StatusCode::NOT_FOUND,
+            format!("no node {node}: nodes are 0..{nodes}\n"),
+        ));
+    };
+    shared.set_fault(node, fault);
+    Ok(format!("ok: {} fault={}\n", profile.name, fault.as_str()))
+}
+
+fn invalid(message: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message.to_owned())
+}
+
+/// Runs a simulated cluster until the process is killed (Ctrl-C): builds a tokio runtime,
+/// starts the cluster, prints its endpoints and, if `write_config` is given, writes
+/// [`SimCluster::config_toml`] there.
+///
+/// # Errors
+/// When the runtime cannot be built, a listener cannot be bound or the config cannot be written.
+pub fn run_blocking(
+    opts: SimOptions,
+    write_config: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sim-rt")
+        .enable_all()
+        .build()
+        .context("cannot build the tokio runtime for the simulated cluster")?;
+    runtime.block_on(async move {
+        let sim = SimCluster::start(opts)
+            .await
+            .context("cannot start the simulated cluster on 127.0.0.1 (a port in use?)")?;
+        print!("{}", sim.summary());
+        if let Some(path) = write_config {
+            std::fs::write(path, sim.config_toml())
+                .with_context(|| format!("cannot write the sim config to {}", path.display()))?;
+            println!("  config        {}", path.display());
+        }
+        println!("Press Ctrl-C to stop.");
+        std::future::pending::<()>().await;
+        sim.shutdown().await;
+        Ok(())
+    })
+}

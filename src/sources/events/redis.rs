@@ -1,0 +1,498 @@
+//! Nexus events over Redis pub/sub (DATA-SOURCES §5: `nexus:events`, `nexus:events:stats`,
+//! `nexus:events:project:{id}`, the same JSON as the WebSocket) and worker liveness from the keys
+//! `nexus:worker:heartbeat:{id}` (TTL 30 s), read with SCAN + TTL every few seconds. Both
+//! reconnect with backoff and jitter; a malformed or oversized message is reported and skipped.
+//! Redis delivers each message whole, so the size cap is checked before decoding, not before
+//! reading.
+
+use std::time::{Duration, SystemTime};
+
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::backoff::Backoff;
+use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
+use super::{
+    ConnectionState, Delivery, EventError, EventSink, EventUpdate, SourceTask, sleep_or_stop,
+    stopped,
+};
+use crate::model::ids::SourceId;
+use crate::model::tasks::DedupeWindow;
+
+/// Most heartbeat keys read per poll (a runaway key space must not stall the poller).
+pub const MAX_HEARTBEAT_KEYS: usize = 10_000;
+
+/// Everything the Redis source needs.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// Id of this source in updates and the error log.
+    pub id: SourceId,
+    /// `redis://[:password@]host:port[/db]`.
+    pub url: String,
+    /// Channels to subscribe to. The same event may come on several (e.g. `nexus:events` and
+    /// `nexus:events:stats`): it is forwarded once.
+    pub channels: Vec<String>,
+    /// Key prefix of worker heartbeats; the rest of the key is the worker id.
+    pub heartbeat_prefix: String,
+    /// How often heartbeat keys are read.
+    pub heartbeat_interval: Duration,
+    /// The TTL workers set on their heartbeat key (upstream: 30 s); a key with `ttl` seconds
+    /// left was written `heartbeat_ttl − ttl` ago.
+    pub heartbeat_ttl: Duration,
+    /// Largest message decoded, bytes.
+    pub max_message_bytes: usize,
+    /// Limit on connecting (and subscribing).
+    pub connect_timeout: Duration,
+    /// Limit on one command (SCAN, TTL pipeline, PING).
+    pub command_timeout: Duration,
+    /// PING the subscribed connection after this long without a message, to notice a dead one.
+    pub ping_interval: Duration,
+    /// First reconnect delay.
+    pub backoff_base: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// A connection up this long resets the backoff.
+    pub stable_after: Duration,
+    /// How many recent event ids are remembered to drop duplicates.
+    pub dedupe_capacity: usize,
+}
+
+impl RedisConfig {
+    /// Defaults for the Redis at `url`: channel `nexus:events`, heartbeats every 5 s.
+    #[must_use]
+    pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into();
+        Self {
+            id: SourceId::new("swarm", "nexus_redis", redact_url(&url)),
+            url,
+            channels: vec!["nexus:events".into()],
+            heartbeat_prefix: "nexus:worker:heartbeat:".into(),
+            heartbeat_interval: Duration::from_secs(5),
+            heartbeat_ttl: Duration::from_secs(30),
+            max_message_bytes: DEFAULT_MAX_FRAME_BYTES,
+            connect_timeout: Duration::from_secs(5),
+            command_timeout: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(30),
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+            stable_after: Duration::from_secs(30),
+            dedupe_capacity: 65_536,
+        }
+    }
+
+    /// The channel of one project's events.
+    #[must_use]
+    pub fn project_channel(project_id: &str) -> String {
+        format!("nexus:events:project:{project_id}")
+    }
+}
+
+/// One live heartbeat key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkerBeat {
+    /// The worker id (the key after the prefix).
+    pub worker_id: String,
+    /// When the worker last wrote its key, estimated from the TTL left.
+    #[serde(serialize_with = "crate::model::time_fmt::serialize")]
+    pub last_beat_at: SystemTime,
+    /// Seconds the key has left; `None` for a key without expiry.
+    pub ttl_left_s: Option<u64>,
+}
+
+/// The worker id in a heartbeat key, `None` when the key does not have the prefix.
+#[must_use]
+pub fn worker_id_from_key<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
+    key.strip_prefix(prefix).filter(|id| !id.is_empty())
+}
+
+/// Turn a `TTL` reply read at `at` into a beat. `-2` (key gone) gives `None`; `-1` (no expiry)
+/// counts as a beat at `at`.
+#[must_use]
+pub fn beat_from_ttl(
+    worker_id: &str,
+    ttl_reply: i64,
+    at: SystemTime,
+    heartbeat_ttl: Duration,
+) -> Option<WorkerBeat> {
+    let (last_beat_at, ttl_left_s) = match u64::try_from(ttl_reply) {
+        Ok(left) => {
+            let age = heartbeat_ttl.saturating_sub(Duration::from_secs(left));
+            (at.checked_sub(age).unwrap_or(at), Some(left))
+        }
+        Err(_) if ttl_reply == -1 => (at, None),
+        Err(_) => return None,
+    };
+    Some(WorkerBeat {
+        worker_id: worker_id.to_owned(),
+        last_beat_at,
+        ttl_left_s,
+    })
+}
+
+/// `url` with any password replaced by `***`, for messages and ids.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+fn redis_error(url: &str, what: &str, e: &redis::RedisError) -> EventError {
+    let hint = if e.is_connection_refusal() {
+        "; is redis-server running and the URL right?"
+    } else if matches!(e.kind(), redis::ErrorKind::AuthenticationFailed) {
+        "; check the password in the URL"
+    } else {
+        ""
+    };
+    EventError::Redis {
+        url: redact_url(url),
+        reason: format!("{what}: {e}{hint}"),
+    }
+}
+
+fn timeout_error(url: &str, d: Duration) -> EventError {
+    EventError::Timeout {
+        url: redact_url(url),
+        timeout_ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+async fn subscribe(
+    client: &redis::Client,
+    cfg: &RedisConfig,
+) -> Result<redis::aio::PubSub, EventError> {
+    let work = async {
+        let mut ps = client
+            .get_async_pubsub()
+            .await
+            .map_err(|e| redis_error(&cfg.url, "cannot connect", &e))?;
+        ps.subscribe(&cfg.channels)
+            .await
+            .map_err(|e| redis_error(&cfg.url, "cannot subscribe", &e))?;
+        Ok(ps)
+    };
+    tokio::time::timeout(cfg.connect_timeout, work)
+        .await
+        .map_err(|_| timeout_error(&cfg.url, cfg.connect_timeout))?
+}
+
+struct Handler<'a> {
+    cfg: &'a RedisConfig,
+    sink: &'a EventSink,
+    seen: DedupeWindow,
+}
+
+impl Handler<'_> {
+    fn message(&mut self, payload: &[u8]) -> Delivery {
+        let at = SystemTime::now();
+        let update = match parse_frame_limited(payload, self.cfg.max_message_bytes) {
+            Ok(Frame::Event(event)) => {
+                if !event.is_synthetic() && !self.seen.insert(&event.event_id) {
+                    return Delivery::Queued;
+                }
+                EventUpdate::Event {
+                    source: self.cfg.id.clone(),
+                    received_at: at,
+                    event,
+                }
+            }
+            Ok(Frame::Keepalive(_) | Frame::Control { .. }) => return Delivery::Queued,
+            Err(error) => EventUpdate::Malformed {
+                source: self.cfg.id.clone(),
+                at,
+                error,
+            },
+        };
+        self.sink.send(update)
+    }
+
+    fn state(&self, state: ConnectionState) -> Delivery {
+        self.sink.send(EventUpdate::Connection {
+            source: self.cfg.id.clone(),
+            state,
+        })
+    }
+}
+
+/// Subscribe and forward events until `stop` flips or the consumer goes away; reconnect after
+/// any drop.
+pub async fn run_pubsub(cfg: RedisConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
+    let mut h = Handler {
+        seen: DedupeWindow::new(cfg.dedupe_capacity),
+        cfg: &cfg,
+        sink: &sink,
+    };
+    let client = match redis::Client::open(cfg.url.as_str()) {
+        Ok(c) => c,
+        Err(e) => {
+            let error = EventError::BadUrl {
+                url: redact_url(&cfg.url),
+                reason: e.to_string(),
+            };
+            h.state(ConnectionState::Error {
+                error,
+                next_retry_at: None,
+            });
+            return;
+        }
+    };
+    let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
+    let mut rng = fastrand::Rng::new();
+    let mut attempt = 0_u32;
+    loop {
+        attempt = attempt.saturating_add(1);
+        if h.state(ConnectionState::Connecting {
+            since: SystemTime::now(),
+            attempt,
+        }) == Delivery::Closed
+        {
+            return;
+        }
+        let subscribed = tokio::select! {
+            r = subscribe(&client, &cfg) => r,
+            () = stopped(&mut stop) => return,
+        };
+        let next = match subscribed {
+            Err(error) => {
+                let delay = backoff.next_delay(rng.f64());
+                (
+                    ConnectionState::Error {
+                        error,
+                        next_retry_at: Some(SystemTime::now() + delay),
+                    },
+                    delay,
+                )
+            }
+            Ok(ps) => {
+                if h.state(ConnectionState::Connected {
+                    since: SystemTime::now(),
+                }) == Delivery::Closed
+                {
+                    return;
+                }
+                let up_since = Instant::now();
+                let (mut cmd, mut messages) = ps.split();
+                let mut last_rx = Instant::now();
+                let reason = loop {
+                    tokio::select! {
+                        () = stopped(&mut stop) => return,
+                        msg = messages.next() => match msg {
+                            None => break "the connection closed".to_owned(),
+                            Some(m) => {
+                                last_rx = Instant::now();
+                                if h.message(m.get_payload_bytes()) == Delivery::Closed {
+                                    return;
+                                }
+                            }
+                        },
+                        () = tokio::time::sleep_until(last_rx + cfg.ping_interval) => {
+                            match tokio::time::timeout(cfg.command_timeout, cmd.ping::<redis::Value>()).await {
+                                Ok(Ok(_)) => last_rx = Instant::now(),
+                                Ok(Err(e)) => break format!("PING failed: {e}"),
+                                Err(_) => break format!("no answer to PING within {} ms", cfg.command_timeout.as_millis()),
+                            }
+                        }
+                    }
+                };
+                if up_since.elapsed() >= cfg.stable_after {
+                    backoff.reset();
+                    attempt = 0;
+                }
+                let delay = backoff.next_delay(rng.f64());
+                (
+                    ConnectionState::Disconnected {
+                        reason,
+                        next_retry_at: SystemTime::now() + delay,
+                    },
+                    delay,
+                )
+            }
+        };
+        let (state, delay) = next;
+        if h.state(state) == Delivery::Closed || !sleep_or_stop(delay, &mut stop).await {
+            return;
+        }
+    }
+}
+
+/// Read every heartbeat key and its TTL once.
+///
+/// # Errors
+/// A failed SCAN or TTL, as [`EventError::Redis`].
+pub async fn scan_heartbeats(
+    conn: &mut redis::aio::MultiplexedConnection,
+    cfg: &RedisConfig,
+    at: SystemTime,
+) -> Result<Vec<WorkerBeat>, EventError> {
+    let pattern = format!("{}*", cfg.heartbeat_prefix);
+    let mut cursor = 0_u64;
+    let mut keys: Vec<String> = Vec::new();
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(500)
+            .query_async(conn)
+            .await
+            .map_err(|e| redis_error(&cfg.url, "SCAN failed", &e))?;
+        keys.extend(batch);
+        if next == 0 || keys.len() >= MAX_HEARTBEAT_KEYS {
+            break;
+        }
+        cursor = next;
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys.truncate(MAX_HEARTBEAT_KEYS);
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pipe = redis::pipe();
+    for k in &keys {
+        pipe.cmd("TTL").arg(k);
+    }
+    let ttls: Vec<i64> = pipe
+        .query_async(conn)
+        .await
+        .map_err(|e| redis_error(&cfg.url, "TTL failed", &e))?;
+    Ok(keys
+        .iter()
+        .zip(ttls)
+        .filter_map(|(k, ttl)| {
+            worker_id_from_key(k, &cfg.heartbeat_prefix)
+                .and_then(|id| beat_from_ttl(id, ttl, at, cfg.heartbeat_ttl))
+        })
+        .collect())
+}
+
+/// Poll heartbeat keys every `heartbeat_interval` (backing off while Redis fails) until `stop`
+/// flips; each poll sends one [`EventUpdate::Workers`].
+pub async fn run_heartbeats(cfg: RedisConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
+    let client = match redis::Client::open(cfg.url.as_str()) {
+        Ok(c) => c,
+        Err(e) => {
+            let error = EventError::BadUrl {
+                url: redact_url(&cfg.url),
+                reason: e.to_string(),
+            };
+            sink.send(EventUpdate::Workers {
+                source: cfg.id.clone(),
+                at: SystemTime::now(),
+                result: Err(error),
+            });
+            return;
+        }
+    };
+    let conn_cfg = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(cfg.connect_timeout))
+        .set_response_timeout(Some(cfg.command_timeout));
+    let mut conn: Option<redis::aio::MultiplexedConnection> = None;
+    let mut backoff = Backoff::new(
+        cfg.heartbeat_interval.max(cfg.backoff_base),
+        cfg.backoff_max,
+    );
+    let mut rng = fastrand::Rng::new();
+    loop {
+        let at = SystemTime::now();
+        let work = async {
+            let c = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(
+                    client
+                        .get_multiplexed_async_connection_with_config(&conn_cfg)
+                        .await
+                        .map_err(|e| redis_error(&cfg.url, "cannot connect", &e))?,
+                ),
+            };
+            scan_heartbeats(c, &cfg, at).await
+        };
+        let result = tokio::select! {
+            r = tokio::time::timeout(cfg.connect_timeout + cfg.command_timeout * 2, work) => {
+                r.unwrap_or_else(|_| Err(timeout_error(&cfg.url, cfg.connect_timeout + cfg.command_timeout * 2)))
+            }
+            () = stopped(&mut stop) => return,
+        };
+        let delay = if result.is_ok() {
+            backoff.reset();
+            cfg.heartbeat_interval
+        } else {
+            conn = None;
+            backoff.next_delay(rng.f64())
+        };
+        if sink.send(EventUpdate::Workers {
+            source: cfg.id.clone(),
+            at,
+            result,
+        }) == Delivery::Closed
+            || !sleep_or_stop(delay, &mut stop).await
+        {
+            return;
+        }
+    }
+}
+
+/// [`run_pubsub`] and [`run_heartbeats`] together.
+pub async fn run(cfg: RedisConfig, sink: EventSink, stop: watch::Receiver<bool>) {
+    tokio::join!(
+        run_pubsub(cfg.clone(), sink.clone(), stop.clone()),
+        run_heartbeats(cfg, sink, stop)
+    );
+}
+
+/// [`run`] on the current tokio runtime; drop or [`SourceTask::shutdown`] the handle to stop.
+#[must_use]
+pub fn spawn(cfg: RedisConfig, sink: EventSink) -> SourceTask {
+    SourceTask::spawn(move |stop| run(cfg, sink, stop))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeat_keys_and_ttls() {
+        assert_eq!(
+            worker_id_from_key("nexus:worker:heartbeat:7", "nexus:worker:heartbeat:"),
+            Some("7")
+        );
+        assert_eq!(
+            worker_id_from_key("nexus:worker:heartbeat:", "nexus:worker:heartbeat:"),
+            None
+        );
+        assert_eq!(
+            worker_id_from_key("other:7", "nexus:worker:heartbeat:"),
+            None
+        );
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let ttl = Duration::from_secs(30);
+        let b = beat_from_ttl("7", 25, at, ttl).unwrap();
+        assert_eq!(b.last_beat_at, at - Duration::from_secs(5));
+        assert_eq!(b.ttl_left_s, Some(25));
+        assert_eq!(beat_from_ttl("7", -1, at, ttl).unwrap().last_beat_at, at);
+        assert!(beat_from_ttl("7", -2, at, ttl).is_none());
+        // A key set with a longer TTL than expected counts as fresh.
+        assert_eq!(beat_from_ttl("7", 300, at, ttl).unwrap().last_beat_at, at);
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact_url("redis://:s3cret@h:6379/0"),
+            "redis://***@h:6379/0"
+        );
+        assert_eq!(redact_url("redis://h:6379"), "redis://h:6379");
+        assert_eq!(
+            RedisConfig::project_channel("p1"),
+            "nexus:events:project:p1"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! The cluster-health card: nodes up of total, failover readiness, the active node, and every
+//! node with its state word (and the reason when it is not up). Long node lists scroll inside
+//! the card and only the visible rows are built.
+
+use std::time::SystemTime;
+
+use egui::RichText;
+
+use super::icons::{self, Icon};
+use super::{format, theme};
+use crate::model::health::Health;
+use crate::model::views::{ClusterView, NodeView};
+
+/// Draw the card at its fixed size.
+pub fn cluster_card_ui(
+    ui: &mut egui::Ui,
+    cluster: &ClusterView,
+    nodes: &[NodeView],
+    now: SystemTime,
+) {
+    let frame = theme::card_frame(ui.style());
+    let inner =
+        egui::vec2(theme::CLUSTER_CARD_WIDTH, theme::SUMMARY_HEIGHT) - frame.total_margin().sum();
+    frame.show(ui, |ui| {
+        ui.set_min_size(inner);
+        ui.set_max_size(inner);
+        ui.vertical(|ui| card_body_ui(ui, cluster, nodes, now));
+    });
+}
+
+fn card_body_ui(ui: &mut egui::Ui, cluster: &ClusterView, nodes: &[NodeView], now: SystemTime) {
+    ui.label(RichText::new("Cluster health").strong().size(15.0));
+    let level = theme::overall_level(cluster.overall);
+    let nodes_up = format!("{} / {} nodes up", cluster.nodes_up, cluster.nodes_total);
+    icons::state_ui(ui, level, &nodes_up, true);
+    let (failover, f_level) = match cluster.failover_ready {
+        Some(true) => ("Ready", theme::Level::Ok),
+        Some(false) => ("NOT ready", theme::Level::Crit),
+        None => ("n/a", theme::Level::Unknown),
+    };
+    ui.horizontal(|ui| {
+        ui.label("Failover:");
+        icons::state_ui(ui, f_level, failover, false);
+    });
+    ui.horizontal(|ui| {
+        ui.label("Active node:");
+        ui.label(RichText::new(cluster.active_node.as_deref().unwrap_or("n/a")).strong());
+    });
+    ui.separator();
+    if nodes.is_empty() {
+        ui.label(RichText::new("No node known yet.").weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("cluster_nodes")
+        .auto_shrink(false)
+        .show_rows(ui, theme::NODE_ROW_HEIGHT, nodes.len(), |ui, range| {
+            for n in nodes.get(range).unwrap_or_default() {
+                node_row_ui(ui, n, now);
+            }
+        });
+}
+
+/// One node: icon, name, state word, and why when it is not up (full text on hover).
+fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, now: SystemTime) {
+    let color = theme::level_color(ui.visuals(), theme::health_level(&n.health));
+    let row = ui.horizontal(|ui| {
+        ui.set_height(theme::NODE_ROW_HEIGHT - ui.spacing().item_spacing.y);
+        icons::icon_ui(ui, Icon::of_health(&n.health), color, 1.0);
+        ui.label(RichText::new(&n.name).strong());
+        ui.label(RichText::new(n.health.label()).color(color));
+        if let Some(reason) = n.health.reason() {
+            ui.add(egui::Label::new(RichText::new(format!("— {reason}")).weak()).truncate());
+        }
+    });
+    row.response.on_hover_ui(|ui| {
+        ui.label(RichText::new(&n.name).strong());
+        ui.label(n.health.label());
+        match &n.health {
+            Health::Up { since } => {
+                ui.label(format!("up since {}", format::age(*since, now)));
+            }
+            Health::Stale { since, reason } | Health::Down { since, reason } => {
+                ui.label(format!("since {}", format::age(*since, now)));
+                ui.label(reason);
+            }
+            Health::Unknown => {
+                ui.label("no answer yet");
+            }
+        }
+        if let Some(w) = &n.worst_source {
+            ui.label(format!("worst source: {w}"));
+        }
+        ui.label(format!(
+            "{} / {} sources up, {} GPU(s)",
+            n.sources_up, n.sources, n.gpus
+        ));
+        if !n.models.is_empty() {
+            ui.label(format!("models: {}", n.models.join(", ")));
+        }
+    });
+}

@@ -1,0 +1,110 @@
+//! Inference-server cards, one per model per server: running and waiting requests, KV cache,
+//! TTFT and end-to-end latency (p50/p95), requests/s, error share and token rates.
+
+use egui::RichText;
+
+use super::icons::{self, Icon};
+use super::{format, grid, theme};
+use crate::model::SourceState;
+use crate::model::inference::InferenceStats;
+
+/// Error share (%) from which the figure reads as a warning / critical.
+const ERROR_WARN_PCT: f64 = 5.0;
+const ERROR_CRIT_PCT: f64 = 20.0;
+/// KV-cache use (%) from which the figure reads as a warning / critical.
+const KV_WARN_PCT: f64 = 90.0;
+const KV_CRIT_PCT: f64 = 98.0;
+
+/// Draw every server card in a grid.
+pub fn servers_grid_ui(ui: &mut egui::Ui, servers: &[(&SourceState, &InferenceStats)]) {
+    grid::card_grid_ui(
+        ui,
+        "server_card",
+        servers.len(),
+        theme::SERVER_CARD,
+        |ui, i| {
+            if let Some((src, stats)) = servers.get(i) {
+                let frame =
+                    theme::card_frame_for(ui.style(), theme::health_level(&src.health.health));
+                grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, src, stats));
+            }
+        },
+    );
+}
+
+/// A figure's name (weak) and value; a warning or critical value gets its colour and an icon.
+fn figure_ui(ui: &mut egui::Ui, name: &str, value: String, level: theme::Level) {
+    ui.label(RichText::new(name).weak());
+    let color = match level {
+        theme::Level::Ok | theme::Level::Unknown => ui.visuals().strong_text_color(),
+        l => theme::level_color(ui.visuals(), l),
+    };
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 3.0;
+        ui.label(RichText::new(value).color(color));
+        match level {
+            theme::Level::Warn => {
+                icons::icon_ui(ui, Icon::Warn, color, 0.9).on_hover_text("high");
+            }
+            theme::Level::Crit => {
+                icons::icon_ui(ui, Icon::Crit, color, 0.9).on_hover_text("critical");
+            }
+            theme::Level::Ok | theme::Level::Unknown => {}
+        }
+    });
+}
+
+fn server_card_ui(ui: &mut egui::Ui, i: usize, src: &SourceState, s: &InferenceStats) {
+    let h = &src.health.health;
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::Label::new(RichText::new(s.model.as_deref().unwrap_or("model n/a")).strong())
+                .truncate(),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            icons::state_ui(ui, theme::health_level(h), h.label(), false)
+                .on_hover_text(h.reason().unwrap_or("answering normally"));
+        });
+    });
+    let kind = src.kind.map_or("unknown server", |k| k.as_str());
+    let engines = if s.engines > 1 {
+        format!(" · {} engines", s.engines)
+    } else {
+        String::new()
+    };
+    ui.add(
+        egui::Label::new(RichText::new(format!("{kind} · {}{engines}", src.id.node)).weak())
+            .truncate(),
+    )
+    .on_hover_text(&src.id.locator);
+    let ok = theme::Level::Ok;
+    let kv = theme::level(s.kv_cache_pct, KV_WARN_PCT, KV_CRIT_PCT);
+    let err = theme::level(s.error_pct, ERROR_WARN_PCT, ERROR_CRIT_PCT);
+    egui::Grid::new(("server_figures", i))
+        .num_columns(4)
+        .spacing([8.0, 3.0])
+        .show(ui, |ui| {
+            figure_ui(ui, "Running", format::count(s.running), ok);
+            figure_ui(ui, "Waiting", format::count(s.waiting), ok);
+            ui.end_row();
+            figure_ui(ui, "KV cache", format::pct(s.kv_cache_pct, 1), kv);
+            figure_ui(ui, "Errors", format::pct(s.error_pct, 1), err);
+            ui.end_row();
+            figure_ui(ui, "TTFT p50", format::latency(s.ttft.p50_s), ok);
+            figure_ui(ui, "p95", format::latency(s.ttft.p95_s), ok);
+            ui.end_row();
+            figure_ui(ui, "E2E p50", format::latency(s.e2e.p50_s), ok);
+            figure_ui(ui, "p95", format::latency(s.e2e.p95_s), ok);
+            ui.end_row();
+            figure_ui(
+                ui,
+                "Req/s",
+                crate::headless::fmt_opt(s.requests_per_s, "", 2),
+                ok,
+            );
+            ui.end_row();
+            figure_ui(ui, "Gen", format::tps(s.gen_tps), ok);
+            figure_ui(ui, "Prompt", format::tps(s.prompt_tps), ok);
+            ui.end_row();
+        });
+}

@@ -1,0 +1,392 @@
+//! Throughput plots: cluster-wide generation and prompt tokens/s over the last 15 minutes, with
+//! peak, average and current, values on hover. Gaps (`None` points: a failed poll) split the
+//! line into separate segments, so a gap is a break, never a dive to 0. Points are decimated
+//! to about one per two pixels (keeping each bucket's min and max, so peaks survive).
+
+use std::time::{Duration, SystemTime};
+
+use egui::{Color32, RichText};
+use egui_plot::{GridMark, HoverPosition, Line, Plot, PlotPoints, Points};
+
+use super::{format, theme};
+use crate::model::Model;
+use crate::model::series::TimeSeries;
+
+/// Room right of "now", as a fraction of the span, so the last label is not clipped.
+const RIGHT_MARGIN: f64 = 0.025;
+
+/// How much history the plots show at most.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The span the plots show: the history held, rounded up to whole minutes, between one minute
+/// and [`WINDOW`], so a fresh start does not squeeze its first points against the right edge.
+#[must_use]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn shown_window(series: &TimeSeries, now: SystemTime) -> Duration {
+    let held = series.iter().next().map_or(Duration::ZERO, |(t, _)| {
+        now.duration_since(*t).unwrap_or_default()
+    });
+    let minutes = held.as_secs().div_ceil(60).clamp(1, WINDOW.as_secs() / 60);
+    Duration::from_secs(minutes * 60)
+}
+
+/// Grid marks for a time axis `window_s` wide: every 30 s up to 2 min, then every 1, 2 or 3 min.
+#[must_use]
+#[allow(clippy::cast_possible_truncation)]
+pub fn time_marks(window_s: f64) -> Vec<GridMark> {
+    let step = if window_s <= 120.0 {
+        30.0
+    } else if window_s <= 300.0 {
+        60.0
+    } else if window_s <= 600.0 {
+        120.0
+    } else {
+        180.0
+    };
+    let n = (window_s / step).floor() as i64;
+    (0..=n)
+        .map(|k| GridMark {
+            value: -(k as f64) * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// Label of a time mark: "now", "−30 s", "−5 min".
+#[must_use]
+pub fn time_label(x: f64) -> String {
+    let s = (-x).round();
+    if s <= 0.0 {
+        "now".to_owned()
+    } else if s < 60.0 || s % 60.0 != 0.0 {
+        format!("−{s:.0} s")
+    } else {
+        format!("−{:.0} min", s / 60.0)
+    }
+}
+
+/// The series as line segments of `[seconds relative to now (≤ 0), value]`, split at gaps,
+/// limited to `window`, and decimated to at most about `max_points` points overall.
+#[must_use]
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+pub fn plot_segments(
+    series: &TimeSeries,
+    now: SystemTime,
+    window: Duration,
+    max_points: usize,
+) -> Vec<Vec<[f64; 2]>> {
+    let win = window.as_secs_f64();
+    let buckets = (max_points / 2).max(1);
+    let bucket_w = win / buckets as f64;
+    let mut segments: Vec<Vec<[f64; 2]>> = Vec::new();
+    let mut seg: Vec<[f64; 2]> = Vec::new();
+    // Current bucket: (index, first point, min, max, last point).
+    let mut bucket: Option<(i64, [f64; 2], [f64; 2], [f64; 2], [f64; 2])> = None;
+    let flush = |seg: &mut Vec<[f64; 2]>,
+                 b: &mut Option<(i64, [f64; 2], [f64; 2], [f64; 2], [f64; 2])>| {
+        if let Some((_, first, lo, hi, _)) = b.take() {
+            let (a, c) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
+            seg.push(first);
+            for p in [a, c] {
+                if seg.last().is_none_or(|l| l[0] < p[0]) {
+                    seg.push(p);
+                }
+            }
+        }
+    };
+    for &(t, v) in series.iter() {
+        let age = match now.duration_since(t) {
+            Ok(d) => d.as_secs_f64(),
+            Err(_) => 0.0, // a point stamped a little after `now` (clock skew): draw it at now
+        };
+        if age > win {
+            continue;
+        }
+        let x = -age;
+        let Some(y) = v else {
+            flush(&mut seg, &mut bucket);
+            if !seg.is_empty() {
+                segments.push(std::mem::take(&mut seg));
+            }
+            continue;
+        };
+        let p = [x, y];
+        let idx = ((x + win) / bucket_w).floor() as i64;
+        match &mut bucket {
+            Some((i, _, lo, hi, last)) if *i == idx => {
+                if y < lo[1] {
+                    *lo = p;
+                }
+                if y > hi[1] {
+                    *hi = p;
+                }
+                *last = p;
+            }
+            _ => {
+                flush(&mut seg, &mut bucket);
+                bucket = Some((idx, p, p, p, p));
+            }
+        }
+    }
+    // The newest point always ends the line, so "now" is exact.
+    let last = bucket.map(|b| b.4);
+    flush(&mut seg, &mut bucket);
+    if let Some(l) = last {
+        if seg.last().is_none_or(|p| p[0] < l[0]) {
+            seg.push(l);
+        }
+    }
+    if !seg.is_empty() {
+        segments.push(seg);
+    }
+    segments
+}
+
+/// Draw the throughput card: both plots side by side when there is room.
+pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
+    let frame = theme::card_frame(ui.style());
+    let width = ui.available_width();
+    let inner = egui::vec2(width, theme::SUMMARY_HEIGHT) - frame.total_margin().sum();
+    frame.show(ui, |ui| {
+        ui.set_min_size(inner);
+        ui.set_max_width(inner.x);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Throughput (tokens/s)").strong().size(15.0));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let minutes = shown_window(&model.gen_tps_history, now).as_secs() / 60;
+                let span = if minutes == 1 {
+                    "last minute".to_owned()
+                } else {
+                    format!("last {minutes} minutes")
+                };
+                ui.label(RichText::new(span).weak());
+            });
+        });
+        let gen_color = theme::gen_line(ui.visuals());
+        let prompt_color = theme::prompt_line(ui.visuals());
+        let w = ui.available_width();
+        if w >= 560.0 {
+            let half = (w - theme::CARD_GAP) / 2.0;
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(half);
+                    series_ui(
+                        ui,
+                        "Generation",
+                        &model.gen_tps_history,
+                        now,
+                        gen_color,
+                        half,
+                    );
+                });
+                ui.add_space(theme::CARD_GAP);
+                ui.vertical(|ui| {
+                    ui.set_width(half);
+                    series_ui(
+                        ui,
+                        "Prompt",
+                        &model.prompt_tps_history,
+                        now,
+                        prompt_color,
+                        half,
+                    );
+                });
+            });
+        } else {
+            let h = theme::PLOT_HEIGHT / 2.0;
+            series_plot_ui(
+                ui,
+                "Generation",
+                &model.gen_tps_history,
+                now,
+                gen_color,
+                w,
+                h,
+            );
+            stats_ui(ui, "Generation", &model.gen_tps_history, now);
+            series_plot_ui(
+                ui,
+                "Prompt",
+                &model.prompt_tps_history,
+                now,
+                prompt_color,
+                w,
+                h,
+            );
+            stats_ui(ui, "Prompt", &model.prompt_tps_history, now);
+        }
+    });
+}
+
+fn series_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    series: &TimeSeries,
+    now: SystemTime,
+    color: Color32,
+    width: f32,
+) {
+    series_plot_ui(ui, name, series, now, color, width, theme::PLOT_HEIGHT);
+    stats_ui(ui, name, series, now);
+}
+
+/// "Generation — peak 142 · avg 87 · now 91 tok/s".
+fn stats_ui(ui: &mut egui::Ui, name: &str, series: &TimeSeries, now: SystemTime) {
+    let since = now
+        .checked_sub(shown_window(series, now))
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let (peak, avg) = series
+        .peak_avg(since)
+        .map_or((None, None), |(p, a)| (Some(p), Some(a)));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(name).strong());
+        ui.label(format!("peak {}", format::tps(peak)));
+        ui.label("·");
+        ui.label(format!("avg {}", format::tps(avg)));
+        ui.label("·");
+        ui.label(RichText::new(format!("now {}", format::tps(series.current()))).strong());
+    });
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn series_plot_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    series: &TimeSeries,
+    now: SystemTime,
+    color: Color32,
+    width: f32,
+    height: f32,
+) {
+    let max_points = (width.max(64.0) / 2.0) as usize * 2;
+    let window = shown_window(series, now);
+    let window_s = window.as_secs_f64();
+    let segments = plot_segments(series, now, window, max_points);
+    let label_name = name.to_owned();
+    Plot::new(("throughput", name))
+        .width(width)
+        .height(height)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .default_x_bounds(-window_s, window_s * RIGHT_MARGIN)
+        .include_y(0.0)
+        .auto_bounds(egui::Vec2b::new(false, true))
+        .set_margin_fraction(egui::vec2(0.0, 0.1))
+        .y_axis_min_width(36.0)
+        .x_grid_spacer(move |_| time_marks(window_s))
+        .x_axis_formatter(|mark, _| time_label(mark.value))
+        .y_axis_formatter(|mark, _| format::short_number(mark.value))
+        .label_formatter(move |pos| match pos {
+            HoverPosition::NearDataPoint { position, .. } => Some(format!(
+                "{label_name}: {}\n{}",
+                format::tps(Some(position.y)),
+                ago_text(position.x)
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |p| {
+            // The plot remembers bounds between frames; the span follows the data.
+            p.set_plot_bounds_x(-window_s..=window_s * RIGHT_MARGIN);
+            for (i, seg) in segments.into_iter().enumerate() {
+                if seg.len() == 1 {
+                    p.points(
+                        Points::new(name.to_owned(), PlotPoints::from(seg))
+                            .id((name, "pt", i))
+                            .color(color)
+                            .radius(2.0),
+                    );
+                } else {
+                    p.line(
+                        Line::new(name.to_owned(), PlotPoints::from(seg))
+                            .id((name, i))
+                            .color(color)
+                            .width(1.5),
+                    );
+                }
+            }
+        });
+}
+
+fn ago_text(x: f64) -> String {
+    let s = -x;
+    if s < 1.0 {
+        "now".to_owned()
+    } else if s < 90.0 {
+        format!("{s:.0} s ago")
+    } else {
+        format!("{:.1} min ago", s / 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000 + s)
+    }
+
+    #[test]
+    fn gaps_split_segments() {
+        let mut s = TimeSeries::new(Duration::from_secs(3600), Duration::from_secs(1));
+        s.push(t(0), Some(1.0));
+        s.push(t(1), Some(2.0));
+        s.push(t(2), None);
+        s.push(t(3), Some(3.0));
+        s.push(t(4), Some(4.0));
+        let segs = plot_segments(&s, t(4), WINDOW, 1000);
+        assert_eq!(
+            segs,
+            vec![
+                vec![[-4.0, 1.0], [-3.0, 2.0]],
+                vec![[-1.0, 3.0], [0.0, 4.0]]
+            ]
+        );
+    }
+
+    #[test]
+    fn decimation_keeps_peaks_and_the_newest_point() {
+        let mut s = TimeSeries::new(Duration::from_secs(3600), Duration::from_secs(1));
+        for i in 0..900_u64 {
+            let v = if i == 450 { 1000.0 } else { (i % 7) as f64 };
+            s.push(t(i), Some(v));
+        }
+        let segs = plot_segments(&s, t(899), WINDOW, 200);
+        assert_eq!(segs.len(), 1);
+        let seg = &segs[0];
+        assert!(seg.len() <= 320, "{} points", seg.len());
+        assert!(seg.iter().any(|p| (p[1] - 1000.0).abs() < f64::EPSILON));
+        assert_eq!(seg.last().map(|p| p[0]), Some(0.0));
+        assert!(seg.windows(2).all(|w| w[0][0] < w[1][0]), "x must increase");
+    }
+
+    #[test]
+    fn window_follows_the_history_held() {
+        let mut s = TimeSeries::new(Duration::from_secs(3600), Duration::from_secs(1));
+        assert_eq!(shown_window(&s, t(0)), Duration::from_secs(60));
+        s.push(t(0), Some(1.0));
+        assert_eq!(shown_window(&s, t(25)), Duration::from_secs(60));
+        assert_eq!(shown_window(&s, t(61)), Duration::from_secs(120));
+        assert_eq!(shown_window(&s, t(3000)), WINDOW);
+        assert_eq!(time_label(0.0), "now");
+        assert_eq!(time_label(-30.0), "−30 s");
+        assert_eq!(time_label(-300.0), "−5 min");
+        assert_eq!(time_marks(900.0).len(), 6);
+    }
+
+    #[test]
+    fn old_points_are_outside_the_window() {
+        let mut s = TimeSeries::new(Duration::from_secs(3600), Duration::from_secs(1));
+        s.push(t(0), Some(5.0));
+        s.push(t(2000), Some(6.0));
+        let segs = plot_segments(&s, t(2000), WINDOW, 100);
+        assert_eq!(segs, vec![vec![[0.0, 6.0]]]);
+    }
+}

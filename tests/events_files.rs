@@ -1,0 +1,415 @@
+//! Session stores and the tool-proxy log: OpenClaw `sessions.json` stores from fixtures, the
+//! gateway's `/tools/invoke` against a loopback axum server (bearer token checked), and a
+//! `tail -F` of the proxy log through append, rotation and truncation — all driven by explicit
+//! `poll()` calls and explicit `now`s, no sleeping.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use swarmglass::model::ids::SourceId;
+use swarmglass::model::tasks::TaskModel;
+use swarmglass::sources::events::openclaw::{GatewayConfig, SessionsPoller, invoke_sessions_list};
+use swarmglass::sources::events::tool_proxy::{
+    LogTail, ProxyErrorKind, ProxyLevel, ProxyRecord, TailOptions, TailStart,
+};
+use swarmglass::sources::events::{EventError, EventUpdate};
+
+/// 2026-02-11T23:47:02Z, the fixtures' "now".
+fn fixture_now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_770_853_622)
+}
+
+fn at(s: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(s)
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events")
+}
+
+#[test]
+fn session_stores_are_read_with_transcript_starts() {
+    let mut poller = SessionsPoller::new(fixtures().join("openclaw"));
+    let report = poller.poll().unwrap();
+    let keys: Vec<(&str, &str)> = report
+        .sessions
+        .iter()
+        .map(|s| (s.agent_id.as_str(), s.key.as_str()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("main", "agent:main:cron:nightly"),
+            ("main", "agent:main:main"),
+            ("research", "agent:research:subagent:7f3a")
+        ]
+    );
+    assert_eq!(report.skipped, 1);
+    assert!(
+        report.problems[0].contains("agent:research:broken"),
+        "{:?}",
+        report.problems
+    );
+    let main = &report.sessions[1];
+    // sessionStartedAt wins over the transcript (which says 20:00).
+    assert_eq!(main.started_at, Some(at(1_770_849_900)));
+    assert_eq!(
+        (main.input_tokens, main.output_tokens),
+        (Some(15_000), Some(3_204))
+    );
+    // No sessionStartedAt: the transcript's first line.
+    assert_eq!(report.sessions[0].started_at, Some(at(1_770_843_600)));
+    assert_eq!(report.sessions[2].started_at, Some(at(1_770_851_400)));
+    assert_eq!(
+        report.sessions[2].spawned_by.as_deref(),
+        Some("agent:main:main")
+    );
+    // A second poll answers the same from the cache.
+    assert_eq!(poller.poll().unwrap(), report);
+
+    let mut model = TaskModel::default();
+    let now = fixture_now();
+    let src = SourceId::new("swarm", "openclaw_files", "fixtures");
+    model.apply(
+        EventUpdate::Sessions {
+            source: src,
+            at: now,
+            result: Ok(report),
+        },
+        now,
+    );
+    let s = model.sessions_summary(now);
+    assert_eq!(
+        (s.total, s.active),
+        (3, 2),
+        "the nightly cron session is idle for 2 h"
+    );
+    assert_eq!(s.oldest_active_age_ms, Some(3_722_000));
+    assert_eq!((s.input_tokens, s.output_tokens), (19_800, 4_524));
+    assert_eq!(
+        s.sessions[0].info.key, "agent:main:main",
+        "active first, most recent first"
+    );
+    assert_eq!(s.sessions[0].idle_ms, Some(122_000));
+    assert_eq!(s.sessions[2].idle_ms, Some(7_200_000));
+    assert!(!s.sessions[2].active);
+}
+
+#[test]
+fn a_missing_state_dir_says_what_to_set() {
+    let e = SessionsPoller::new("/nonexistent/openclaw")
+        .poll()
+        .unwrap_err();
+    assert_eq!(e.kind(), "io");
+    assert!(e.to_string().contains("OPENCLAW_STATE_DIR"), "{e}");
+}
+
+/// A gateway on 127.0.0.1 answering `sessions_list` for token `s3cret`, 429 for `flood`.
+async fn gateway() -> String {
+    async fn invoke(
+        headers: HeaderMap,
+        body: String,
+    ) -> (StatusCode, [(&'static str, &'static str); 1], String) {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let asked_right = json["tool"] == "sessions_list" && json["args"]["activeMinutes"] == 60;
+        match auth {
+            "Bearer s3cret" if asked_right => {
+                let body =
+                    std::fs::read_to_string(fixtures().join("gateway/sessions_list.json")).unwrap();
+                (StatusCode::OK, [("retry-after", "0")], body)
+            }
+            "Bearer flood" => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "42")],
+                String::new(),
+            ),
+            _ => (
+                StatusCode::UNAUTHORIZED,
+                [("retry-after", "0")],
+                r#"{"ok":false}"#.into(),
+            ),
+        }
+    }
+    let app = Router::new().route("/tools/invoke", post(invoke));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn gateway_sessions_with_bearer_token_and_clear_refusals() {
+    let url = gateway().await;
+    let client = reqwest::Client::new();
+    let mut cfg = GatewayConfig::new(url.clone());
+    cfg.token_env = "SWARMGLASS_TEST_GATEWAY_TOKEN_NEVER_SET".into();
+    assert_eq!(cfg.token_from_env(), None);
+
+    let report = invoke_sessions_list(&client, &cfg, Some("s3cret"))
+        .await
+        .unwrap();
+    assert_eq!(report.sessions.len(), 2);
+    assert_eq!(report.sessions[0].key, "agent:main:main");
+    assert_eq!(report.sessions[0].total_tokens, Some(18_204));
+
+    let status = |e: &EventError| match e {
+        EventError::HttpStatus { status, .. } => *status,
+        _ => 0,
+    };
+    let wrong = invoke_sessions_list(&client, &cfg, Some("nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&wrong), 401);
+    let m = wrong.to_string();
+    assert!(
+        m.contains("401")
+            && m.contains("refused the token")
+            && m.contains("SWARMGLASS_TEST_GATEWAY_TOKEN_NEVER_SET"),
+        "{m}"
+    );
+    let none = invoke_sessions_list(&client, &cfg, None).await.unwrap_err();
+    assert!(none.to_string().contains("no token sent"), "{none}");
+    let flood = invoke_sessions_list(&client, &cfg, Some("flood"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&flood), 429);
+    assert!(flood.to_string().contains("Retry-After: 42"), "{flood}");
+    let mut lost = cfg.clone();
+    lost.url = format!("{url}/elsewhere");
+    let missing = invoke_sessions_list(&client, &lost, Some("s3cret"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&missing), 404);
+    assert!(missing.to_string().contains("tool policy"), "{missing}");
+
+    // Files and gateway together: one row per session, the token split kept from the files.
+    let files = SessionsPoller::new(fixtures().join("openclaw"))
+        .poll()
+        .unwrap();
+    let mut model = TaskModel::default();
+    let now = fixture_now();
+    model.apply(
+        EventUpdate::Sessions {
+            source: SourceId::new("swarm", "openclaw_files", "f"),
+            at: now,
+            result: Ok(files),
+        },
+        now,
+    );
+    model.apply(
+        EventUpdate::Sessions {
+            source: cfg.id.clone(),
+            at: now,
+            result: Ok(report),
+        },
+        now,
+    );
+    let s = model.sessions_summary(now);
+    assert_eq!(s.total, 3);
+    let main = s
+        .sessions
+        .iter()
+        .find(|v| v.info.key == "agent:main:main")
+        .unwrap();
+    assert_eq!(
+        (main.info.input_tokens, main.info.status.as_deref()),
+        (Some(15_000), Some("running"))
+    );
+}
+
+fn opts() -> TailOptions {
+    TailOptions {
+        start: TailStart::Beginning,
+        ..TailOptions::default()
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn summary(records: &[ProxyRecord]) -> Vec<(ProxyLevel, Option<ProxyErrorKind>)> {
+    records.iter().map(|r| (r.level, r.kind)).collect()
+}
+
+#[test]
+fn proxy_log_tail_follows_appends_rotation_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vllm-tool-proxy.log");
+    let mut tail = LogTail::new(&log, opts());
+    let e = tail.poll().unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("waiting for the tool proxy to create it"),
+        "{e}"
+    );
+
+    std::fs::copy(fixtures().join("tool_proxy/vllm-tool-proxy.log"), &log).unwrap();
+    let mut all = tail.poll().unwrap();
+    assert_eq!(
+        summary(&all),
+        [
+            (ProxyLevel::Info, None),
+            (ProxyLevel::Error, Some(ProxyErrorKind::UpstreamError))
+        ]
+    );
+    assert_eq!(
+        all[0].continuation.len(),
+        1,
+        "the access-log line belongs to the INFO record"
+    );
+    assert_eq!(
+        all[1].continuation.len(),
+        4,
+        "the traceback belongs to the ERROR record"
+    );
+    assert!(all[1].continuation[3].starts_with("ConnectionRefusedError"));
+    // The WARNING is complete once a poll finds nothing new.
+    let held = tail.poll().unwrap();
+    assert_eq!(
+        summary(&held),
+        [(ProxyLevel::Warning, Some(ProxyErrorKind::ToolLoopAbort))]
+    );
+    all.extend(held);
+    assert!(tail.poll().unwrap().is_empty());
+
+    // Append, including half a line that is finished later.
+    append(
+        &log,
+        "2026-02-11 23:30:00,000 ERROR: Error in post-processing: unterminated string\n  raw: {\"name\": \"sea",
+    );
+    assert!(tail.poll().unwrap().is_empty());
+    append(&log, "rch\"\n");
+    all.extend(tail.poll().unwrap());
+    all.extend(tail.poll().unwrap());
+    assert_eq!(
+        all.last().map(|r| (r.kind, r.continuation.clone())),
+        Some((
+            Some(ProxyErrorKind::ToolParseError),
+            vec![r#"  raw: {"name": "search""#.to_owned()]
+        ))
+    );
+
+    // Rotation: a last line lands in the old file, which is renamed; a new file appears.
+    append(
+        &log,
+        "2026-02-11 23:35:00,000 ERROR: Stream error: upstream closed the connection\n",
+    );
+    std::fs::rename(&log, dir.path().join("vllm-tool-proxy.log.1")).unwrap();
+    append(
+        &log,
+        "2026-02-11 23:40:00,000 ERROR: SSE rewrap parse error: Expecting value\n",
+    );
+    all.extend(tail.poll().unwrap());
+    all.extend(tail.poll().unwrap());
+    assert_eq!(tail.stats().rotations, 1);
+    let kinds: Vec<Option<ProxyErrorKind>> = all.iter().rev().take(2).map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Some(ProxyErrorKind::SseParseError),
+            Some(ProxyErrorKind::UpstreamError)
+        ],
+        "the old file's last line is not lost"
+    );
+
+    // Truncation: the file is emptied and a shorter record written.
+    append(
+        &log,
+        &"2026-02-11 23:45:00,000 INFO: request done\n".repeat(20),
+    );
+    all.extend(tail.poll().unwrap());
+    std::fs::write(
+        &log,
+        "2026-02-11 23:50:00,000 CRITICAL: Error cleaning response\n",
+    )
+    .unwrap();
+    all.extend(tail.poll().unwrap());
+    all.extend(tail.poll().unwrap());
+    assert_eq!(tail.stats().truncations, 1);
+    assert_eq!(
+        all.last().map(|r| (r.level, r.kind)),
+        Some((
+            ProxyLevel::Critical,
+            Some(ProxyErrorKind::CleanResponseError)
+        ))
+    );
+    assert_eq!(all.len(), 27, "{:#?}", summary(&all));
+
+    // Errors per rolling hour, at explicit times.
+    let mut model = TaskModel::default();
+    let src = SourceId::new("swarm", "tool_proxy_log", log.display().to_string());
+    let ten_to_midnight = at(1_770_854_340); // 2026-02-11T23:59:00Z
+    model.apply(
+        EventUpdate::ProxyLog {
+            source: src,
+            at: ten_to_midnight,
+            result: Ok(all),
+        },
+        ten_to_midnight,
+    );
+    let s = model.proxy.summary(ten_to_midnight);
+    assert_eq!((s.errors_last_hour, s.warnings_last_hour), (5, 1));
+    assert_eq!(
+        s.kinds_last_hour.get(&ProxyErrorKind::UpstreamError),
+        Some(&2)
+    );
+    assert_eq!(
+        s.kinds_last_hour.get(&ProxyErrorKind::ToolLoopAbort),
+        Some(&1)
+    );
+    assert_eq!(s.recent_errors[0].level, ProxyLevel::Critical);
+    // 16 minutes later the 23:10 error has left the hour.
+    assert_eq!(model.proxy.errors_per_hour(at(1_770_855_300)), 4);
+    assert_eq!(model.proxy.errors_per_hour(at(1_770_854_340 + 2 * 3600)), 0);
+}
+
+#[test]
+fn a_tail_started_at_the_end_reads_only_what_is_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("p.log");
+    std::fs::copy(fixtures().join("tool_proxy/vllm-tool-proxy.log"), &log).unwrap();
+    let mut tail = LogTail::new(
+        &log,
+        TailOptions {
+            start: TailStart::End,
+            ..TailOptions::default()
+        },
+    );
+    assert!(tail.poll().unwrap().is_empty());
+    append(
+        &log,
+        "2026-02-11 23:55:00,000 ERROR: Forward error: timeout\n",
+    );
+    assert!(tail.poll().unwrap().is_empty());
+    assert_eq!(tail.poll().unwrap().len(), 1);
+    let mut last_kib = LogTail::new(
+        &log,
+        TailOptions {
+            start: TailStart::LastBytes(100),
+            ..TailOptions::default()
+        },
+    );
+    let mut got = last_kib.poll().unwrap();
+    got.extend(last_kib.poll().unwrap());
+    assert_eq!(
+        summary(&got),
+        [(ProxyLevel::Error, Some(ProxyErrorKind::UpstreamError))],
+        "the partial first line is skipped"
+    );
+}
