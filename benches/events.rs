@@ -113,6 +113,17 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system) of the whole process so far, seconds (`/proc` reports it in
+/// USER_HZ = 100 ticks per second).
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -165,6 +176,7 @@ fn flood() {
     let (sink, rx) = EventSink::channel(CAPACITY, Arc::new(|| {}));
     let applied = Arc::new(AtomicU64::new(0));
     let hwm_start = status_kib("VmHWM:");
+    let cpu_start = cpu_secs();
     let s = sink.clone();
     let producer = std::thread::Builder::new()
         .name("bench-producer".into())
@@ -206,6 +218,7 @@ fn flood() {
     drop(sink);
     let model = consumer.join().unwrap();
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu_start;
     let total = applied.load(Ordering::Relaxed);
     let now = SystemTime::now();
     let stats = model.task_stats(Duration::from_secs(3600), now);
@@ -223,6 +236,10 @@ fn flood() {
         stats.completed,
         stats.completion.p95_ms.unwrap_or(0.0),
         model.workers.online_count(now),
+    );
+    println!(
+        "CPU: {cpu:.1} s over {elapsed:.1} s ({:.0}% of one core, generator included)",
+        cpu / elapsed * 100.0
     );
     println!(
         "peak memory: {:.1} MiB before, {:.1} MiB after 2 s, {:.1} MiB after {} s (growth from 2 s to the end: {:.1} MiB) -> {}",

@@ -699,3 +699,39 @@ async fn close_codes_1003_and_1008_and_a_refused_upgrade_become_clear_messages()
     let views = got.model.executions.views(SystemTime::now());
     assert_eq!(views.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_is_supported_and_a_tls_failure_is_an_error_with_a_retry() {
+    // A server that does not speak TLS: the handshake must fail cleanly (no panic, a retry).
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let mut cfg = WsMonitorConfig::new(format!("wss://{addr}"));
+    fast(&mut cfg);
+    let (sink, mut got) = sink();
+    let task = spawn(cfg, sink);
+    got.until("a TLS error", |c| {
+        c.states()
+            .iter()
+            .any(|s| matches!(s, ConnectionState::Error { .. }))
+    })
+    .await;
+    let (msg, retry) = got
+        .states()
+        .into_iter()
+        .find_map(|s| match s {
+            ConnectionState::Error {
+                error,
+                next_retry_at,
+            } => Some((error.to_string(), *next_retry_at)),
+            _ => None,
+        })
+        .unwrap();
+    assert!(msg.contains("TLS handshake failed"), "{msg}");
+    assert!(retry.is_some());
+    task.shutdown().await;
+}

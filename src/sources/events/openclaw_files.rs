@@ -156,7 +156,7 @@ fn read_capped(path: &Path) -> Result<Option<Vec<u8>>, EventError> {
 pub struct SessionsFilesConfig {
     /// Id of this source.
     pub id: SourceId,
-    /// The state directory (see [`resolve_state_dir`]).
+    /// The state directory (see [`super::openclaw::resolve_state_dir`]).
     pub state_dir: PathBuf,
     /// How often the stores are read.
     pub interval: Duration,

@@ -106,9 +106,22 @@ async fn connect(url: &str, opts: &WsOptions) -> Result<WsStream, EventError> {
                 url: url.to_owned(),
                 reason: e.to_string(),
             },
+            // rustls reports a failed handshake as an I/O error of kind InvalidData.
+            WsError::Io(e)
+                if url.starts_with("wss://") && e.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                EventError::Connect {
+                    url: url.to_owned(),
+                    reason: format!("TLS handshake failed: {e}"),
+                }
+            }
             WsError::Io(e) => EventError::Connect {
                 url: url.to_owned(),
                 reason: e.to_string(),
+            },
+            WsError::Tls(e) => EventError::Connect {
+                url: url.to_owned(),
+                reason: format!("TLS handshake failed: {e}"),
             },
             other => EventError::Protocol {
                 url: url.to_owned(),
