@@ -100,6 +100,24 @@ pub struct SourceArgs {
     /// Do not read local GPUs.
     #[arg(long)]
     pub no_nvml: bool,
+    /// A Nexus monitor WebSocket server, e.g. ws://host:8000 (repeatable).
+    #[arg(long = "nexus-ws", value_name = "URL")]
+    pub nexus_ws: Vec<String>,
+    /// A Nexus Redis, e.g. redis://host:6379 (repeatable): task events and worker heartbeats.
+    #[arg(long = "nexus-redis", value_name = "URL")]
+    pub nexus_redis: Vec<String>,
+    /// An execution's log stream, ws://host:port/ws/executions/<id>/logs (repeatable).
+    #[arg(long = "exec-logs", value_name = "URL")]
+    pub exec_logs: Vec<String>,
+    /// An OpenClaw state directory (holds agents/<id>/sessions/sessions.json; repeatable).
+    #[arg(long = "openclaw-sessions", value_name = "DIR")]
+    pub openclaw_sessions: Vec<std::path::PathBuf>,
+    /// An OpenClaw gateway, e.g. http://host:18789 (token from OPENCLAW_GATEWAY_TOKEN; repeatable).
+    #[arg(long = "openclaw-gateway", value_name = "URL")]
+    pub openclaw_gateway: Vec<String>,
+    /// The vLLM tool proxy's log file, tailed like `tail -F` (repeatable).
+    #[arg(long = "tool-proxy-log", value_name = "FILE")]
+    pub tool_proxy_log: Vec<std::path::PathBuf>,
 }
 
 /// Window options.

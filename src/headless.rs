@@ -47,7 +47,126 @@ pub fn resolve_config(args: &SourceArgs) -> anyhow::Result<Config> {
     if args.no_nvml {
         cfg.nvml.enabled = false;
     }
+    apply_agent_flags(args, &mut cfg.agents)?;
     Ok(cfg)
+}
+
+fn check_scheme(url: &str, schemes: &[&str], flag: &str, example: &str) -> anyhow::Result<()> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if schemes.contains(&u.scheme()) && u.host_str().is_some() => Ok(()),
+        _ => anyhow::bail!("`{url}` is not a valid {flag} URL; pass e.g. {flag} {example}"),
+    }
+}
+
+/// Split `ws://host:port/ws/executions/<id>/logs` into the server base and the execution id.
+///
+/// # Errors
+/// When the URL does not have that shape.
+pub fn split_exec_logs_url(url: &str) -> anyhow::Result<(String, String)> {
+    check_scheme(
+        url,
+        &["ws", "wss", "http", "https"],
+        "--exec-logs",
+        "ws://host:8000/ws/executions/<id>/logs",
+    )?;
+    let parsed = reqwest::Url::parse(url)?;
+    let segments: Vec<&str> = parsed
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    match segments.as_slice() {
+        [.., "executions", id, "logs"] if !id.is_empty() => {
+            let mut base = parsed.clone();
+            base.set_path("");
+            base.set_query(None);
+            Ok((
+                base.as_str().trim_end_matches('/').to_owned(),
+                (*id).to_owned(),
+            ))
+        }
+        _ => anyhow::bail!(
+            "`{url}` does not name an execution; pass --exec-logs ws://host:port/ws/executions/<id>/logs"
+        ),
+    }
+}
+
+/// Command-line agent sources replace the configured ones of the same kind.
+fn apply_agent_flags(args: &SourceArgs, a: &mut config::AgentSources) -> anyhow::Result<()> {
+    use crate::config::agents::ExecLogSource;
+    use crate::sources::events::{exec_logs, openclaw, redis, tool_proxy, ws};
+    if !args.nexus_ws.is_empty() {
+        for u in &args.nexus_ws {
+            check_scheme(
+                u,
+                &["ws", "wss", "http", "https"],
+                "--nexus-ws",
+                "ws://host:8000",
+            )?;
+        }
+        a.nexus_ws = args
+            .nexus_ws
+            .iter()
+            .map(|u| ws::WsMonitorConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.nexus_redis.is_empty() {
+        for u in &args.nexus_redis {
+            check_scheme(
+                u,
+                &["redis", "rediss"],
+                "--nexus-redis",
+                "redis://host:6379",
+            )?;
+        }
+        a.nexus_redis = args
+            .nexus_redis
+            .iter()
+            .map(|u| redis::RedisConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.exec_logs.is_empty() {
+        a.exec_logs.clear();
+        for u in &args.exec_logs {
+            let (base, id) = split_exec_logs_url(u)?;
+            match a.exec_logs.iter_mut().find(|s| s.config.url == base) {
+                Some(s) => s.executions.push(id),
+                None => a.exec_logs.push(ExecLogSource {
+                    config: exec_logs::ExecLogConfig::new(base),
+                    executions: vec![id],
+                }),
+            }
+        }
+    }
+    if !args.openclaw_sessions.is_empty() {
+        a.openclaw_sessions = args
+            .openclaw_sessions
+            .iter()
+            .map(|d| openclaw::SessionsFilesConfig::new(d.clone()))
+            .collect();
+    }
+    if !args.openclaw_gateway.is_empty() {
+        for u in &args.openclaw_gateway {
+            check_scheme(
+                u,
+                &["http", "https"],
+                "--openclaw-gateway",
+                "http://host:18789",
+            )?;
+        }
+        a.openclaw_gateway = args
+            .openclaw_gateway
+            .iter()
+            .map(|u| openclaw::GatewayConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.tool_proxy_log.is_empty() {
+        a.tool_proxy_logs = args
+            .tool_proxy_log
+            .iter()
+            .map(|p| tool_proxy::ToolProxyConfig::new(p.clone()))
+            .collect();
+    }
+    Ok(())
 }
 
 /// Run the collector for `duration` and return the model it built, with the alert engine
@@ -218,6 +337,8 @@ pub struct Snapshot {
     pub errors: Vec<ErrorEntry>,
     /// Alerts firing and pending, and silences in force.
     pub alerts: AlertsSnapshot,
+    /// Agents and tasks: task statistics, queue, workers, sessions, streams, executions.
+    pub tasks: crate::model::tasks::TasksSnapshot,
     /// Updates dropped because the consumer fell behind.
     pub dropped_updates: u64,
 }
@@ -262,6 +383,7 @@ pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot 
             .collect(),
         errors: model.errors.recent().into_iter().cloned().collect(),
         alerts: engine.snapshot(),
+        tasks: model.tasks.snapshot(now),
         dropped_updates: model.dropped_updates,
     }
 }
@@ -379,6 +501,7 @@ pub fn render_text(s: &Snapshot) -> String {
             src.parse_errors
         );
     }
+    render_tasks(&mut o, &s.tasks);
     let _ = writeln!(
         o,
         "\nAlerts ({} firing, {} pending):",
@@ -408,6 +531,68 @@ pub fn render_text(s: &Snapshot) -> String {
         );
     }
     o
+}
+
+fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
+    use std::fmt::Write as _;
+    if t.events_total == 0 && t.streams.is_empty() && t.sessions.total == 0 {
+        return;
+    }
+    let _ = writeln!(o, "\nAgents and tasks:");
+    for (label, st) in [("last hour", &t.last_hour), ("last 24 h", &t.last_24h)] {
+        let _ = writeln!(
+            o,
+            "  {label:<9}  completed {}  failed {}  timed out {}  retried {}  success {}  avg {}  p95 {}",
+            st.completed,
+            st.failed,
+            st.timed_out,
+            st.retried,
+            fmt_opt(st.success_rate.map(|r| r * 100.0), "%", 1),
+            fmt_opt(st.completion.avg_ms.map(|m| m / 1000.0), " s", 1),
+            fmt_opt(st.completion.p95_ms.map(|m| m / 1000.0), " s", 1),
+        );
+    }
+    if let Some(q) = &t.queue {
+        let parts: Vec<String> = q
+            .by_priority
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(o, "  queue      {} ({})", q.total, parts.join(", "));
+    }
+    let _ = writeln!(
+        o,
+        "  workers    {} online, {} stale{}",
+        t.workers.online.len(),
+        t.workers.stale.len(),
+        t.workers
+            .reported_online
+            .map(|n| format!(" ({n} reported)"))
+            .unwrap_or_default()
+    );
+    let s = &t.sessions;
+    let _ = writeln!(
+        o,
+        "  sessions   {} active of {} (oldest {}), tokens in {} out {}",
+        s.active,
+        s.total,
+        s.oldest_active_age_ms.map_or_else(
+            || "n/a".to_owned(),
+            |ms| humantime::format_duration(Duration::from_secs(ms / 1000)).to_string()
+        ),
+        s.input_tokens,
+        s.output_tokens
+    );
+    let _ = writeln!(
+        o,
+        "  tool proxy {} error(s) in the last hour",
+        t.tool_proxy.errors_last_hour
+    );
+    let _ = writeln!(
+        o,
+        "  events     {} received, {} malformed, {} duplicate(s) dropped",
+        t.events_total, t.malformed_total, t.duplicates_dropped
+    );
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -532,4 +717,61 @@ pub fn render_check(r: &CheckReport) -> String {
         r.errors.len()
     );
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_logs_url_is_split_into_base_and_id() {
+        let (base, id) =
+            split_exec_logs_url("ws://10.0.0.9:8000/ws/executions/6f1c2a8e/logs").unwrap();
+        assert_eq!(
+            (base.as_str(), id.as_str()),
+            ("ws://10.0.0.9:8000", "6f1c2a8e")
+        );
+        let err = split_exec_logs_url("ws://10.0.0.9:8000/ws/monitor")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not name an execution"), "{err}");
+        assert!(split_exec_logs_url("ftp://x/ws/executions/1/logs").is_err());
+    }
+
+    #[test]
+    fn command_line_agent_sources_replace_configured_ones() {
+        let args = SourceArgs {
+            config: Some(std::path::PathBuf::from("/nonexistent/swarmglass.toml")),
+            ..SourceArgs::default()
+        };
+        assert!(
+            resolve_config(&args).is_err(),
+            "an explicit config path must exist"
+        );
+        let mut a = config::AgentSources::default();
+        let args = SourceArgs {
+            nexus_ws: vec!["ws://h:1".into()],
+            exec_logs: vec![
+                "ws://h:2/ws/executions/a/logs".into(),
+                "ws://h:2/ws/executions/b/logs".into(),
+            ],
+            tool_proxy_log: vec!["/var/log/p.log".into()],
+            ..SourceArgs::default()
+        };
+        apply_agent_flags(&args, &mut a).unwrap();
+        assert_eq!(a.nexus_ws.len(), 1);
+        assert_eq!(a.exec_logs.len(), 1, "one server, two executions");
+        assert_eq!(a.exec_logs[0].executions, ["a", "b"]);
+        assert_eq!(a.tool_proxy_logs.len(), 1);
+        let bad = SourceArgs {
+            nexus_redis: vec!["http://h:6379".into()],
+            ..SourceArgs::default()
+        };
+        assert!(
+            apply_agent_flags(&bad, &mut a)
+                .unwrap_err()
+                .to_string()
+                .contains("--nexus-redis")
+        );
+    }
 }

@@ -2,7 +2,10 @@
 //! `#[serde(deny_unknown_fields)]` so that *every* problem — unknown keys included — is reported
 //! at once, each with its TOML key and a hint. Defaults monitor this machine.
 
+pub mod agents;
 mod validate;
+
+pub use agents::AgentSources;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,7 +64,7 @@ pub struct StatusEndpoint {
 }
 
 /// The validated configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Local GPUs.
     pub nvml: NvmlConfig,
@@ -73,6 +76,8 @@ pub struct Config {
     pub model: ModelSettings,
     /// Alert rules and where alerts go.
     pub alerts: crate::alerts::config::AlertsConfig,
+    /// Agent and task sources (event streams, sessions, logs).
+    pub agents: AgentSources,
 }
 
 /// Node name used for this machine's own sources.
@@ -92,6 +97,7 @@ impl Default for Config {
             status: vec![StatusEndpoint::new("http://localhost:9199/status")],
             model: ModelSettings::default(),
             alerts: crate::alerts::config::AlertsConfig::default(),
+            agents: AgentSources::default(),
         }
     }
 }

@@ -10,12 +10,13 @@ use crate::alerts::config::AlertsConfig;
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
 
-struct Walker {
-    problems: Vec<ConfigProblem>,
+/// Walks a TOML table, collecting every problem (shared with the section parsers).
+pub(super) struct Walker {
+    pub(super) problems: Vec<ConfigProblem>,
 }
 
 impl Walker {
-    fn problem(&mut self, key: &str, message: impl Into<String>, hint: impl Into<String>) {
+    pub(super) fn problem(&mut self, key: &str, message: impl Into<String>, hint: impl Into<String>) {
         self.problems.push(ConfigProblem {
             key: key.to_owned(),
             message: message.into(),
@@ -23,7 +24,7 @@ impl Walker {
         });
     }
 
-    fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
+    pub(super) fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
         for k in table.keys() {
             if !known.contains(&k.as_str()) {
                 let key = if prefix.is_empty() {
@@ -40,7 +41,7 @@ impl Walker {
         }
     }
 
-    fn string(&mut self, t: &Table, prefix: &str, k: &str) -> Option<String> {
+    pub(super) fn string(&mut self, t: &Table, prefix: &str, k: &str) -> Option<String> {
         match t.get(k)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -54,7 +55,7 @@ impl Walker {
         }
     }
 
-    fn boolean(&mut self, t: &Table, prefix: &str, k: &str) -> Option<bool> {
+    pub(super) fn boolean(&mut self, t: &Table, prefix: &str, k: &str) -> Option<bool> {
         match t.get(k)? {
             Value::Boolean(b) => Some(*b),
             other => {
@@ -68,7 +69,7 @@ impl Walker {
         }
     }
 
-    fn duration(&mut self, t: &Table, prefix: &str, k: &str) -> Option<Duration> {
+    pub(super) fn duration(&mut self, t: &Table, prefix: &str, k: &str) -> Option<Duration> {
         let key = format!("{prefix}.{k}");
         let s = self.string(t, prefix, k)?;
         match humantime::parse_duration(&s) {
@@ -88,7 +89,7 @@ impl Walker {
         }
     }
 
-    fn positive_int(&mut self, t: &Table, prefix: &str, k: &str) -> Option<u64> {
+    pub(super) fn positive_int(&mut self, t: &Table, prefix: &str, k: &str) -> Option<u64> {
         match t.get(k)? {
             Value::Integer(i) if *i > 0 => u64::try_from(*i).ok(),
             other => {
@@ -102,40 +103,71 @@ impl Walker {
         }
     }
 
-    fn url(&mut self, t: &Table, prefix: &str) -> Option<String> {
+    pub(super) fn url(&mut self, t: &Table, prefix: &str) -> Option<String> {
+        self.url_with(t, prefix, &["http", "https"], "http://localhost:8000/metrics")
+    }
+
+    /// A `url` key whose scheme is one of `schemes`; `example` goes into the hints.
+    pub(super) fn url_with(
+        &mut self,
+        t: &Table,
+        prefix: &str,
+        schemes: &[&str],
+        example: &str,
+    ) -> Option<String> {
         let key = format!("{prefix}.url");
         let Some(url) = self.string(t, prefix, "url") else {
             if !t.contains_key("url") {
-                self.problem(
-                    &key,
-                    "missing",
-                    "every source needs a url, e.g. \"http://localhost:8000/metrics\"",
-                );
+                self.problem(&key, "missing", format!("every source needs a url, e.g. \"{example}\""));
             }
             return None;
         };
         match reqwest::Url::parse(&url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(url),
+            Ok(u) if schemes.contains(&u.scheme()) && u.host_str().is_some() => Some(url),
             Ok(u) => {
                 self.problem(
                     &key,
                     format!("`{url}` has scheme `{}` or no host", u.scheme()),
-                    "use http:// or https:// with a host",
+                    format!("use {} with a host, e.g. \"{example}\"", schemes.join(":// or ") + "://"),
                 );
                 None
             }
             Err(e) => {
+                self.problem(&key, format!("`{url}` is not a URL ({e})"), format!("e.g. \"{example}\""));
+                None
+            }
+        }
+    }
+
+    /// An array of strings.
+    pub(super) fn strings(&mut self, t: &Table, prefix: &str, k: &str) -> Option<Vec<String>> {
+        match t.get(k)? {
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, v) in items.iter().enumerate() {
+                    match v {
+                        Value::String(s) => out.push(s.clone()),
+                        other => self.problem(
+                            &format!("{prefix}.{k}[{i}]"),
+                            format!("expected a string, found {}", other.type_str()),
+                            "quote each item",
+                        ),
+                    }
+                }
+                Some(out)
+            }
+            other => {
                 self.problem(
-                    &key,
-                    format!("`{url}` is not a URL ({e})"),
-                    "e.g. \"http://10.0.0.5:8000/metrics\"",
+                    &format!("{prefix}.{k}"),
+                    format!("expected an array of strings, found {}", other.type_str()),
+                    "e.g. [\"a\", \"b\"]",
                 );
                 None
             }
         }
     }
 
-    fn array_of_tables<'t>(&mut self, root: &'t Table, k: &str) -> Vec<(String, &'t Table)> {
+    pub(super) fn array_of_tables<'t>(&mut self, root: &'t Table, k: &str) -> Vec<(String, &'t Table)> {
         match root.get(k) {
             None => Vec::new(),
             Some(Value::Array(items)) => items
@@ -167,7 +199,7 @@ impl Walker {
         }
     }
 
-    fn table<'t>(&mut self, root: &'t Table, k: &str) -> Option<&'t Table> {
+    pub(super) fn table<'t>(&mut self, root: &'t Table, k: &str) -> Option<&'t Table> {
         match root.get(k)? {
             Value::Table(t) => Some(t),
             other => {
@@ -199,7 +231,19 @@ const MODEL_KEYS: &[&str] = &[
     "down_after_failures",
     "stale_after_intervals",
 ];
-const ROOT_KEYS: &[&str] = &["nvml", "prometheus", "status", "model", "alerts"];
+const ROOT_KEYS: &[&str] = &[
+    "nvml",
+    "prometheus",
+    "status",
+    "model",
+    "alerts",
+    "nexus_ws",
+    "nexus_redis",
+    "exec_logs",
+    "openclaw_sessions",
+    "openclaw_gateway",
+    "tool_proxy_log",
+];
 
 fn prometheus_target(
     w: &mut Walker,
@@ -360,6 +404,8 @@ pub fn from_toml_str(
         }
     };
 
+    let agents = super::agents::parse(&mut w, &root);
+
     match alerts {
         Some(alerts) if w.problems.is_empty() => Ok(Config {
             nvml,
@@ -367,6 +413,7 @@ pub fn from_toml_str(
             status,
             model,
             alerts,
+            agents,
         }),
         _ => Err(w.problems),
     }

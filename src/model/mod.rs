@@ -133,6 +133,8 @@ pub struct Model {
     pub last_data_at: Option<SystemTime>,
     /// Updates the collectors had to drop because the channel was full.
     pub dropped_updates: u64,
+    /// Agents, tasks, workers, sessions and execution logs.
+    pub tasks: tasks::TaskModel,
 }
 
 impl Model {
@@ -153,6 +155,7 @@ impl Model {
             errors: ErrorLog::default(),
             last_data_at: None,
             dropped_updates: 0,
+            tasks: tasks::TaskModel::new(tasks::TaskSettings::default()),
         }
     }
 
@@ -175,6 +178,14 @@ impl Model {
     pub fn apply(&mut self, update: SourceUpdate, now: SystemTime) {
         let id = update.source().clone();
         let failure = match update {
+            SourceUpdate::Agents(u) => {
+                if let Some(e) = u.error() {
+                    self.errors
+                        .record(&id.to_string(), e.kind(), &e.to_string(), now);
+                }
+                self.tasks.apply(*u, now);
+                return;
+            }
             SourceUpdate::Scrape { at, result, .. } => match result {
                 Ok(data) => {
                     self.apply_scrape(&id, at, data);

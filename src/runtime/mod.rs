@@ -12,8 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
-use crate::config::{Config, PrometheusTarget, StatusEndpoint};
+use crate::config::{AgentSources, Config, PrometheusTarget, StatusEndpoint};
 use crate::model::ids::SourceId;
+use crate::sources::events::{self, Delivery, EventSink};
 use crate::sources::{
     SourceError, SourceUpdate, http, mapping, nvidia_smi, nvml, prometheus, status,
 };
@@ -132,6 +133,8 @@ pub fn start(
         sources.push((status_id(s), s.interval));
     }
     let rt_sink = sink.clone();
+    let agents = config.agents.clone();
+    let agent_sink = agent_sink(&sink);
     threads.push(
         std::thread::Builder::new()
             .name("rt".into())
@@ -166,6 +169,7 @@ pub fn start(
                             stop_rx.clone(),
                         ));
                     }
+                    spawn_agent_sources(&mut tasks, agents, &client, &agent_sink, &stop_rx);
                     while let Some(res) = tasks.join_next().await {
                         if let Err(e) = res {
                             log::error!("a collector task failed: {e}");
@@ -220,6 +224,63 @@ pub fn start(
             sources,
         },
     ))
+}
+
+/// An [`EventSink`] that wraps agent updates into [`SourceUpdate::Agents`] on the one channel.
+fn agent_sink(sink: &Sink) -> EventSink {
+    let tx = sink.tx.clone();
+    let dropped = Arc::clone(&sink.dropped);
+    EventSink::from_fn(
+        move |u| match tx.try_send(SourceUpdate::agents(u)) {
+            Ok(()) => Delivery::Queued,
+            Err(TrySendError::Full(_)) => {
+                dropped.fetch_add(1, Ordering::Relaxed);
+                Delivery::Dropped
+            }
+            Err(TrySendError::Disconnected(_)) => Delivery::Closed,
+        },
+        Arc::clone(&sink.wake),
+    )
+}
+
+/// One task per agent source (and per followed execution).
+fn spawn_agent_sources(
+    tasks: &mut tokio::task::JoinSet<()>,
+    agents: AgentSources,
+    client: &reqwest::Client,
+    sink: &EventSink,
+    stop: &watch::Receiver<bool>,
+) {
+    for c in agents.nexus_ws {
+        tasks.spawn(events::ws::run(c, sink.clone(), stop.clone()));
+    }
+    for c in agents.nexus_redis {
+        tasks.spawn(events::redis::run(c, sink.clone(), stop.clone()));
+    }
+    for src in agents.exec_logs {
+        for id in src.executions {
+            tasks.spawn(events::exec_logs::run_execution(
+                src.config.clone(),
+                id,
+                sink.clone(),
+                stop.clone(),
+            ));
+        }
+    }
+    for c in agents.openclaw_sessions {
+        tasks.spawn(events::openclaw::run_files(c, sink.clone(), stop.clone()));
+    }
+    for c in agents.openclaw_gateway {
+        tasks.spawn(events::openclaw::run_gateway(
+            c,
+            client.clone(),
+            sink.clone(),
+            stop.clone(),
+        ));
+    }
+    for c in agents.tool_proxy_logs {
+        tasks.spawn(events::tool_proxy::run(c, sink.clone(), stop.clone()));
+    }
 }
 
 /// Poll with `poll` until `stop` flips: first poll at once, then the interval (with jitter) or

@@ -119,9 +119,17 @@ pub enum SourceUpdate {
         /// One sample per GPU, or why there are none.
         result: Result<Vec<GpuSample>, SourceError>,
     },
+    /// An agent/task source reported: an event, a connection state, sessions, log records.
+    Agents(Box<events::EventUpdate>),
 }
 
 impl SourceUpdate {
+    /// Wrap an agent/task source's update.
+    #[must_use]
+    pub fn agents(update: events::EventUpdate) -> Self {
+        Self::Agents(Box::new(update))
+    }
+
     /// The source this update is about.
     #[must_use]
     pub fn source(&self) -> &SourceId {
@@ -129,6 +137,7 @@ impl SourceUpdate {
             Self::Scrape { source, .. }
             | Self::Status { source, .. }
             | Self::LocalGpus { source, .. } => source,
+            Self::Agents(u) => u.source(),
         }
     }
 }

@@ -66,13 +66,11 @@ pub fn time_label(x: f64) -> String {
 }
 
 /// The series as line segments of `[seconds relative to now (≤ 0), value]`, split at gaps,
-/// limited to `window`, and decimated to at most about `max_points` points overall.
+/// limited to `window`, and decimated to at most about `max_points` points: the window is cut
+/// into `max_points / 2` buckets and each keeps its lowest and highest point (in time order), so
+/// peaks survive; the newest point always ends the line.
 #[must_use]
-#[allow(
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss
-)]
+#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
 pub fn plot_segments(
     series: &TimeSeries,
     now: SystemTime,
@@ -80,64 +78,57 @@ pub fn plot_segments(
     max_points: usize,
 ) -> Vec<Vec<[f64; 2]>> {
     let win = window.as_secs_f64();
-    let buckets = (max_points / 2).max(1);
-    let bucket_w = win / buckets as f64;
+    let bucket_w = win / (max_points / 2).max(1) as f64;
     let mut segments: Vec<Vec<[f64; 2]>> = Vec::new();
     let mut seg: Vec<[f64; 2]> = Vec::new();
-    // Current bucket: (index, first point, min, max, last point).
-    let mut bucket: Option<(i64, [f64; 2], [f64; 2], [f64; 2], [f64; 2])> = None;
-    let flush = |seg: &mut Vec<[f64; 2]>,
-                 b: &mut Option<(i64, [f64; 2], [f64; 2], [f64; 2], [f64; 2])>| {
-        if let Some((_, first, lo, hi, _)) = b.take() {
+    // The open bucket: (index, lowest point, highest point).
+    let mut bucket: Option<(i64, [f64; 2], [f64; 2])> = None;
+    let mut newest: Option<[f64; 2]> = None;
+    let flush = |seg: &mut Vec<[f64; 2]>, b: &mut Option<(i64, [f64; 2], [f64; 2])>| {
+        if let Some((_, lo, hi)) = b.take() {
             let (a, c) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
-            seg.push(first);
-            for p in [a, c] {
-                if seg.last().is_none_or(|l| l[0] < p[0]) {
-                    seg.push(p);
-                }
+            seg.push(a);
+            if c[0] > a[0] {
+                seg.push(c);
             }
         }
     };
     for &(t, v) in series.iter() {
-        let age = match now.duration_since(t) {
-            Ok(d) => d.as_secs_f64(),
-            Err(_) => 0.0, // a point stamped a little after `now` (clock skew): draw it at now
-        };
+        // A point stamped a little after `now` (clock skew) is drawn at now.
+        let age = now.duration_since(t).map_or(0.0, |d| d.as_secs_f64());
         if age > win {
             continue;
         }
-        let x = -age;
         let Some(y) = v else {
             flush(&mut seg, &mut bucket);
             if !seg.is_empty() {
                 segments.push(std::mem::take(&mut seg));
             }
+            newest = None;
             continue;
         };
-        let p = [x, y];
-        let idx = ((x + win) / bucket_w).floor() as i64;
+        let p = [-age, y];
+        newest = Some(p);
+        let idx = ((win - age) / bucket_w).floor() as i64;
         match &mut bucket {
-            Some((i, _, lo, hi, last)) if *i == idx => {
+            Some((i, lo, hi)) if *i == idx => {
                 if y < lo[1] {
                     *lo = p;
                 }
                 if y > hi[1] {
                     *hi = p;
                 }
-                *last = p;
             }
             _ => {
                 flush(&mut seg, &mut bucket);
-                bucket = Some((idx, p, p, p, p));
+                bucket = Some((idx, p, p));
             }
         }
     }
-    // The newest point always ends the line, so "now" is exact.
-    let last = bucket.map(|b| b.4);
     flush(&mut seg, &mut bucket);
-    if let Some(l) = last {
-        if seg.last().is_none_or(|p| p[0] < l[0]) {
-            seg.push(l);
+    if let Some(n) = newest {
+        if seg.last().is_some_and(|p| p[0] < n[0]) {
+            seg.push(n);
         }
     }
     if !seg.is_empty() {
@@ -262,7 +253,7 @@ fn series_plot_ui(
     width: f32,
     height: f32,
 ) {
-    let max_points = (width.max(64.0) / 2.0) as usize * 2;
+    let max_points = (width.max(64.0) / 2.0) as usize;
     let window = shown_window(series, now);
     let window_s = window.as_secs_f64();
     let segments = plot_segments(series, now, window, max_points);
@@ -361,7 +352,7 @@ mod tests {
         let segs = plot_segments(&s, t(899), WINDOW, 200);
         assert_eq!(segs.len(), 1);
         let seg = &segs[0];
-        assert!(seg.len() <= 320, "{} points", seg.len());
+        assert!(seg.len() <= 201, "{} points", seg.len());
         assert!(seg.iter().any(|p| (p[1] - 1000.0).abs() < f64::EPSILON));
         assert_eq!(seg.last().map(|p| p[0]), Some(0.0));
         assert!(seg.windows(2).all(|w| w[0][0] < w[1][0]), "x must increase");
