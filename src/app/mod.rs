@@ -33,6 +33,10 @@ pub const COALESCE: Duration = Duration::from_millis(250);
 pub const CHANNEL_CAPACITY: usize = 4096;
 /// Window size when none is given or remembered.
 pub const DEFAULT_SIZE: egui::Vec2 = egui::vec2(1400.0, 900.0);
+/// Passes in wall mode before covering the monitor by hand when full screen was not granted.
+const WALL_FALLBACK_PASSES: u32 = 3;
+/// Passes before a screenshot may be taken.
+const MIN_PASSES_BEFORE_SCREENSHOT: u64 = 5;
 /// The eframe app id (names the folder window geometry and view choices persist in).
 pub const APP_ID: &str = "swarmglass";
 
@@ -60,7 +64,12 @@ struct App<'o> {
     applied_theme: Option<ThemeChoice>,
     applied_wall: Option<bool>,
     initial_size: Option<egui::Vec2>,
-    first_logic: bool,
+    /// Logic passes so far.
+    passes: u64,
+    /// Passes in wall mode without the window manager granting full screen.
+    wall_passes: u32,
+    /// Window size before wall mode resized it by hand (no window manager to go full screen).
+    pre_wall_size: Option<egui::Vec2>,
     screenshot: Option<ScreenshotJob>,
     skipped_while_paused: u64,
     outcome: &'o mut Option<anyhow::Error>,
@@ -94,6 +103,39 @@ impl App<'_> {
         }
     }
 
+    /// Full screen needs a window manager; without one (a bare X server, Xvfb), cover the
+    /// monitor by hand a few passes after asking.
+    fn wall_fallback(&mut self, ctx: &egui::Context) {
+        let (monitor, inner) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.monitor_size, v.inner_rect.map(|r| r.size()))
+        });
+        if !self.state.wall {
+            self.wall_passes = 0;
+            if let Some(size) = self.pre_wall_size.take() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            }
+            return;
+        }
+        // winit reports the full-screen state it asked for, not what it got: compare sizes.
+        let covers = matches!((monitor, inner), (Some(m), Some(i)) if i.x >= m.x - 1.0 && i.y >= m.y - 1.0);
+        if covers && self.wall_passes == 0 {
+            return;
+        }
+        self.wall_passes = self.wall_passes.saturating_add(1);
+        if self.wall_passes == WALL_FALLBACK_PASSES {
+            if let Some(m) = monitor {
+                log::info!("no full screen from the window manager; covering the {}x{} monitor instead", m.x, m.y);
+                self.pre_wall_size = inner;
+                ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
+                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(m));
+            }
+        }
+        if self.wall_passes <= WALL_FALLBACK_PASSES {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
     fn apply_view(&mut self, ctx: &egui::Context) {
         if self.applied_theme != Some(self.state.theme) {
             theme::apply(ctx, self.state.theme.is_dark());
@@ -115,8 +157,8 @@ impl App<'_> {
 
 impl eframe::App for App<'_> {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if self.first_logic {
-            self.first_logic = false;
+        self.passes += 1;
+        if self.passes == 1 {
             if let Some(size) = self.initial_size {
                 // A remembered geometry would otherwise win over an explicit --size.
                 ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
@@ -132,9 +174,15 @@ impl eframe::App for App<'_> {
             self.state.wall = !self.state.wall;
         }
         self.apply_view(ctx);
+        self.wall_fallback(ctx);
         self.drain(ctx);
         if let Some(job) = &mut self.screenshot {
-            if let Some(result) = job.step(ctx, &self.model) {
+            // The first passes map the window and apply --size / wall mode; shoot after them.
+            let settled = self.passes > MIN_PASSES_BEFORE_SCREENSHOT
+                && (!self.state.wall || self.wall_passes == 0 || self.wall_passes > WALL_FALLBACK_PASSES + 2);
+            if !settled {
+                ctx.request_repaint_after(Duration::from_millis(50));
+            } else if let Some(result) = job.step(ctx, &self.model) {
                 if let Err(e) = result {
                     *self.outcome = Some(e);
                 }
@@ -243,7 +291,9 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
                 applied_theme: None,
                 applied_wall: None,
                 initial_size: size,
-                first_logic: true,
+                passes: 0,
+                wall_passes: 0,
+                pre_wall_size: None,
                 screenshot,
                 skipped_while_paused: 0,
                 outcome: &mut outcome,

@@ -540,6 +540,33 @@ interval = "1s"
     }
 
     #[test]
+    fn shipped_example_config_is_valid_with_every_commented_section_enabled() {
+        // Uncomment every commented TOML line (`# [..]`, `# key = ..`), keep the prose comments.
+        let text: String = include_str!("../../config/swarmglass.example.toml")
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest.split_once(" = ").is_some_and(|(k, _)| {
+                            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        }) =>
+                {
+                    rest.to_owned()
+                }
+                _ => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let env = |_: &str| Some("https://hooks.example.invalid/secret".to_owned());
+        let c = from_toml_str(&text, &env).unwrap_or_else(|p| panic!("{p:#?}\n{text}"));
+        assert_eq!(c.prometheus.len(), 2);
+        assert_eq!(c.agents.nexus_ws.len(), 1);
+        assert_eq!(c.agents.exec_logs.len(), 1);
+        assert_eq!(c.agents.tool_proxy_logs.len(), 1);
+        assert_eq!(c.alerts.webhooks.len(), 1);
+    }
+
+    #[test]
     fn defaults_monitor_this_machine() {
         let c = Config::default();
         assert!(c.nvml.enabled);
