@@ -155,4 +155,10 @@ pub struct SimArgs {
     /// First port to bind (default: ephemeral ports).
     #[arg(long)]
     pub base_port: Option<u16>,
+    /// Also publish the simulated task events and worker heartbeats to this Redis.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Leave out the simulated agent swarm (task events, execution logs, sessions).
+    #[arg(long)]
+    pub no_agents: bool,
 }

@@ -13,6 +13,8 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
         gpus_per_node: a.gpus_per_node.max(1),
         seed: a.seed,
         base_port: a.base_port,
+        agents: !a.no_agents,
+        redis_url: a.redis.clone(),
     }
 }
 

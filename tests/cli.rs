@@ -26,6 +26,7 @@ async fn snapshot_json_reports_the_simulated_cluster() {
         gpus_per_node: 1,
         seed: 7,
         base_port: None,
+        ..SimOptions::default()
     })
     .await
     .unwrap();
@@ -248,6 +249,7 @@ async fn watch_fires_an_alert_and_calls_the_webhook() {
         gpus_per_node: 1,
         seed: 3,
         base_port: None,
+        ..SimOptions::default()
     })
     .await
     .unwrap();
@@ -285,5 +287,48 @@ async fn watch_fires_an_alert_and_calls_the_webhook() {
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1, "one webhook call: {got:?}");
     assert_eq!(got[0]["rule"], "gpu_temp_high", "{}", got[0]);
+    sim.shutdown().await;
+}
+
+/// `snapshot --json` with the simulator's agent layer: task events, workers, sessions and
+/// execution logs reach the JSON through the real runtime.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_json_includes_agents_and_tasks() {
+    let sim = SimCluster::start(SimOptions {
+        nodes: 1,
+        ..SimOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("sim.toml");
+    std::fs::write(&cfg, sim.config_toml()).unwrap();
+    let mut cmd = bin();
+    cmd.args(["snapshot", "--json", "--duration", "3s", "--config"])
+        .arg(&cfg);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["tasks"];
+    assert!(t["events_total"].as_u64().unwrap() > 0, "{t}");
+    assert_eq!(t["malformed_total"], 0);
+    assert!(
+        !t["workers"]["online"].as_array().unwrap().is_empty(),
+        "{}",
+        t["workers"]
+    );
+    assert!(
+        t["sessions"]["active"].as_u64().unwrap() >= 1,
+        "{}",
+        t["sessions"]
+    );
+    let execs = t["executions"].as_array().unwrap();
+    assert_eq!(execs.len(), sim.endpoints().exec_ids.len(), "{execs:?}");
     sim.shutdown().await;
 }

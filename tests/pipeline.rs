@@ -35,6 +35,7 @@ fn config(targets: Vec<PrometheusTarget>) -> Config {
         status: vec![],
         model: ModelSettings::default(),
         alerts: Default::default(),
+        agents: Default::default(),
     }
 }
 

@@ -5,12 +5,16 @@
 //! `POST /control?node=N&fault=overheat|down|hang|none`. Bodies come from the pure functions in
 //! [`render`], fed with the time elapsed since [`SimCluster::start`]; the numbers behind them are
 //! closed-form functions of time in [`profile`], deterministic for a seed. This module owns the
-//! sockets, the fault table and the lifecycle; it never binds anything but loopback.
+//! sockets, the fault table and the lifecycle; it never binds anything but loopback. With
+//! `agents` on, [`agents`] adds a swarm of AI agents on one more listener: Nexus events, execution
+//! logs, optionally Redis, and an OpenClaw session store in a temp dir.
 
+pub mod agents;
 pub mod profile;
 pub mod render;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -43,8 +47,13 @@ pub struct SimOptions {
     /// Seed of every simulated number. Default 42.
     pub seed: u64,
     /// `None`: ephemeral ports. `Some(p)`: node `i` listens on `p + i`, the status/control
-    /// listener on `p + nodes`.
+    /// listener on `p + nodes`, the agent layer on `p + nodes + 1`.
     pub base_port: Option<u16>,
+    /// Run the agent layer (Nexus events, execution logs, OpenClaw sessions). Default true.
+    pub agents: bool,
+    /// Also publish the agent events to this Redis (`redis://127.0.0.1:6379`); the simulator
+    /// never starts a Redis itself. Default none.
+    pub redis_url: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -54,6 +63,8 @@ impl Default for SimOptions {
             gpus_per_node: 1,
             seed: 42,
             base_port: None,
+            agents: true,
+            redis_url: None,
         }
     }
 }
@@ -107,6 +118,14 @@ pub struct SimEndpoints {
     pub status_url: String,
     /// `POST /control?node=N&fault=…`.
     pub control_url: String,
+    /// The Nexus monitor WebSocket, `ws://127.0.0.1:P/ws/monitor` (agent layer only).
+    pub events_ws_url: Option<String>,
+    /// Ids of the executions whose logs are served (agent layer only).
+    pub exec_ids: Vec<String>,
+    /// Base of `/ws/executions/{id}/logs`, `ws://127.0.0.1:P` (agent layer only).
+    pub exec_logs_base: Option<String>,
+    /// The OpenClaw state directory, removed on shutdown (agent layer only).
+    pub sessions_dir: Option<PathBuf>,
 }
 
 /// Where one simulated node listens.
@@ -169,6 +188,7 @@ pub struct SimCluster {
     endpoints: SimEndpoints,
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    agents: Option<agents::AgentSim>,
 }
 
 impl SimCluster {
@@ -193,6 +213,13 @@ impl SimCluster {
             })
             .collect::<Option<_>>()
             .ok_or_else(|| invalid("base_port + nodes goes past port 65535"))?;
+        let agent_port = match opts.base_port.filter(|_| opts.agents) {
+            None => 0,
+            Some(base) => u16::try_from(opts.nodes + 1)
+                .ok()
+                .and_then(|n| base.checked_add(n))
+                .ok_or_else(|| invalid("base_port + nodes + 1 goes past port 65535"))?,
+        };
         let mut listeners = Vec::with_capacity(wanted.len());
         for port in wanted {
             listeners.push(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?);
@@ -207,7 +234,7 @@ impl SimCluster {
         let profiles: Vec<NodeProfile> = (0..opts.nodes)
             .map(|i| NodeProfile::generate(opts.seed, i, opts.gpus_per_node))
             .collect();
-        let endpoints = SimEndpoints {
+        let mut endpoints = SimEndpoints {
             nodes: profiles
                 .iter()
                 .zip(node_ports)
@@ -219,6 +246,27 @@ impl SimCluster {
                 .collect(),
             status_url: format!("http://127.0.0.1:{status_port}/status"),
             control_url: format!("http://127.0.0.1:{status_port}/control"),
+            events_ws_url: None,
+            exec_ids: Vec::new(),
+            exec_logs_base: None,
+            sessions_dir: None,
+        };
+        let agents = if opts.agents {
+            let sim = agents::AgentSim::start(agents::AgentOptions {
+                seed: opts.seed,
+                port: agent_port,
+                redis_url: opts.redis_url.clone(),
+                ..agents::AgentOptions::default()
+            })
+            .await?;
+            let ep = sim.endpoints();
+            endpoints.events_ws_url = Some(ep.monitor_url.clone());
+            endpoints.exec_ids = ep.exec_ids.clone();
+            endpoints.exec_logs_base = Some(ep.ws_base.clone());
+            endpoints.sessions_dir = Some(ep.sessions_dir.clone());
+            Some(sim)
+        } else {
+            None
         };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -258,6 +306,7 @@ impl SimCluster {
             endpoints,
             shutdown_tx,
             tasks,
+            agents,
         })
     }
 
@@ -302,8 +351,16 @@ impl SimCluster {
         }
     }
 
+    /// The agent layer, when it runs.
+    #[must_use]
+    pub fn agents(&self) -> Option<&agents::AgentSim> {
+        self.agents.as_ref()
+    }
+
     /// A Swarmglass config (TOML) that reads this cluster: NVML off, one `vllm` and one `dcgm`
-    /// Prometheus target per node, the status endpoint, all at a 1 s interval.
+    /// Prometheus target per node, the status endpoint, all at a 1 s interval; with the agent
+    /// layer, `[[nexus_ws]]`, `[[nexus_redis]]` (when publishing to Redis), `[[exec_logs]]` and
+    /// `[[openclaw_sessions]]` too.
     #[must_use]
     pub fn config_toml(&self) -> String {
         let mut out = String::from("[nvml]\nenabled = false\n");
@@ -319,6 +376,9 @@ impl SimCluster {
             "\n[[status]]\nurl = \"{}\"\ninterval = \"1s\"\n",
             self.endpoints.status_url
         ));
+        if let Some(a) = &self.agents {
+            out.push_str(&a.endpoints().config_toml());
+        }
         out
     }
 
@@ -343,6 +403,9 @@ impl SimCluster {
         out.push_str(&format!(
             "  control       POST {control}?node=N&fault=overheat|down|hang|none\n"
         ));
+        if let Some(a) = &self.agents {
+            out.push_str(&a.summary());
+        }
         out
     }
 
@@ -351,6 +414,9 @@ impl SimCluster {
     pub async fn shutdown(mut self) {
         // Every receiver lives in `self.shared`, so sending cannot fail while `self` is alive.
         let _sent = self.shutdown_tx.send(true);
+        if let Some(agents) = self.agents.take() {
+            agents.shutdown().await;
+        }
         for mut task in std::mem::take(&mut self.tasks) {
             if tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
                 .await
