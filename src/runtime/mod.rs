@@ -4,6 +4,7 @@
 
 pub mod schedule;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::config::{AgentSources, Config, PrometheusTarget, StatusEndpoint};
 use crate::model::ids::SourceId;
+use crate::sources::events::exec_logs::ExecLogConfig;
 use crate::sources::events::{self, Delivery, EventSink};
 use crate::sources::{
     SourceError, SourceUpdate, http, mapping, nvidia_smi, nvml, prometheus, status,
@@ -47,6 +49,7 @@ impl Sink {
 /// A running collector. Dropping it stops every task and thread.
 pub struct Runtime {
     stop: watch::Sender<bool>,
+    commands: tokio::sync::mpsc::Sender<Command>,
     nvml_stop: Option<SyncSender<()>>,
     threads: Vec<JoinHandle<()>>,
     dropped: Arc<AtomicU64>,
@@ -54,7 +57,19 @@ pub struct Runtime {
     pub sources: Vec<(SourceId, Duration)>,
 }
 
+/// A request from the consumer to the collectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Drop and reopen one execution's log stream.
+    ReconnectExecution(String),
+}
+
 impl Runtime {
+    /// Ask the collectors to do something; `false` when the request could not be queued.
+    pub fn command(&self, cmd: Command) -> bool {
+        self.commands.try_send(cmd).is_ok()
+    }
+
     /// Updates dropped so far because the consumer fell behind.
     #[must_use]
     pub fn dropped(&self) -> u64 {
@@ -133,6 +148,7 @@ pub fn start(
         sources.push((status_id(s), s.interval));
     }
     let rt_sink = sink.clone();
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<Command>(16);
     let agents = config.agents.clone();
     let agent_sink = agent_sink(&sink);
     threads.push(
@@ -169,10 +185,20 @@ pub fn start(
                             stop_rx.clone(),
                         ));
                     }
-                    spawn_agent_sources(&mut tasks, agents, &client, &agent_sink, &stop_rx);
-                    while let Some(res) = tasks.join_next().await {
-                        if let Err(e) = res {
-                            log::error!("a collector task failed: {e}");
+                    let mut execs =
+                        spawn_agent_sources(&mut tasks, agents, &client, &agent_sink, &stop_rx);
+                    loop {
+                        tokio::select! {
+                            res = tasks.join_next() => match res {
+                                None => break,
+                                Some(Err(e)) if !e.is_cancelled() => log::error!("a collector task failed: {e}"),
+                                Some(_) => {}
+                            },
+                            Some(cmd) = cmd_rx.recv() => match cmd {
+                                Command::ReconnectExecution(id) => {
+                                    reconnect_execution(&mut tasks, &mut execs, &id, &agent_sink, &stop_rx);
+                                }
+                            },
                         }
                     }
                 });
@@ -217,6 +243,7 @@ pub fn start(
     Ok((
         rx,
         Runtime {
+            commands: cmd_tx,
             stop: stop_tx,
             nvml_stop,
             threads,
@@ -243,14 +270,42 @@ fn agent_sink(sink: &Sink) -> EventSink {
     )
 }
 
-/// One task per agent source (and per followed execution).
+/// A running execution-log task, so it can be restarted on request.
+struct ExecTask {
+    config: ExecLogConfig,
+    handle: tokio::task::AbortHandle,
+}
+
+/// Abort an execution-log stream and start it again (the window's "Reconnect" button).
+fn reconnect_execution(
+    tasks: &mut tokio::task::JoinSet<()>,
+    execs: &mut HashMap<String, ExecTask>,
+    id: &str,
+    sink: &EventSink,
+    stop: &watch::Receiver<bool>,
+) {
+    let Some(task) = execs.get_mut(id) else {
+        log::warn!("reconnect asked for execution {id}, which is not followed");
+        return;
+    };
+    task.handle.abort();
+    task.handle = tasks.spawn(events::exec_logs::run_execution(
+        task.config.clone(),
+        id.to_owned(),
+        sink.clone(),
+        stop.clone(),
+    ));
+}
+
+/// One task per agent source (and per followed execution); returns the execution tasks.
 fn spawn_agent_sources(
     tasks: &mut tokio::task::JoinSet<()>,
     agents: AgentSources,
     client: &reqwest::Client,
     sink: &EventSink,
     stop: &watch::Receiver<bool>,
-) {
+) -> HashMap<String, ExecTask> {
+    let mut execs = HashMap::new();
     for c in agents.nexus_ws {
         tasks.spawn(events::ws::run(c, sink.clone(), stop.clone()));
     }
@@ -259,12 +314,19 @@ fn spawn_agent_sources(
     }
     for src in agents.exec_logs {
         for id in src.executions {
-            tasks.spawn(events::exec_logs::run_execution(
+            let handle = tasks.spawn(events::exec_logs::run_execution(
                 src.config.clone(),
-                id,
+                id.clone(),
                 sink.clone(),
                 stop.clone(),
             ));
+            execs.insert(
+                id,
+                ExecTask {
+                    config: src.config.clone(),
+                    handle,
+                },
+            );
         }
     }
     for c in agents.openclaw_sessions {
@@ -281,6 +343,7 @@ fn spawn_agent_sources(
     for c in agents.tool_proxy_logs {
         tasks.spawn(events::tool_proxy::run(c, sink.clone(), stop.clone()));
     }
+    execs
 }
 
 /// Poll with `poll` until `stop` flips: first poll at once, then the interval (with jitter) or
