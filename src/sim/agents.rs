@@ -12,6 +12,7 @@
 //! The generators are pure; this file owns the clock, the sockets and the tasks.
 
 pub mod execs;
+pub mod proxy_log;
 pub mod redis_pub;
 pub mod serve;
 pub mod sessions;
@@ -111,6 +112,15 @@ impl AgentEndpoints {
         out.push_str(&format!(
             "\n[[openclaw_sessions]]\ndir = {}\n",
             toml_str(&self.sessions_dir.to_string_lossy())
+        ));
+        out.push_str(&format!(
+            "\n[[tool_proxy_log]]\npath = {}\n",
+            toml_str(
+                &self
+                    .sessions_dir
+                    .join(proxy_log::FILE_NAME)
+                    .to_string_lossy()
+            )
         ));
         out
     }
@@ -423,8 +433,30 @@ async fn drive(hub: Arc<Hub>) {
     }
 }
 
+/// Steps of tool-proxy log written at start, so the demo has an hour's error history at once.
+const BACKLOG_STEPS: u64 = 1200;
+
 async fn write_sessions(hub: Arc<Hub>, dir: PathBuf, seed: u64, every: Duration) {
     let mut warned = false;
+    let mut tick = 0_u64;
+    {
+        let d = dir.clone();
+        let backfill = tokio::task::spawn_blocking(move || {
+            proxy_log::backfill(
+                &d,
+                seed,
+                BACKLOG_STEPS,
+                Duration::from_secs(3),
+                SystemTime::now(),
+            )
+        });
+        if !matches!(backfill.await, Ok(Ok(()))) {
+            log::warn!(
+                "sim agents: cannot write the tool-proxy log under {}",
+                dir.display()
+            );
+        }
+    }
     loop {
         tokio::select! {
             () = hub.wait_shutdown() => return,
@@ -432,8 +464,11 @@ async fn write_sessions(hub: Arc<Hub>, dir: PathBuf, seed: u64, every: Duration)
         }
         let (start, elapsed) = (hub.start_wall, hub.started.elapsed());
         let d = dir.clone();
+        tick += 1;
+        let step = tick;
         let job = tokio::task::spawn_blocking(move || {
-            sessions::write_state(&d, &sessions::render_stores(seed, start, elapsed))
+            sessions::write_state(&d, &sessions::render_stores(seed, start, elapsed))?;
+            proxy_log::append(&d, seed, step + BACKLOG_STEPS, SystemTime::now())
         });
         match job.await {
             Ok(Ok(())) => warned = false,
