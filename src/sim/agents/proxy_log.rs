@@ -37,7 +37,7 @@ pub fn lines(seed: u64, tick: u64, at: SystemTime) -> Vec<String> {
     let h = seed
         .wrapping_mul(6_364_136_223_846_793_005)
         .wrapping_add(tick.wrapping_mul(1_442_695_040_888_963_407));
-    if (h >> 33) % 40 == 0 {
+    if (h >> 33).is_multiple_of(40) {
         let msg = ERRORS[usize::try_from((h >> 40) % 5).unwrap_or(0)];
         out.push(format!("{ts} ERROR: {msg}"));
         out.push("Traceback (most recent call last):".to_owned());
