@@ -392,7 +392,10 @@ fn real_h200_capture_parses() {
     assert_eq!(gpus.len(), 1);
     let g = &gpus[0];
     assert_eq!(g.name.as_deref(), Some("NVIDIA H200"));
-    assert_eq!(g.uuid.as_deref(), Some("GPU-00000000-0000-0000-0000-000000000000"));
+    assert_eq!(
+        g.uuid.as_deref(),
+        Some("GPU-00000000-0000-0000-0000-000000000000")
+    );
     assert_eq!(g.mem_total_bytes, Some(143_771 * 1024 * 1024));
     assert_eq!(g.mem_used_bytes, Some(1_643 * 1024 * 1024));
     close(g.util_pct, 2.0);

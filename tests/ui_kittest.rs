@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use swarmglass::alerts::{Engine, RuleSet};
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::SourceId;
 use swarmglass::model::status::{ClusterStatus, StatusNode};
@@ -141,7 +142,9 @@ fn harness(model: Model, state: UiState, now: SystemTime) -> Harness<'static, (M
     let mut h = Harness::builder()
         .with_size(egui::vec2(1600.0, 1500.0))
         .build_ui_state(
-            move |ui, (model, state): &mut (Model, UiState)| dashboard_ui(ui, model, state, now),
+            move |ui, (model, state): &mut (Model, UiState)| {
+                dashboard_ui(ui, model, &Engine::new(RuleSet::empty()), state, now);
+            },
             (model, state),
         );
     h.run();
@@ -314,16 +317,26 @@ fn many_gpus_turn_compact_in_stable_order() {
     let now = t(100);
     let m = sample::sample_model(4, 8, 10, now);
     let h = harness(m, UiState::default(), now);
-    // 32 cards > 16: compact titles "node #index", in node then index order. (A label's text
-    // is its accesskit value.)
+    // 32 cards > 16: compact cards, each one accessible summary "node-00 #0: up, VRAM 89%, …",
+    // in node then index order.
     let titles: Vec<String> = h
         .query_all_by_label_contains(" #")
-        .filter_map(|n| n.accesskit_node().value())
+        .filter_map(|n| n.accesskit_node().label())
         .collect();
     assert!(titles.len() >= 16, "compact cards visible: {titles:?}");
     let mut sorted = titles.clone();
     sorted.sort();
     assert_eq!(titles, sorted, "stable order");
+    assert!(
+        titles[0].starts_with("node-00 #0: up, VRAM "),
+        "{}",
+        titles[0]
+    );
+    assert!(
+        titles[0].contains("util ") && titles[0].contains(" W"),
+        "{}",
+        titles[0]
+    );
     assert!(h.query_by_label("GPU 0").is_none(), "no comfortable cards");
 
     let comfortable = UiState {

@@ -36,20 +36,26 @@ impl Drop for Display {
 }
 
 fn in_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 /// The display to use, or `None` (with the reason printed) when the test must be skipped.
 fn display() -> Option<Display> {
-    if let Ok(name) = std::env::var("DISPLAY") {
-        if !name.is_empty() {
-            return Some(Display { name, xvfb: None });
-        }
+    if let Ok(name) = std::env::var("DISPLAY")
+        && !name.is_empty()
+    {
+        return Some(Display { name, xvfb: None });
     }
     if !in_path("Xvfb") {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(!ci, "CI is set but Xvfb is not installed: apt-get install -y xvfb (see the test's docs)");
-        eprintln!("SKIPPED window_xvfb: no DISPLAY and no Xvfb in PATH (apt-get install xvfb to run it)");
+        assert!(
+            !ci,
+            "CI is set but Xvfb is not installed: apt-get install -y xvfb (see the test's docs)"
+        );
+        eprintln!(
+            "SKIPPED window_xvfb: no DISPLAY and no Xvfb in PATH (apt-get install xvfb to run it)"
+        );
         return None;
     }
     for n in 90..190 {
@@ -60,23 +66,33 @@ fn display() -> Option<Display> {
         }
         let name = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([&name, "-screen", "0", &format!("{}x{}x24", SCREEN.0, SCREEN.1), "-nolisten", "tcp"])
+            .args([
+                &name,
+                "-screen",
+                "0",
+                &format!("{}x{}x24", SCREEN.0, SCREEN.1),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start Xvfb: {e}"));
-        let mut d = Display { name, xvfb: Some(child) };
+        let mut d = Display {
+            name,
+            xvfb: Some(child),
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if socket.exists() {
                 return Some(d);
             }
-            if let Some(x) = d.xvfb.as_mut() {
-                if let Ok(Some(status)) = x.try_wait() {
-                    eprintln!("Xvfb on :{n} exited with {status}; trying the next display");
-                    d.xvfb = None;
-                    break;
-                }
+            if let Some(x) = d.xvfb.as_mut()
+                && let Ok(Some(status)) = x.try_wait()
+            {
+                eprintln!("Xvfb on :{n} exited with {status}; trying the next display");
+                d.xvfb = None;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -105,7 +121,9 @@ fn run_app(display: &Display, home: &Path, args: &[&str]) -> Output {
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
             Ok(None) => {
                 let _killed = child.kill();
-                let out = child.wait_with_output().unwrap_or_else(|e| panic!("cannot reap swarmglass: {e}"));
+                let out = child
+                    .wait_with_output()
+                    .unwrap_or_else(|e| panic!("cannot reap swarmglass: {e}"));
                 panic!(
                     "swarmglass {args:?} did not exit within {}s; stderr:\n{}",
                     CHILD_TIMEOUT.as_secs(),
@@ -115,13 +133,17 @@ fn run_app(display: &Display, home: &Path, args: &[&str]) -> Output {
             Err(e) => panic!("cannot wait for swarmglass: {e}"),
         }
     }
-    child.wait_with_output().unwrap_or_else(|e| panic!("cannot collect swarmglass output: {e}"))
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot collect swarmglass output: {e}"))
 }
 
 /// Decode the PNG, check its size, and that it is a drawn dashboard: many distinct colours, no
 /// colour covering nearly everything.
 fn check_png(path: &Path, expect: Option<(u32, u32)>) -> (u32, u32) {
-    let img = image::open(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display())).to_rgb8();
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        .to_rgb8();
     let (w, h) = img.dimensions();
     if let Some(size) = expect {
         assert_eq!((w, h), size, "screenshot size of {}", path.display());
@@ -134,8 +156,18 @@ fn check_png(path: &Path, expect: Option<(u32, u32)>) -> (u32, u32) {
     }
     let top = counts.values().max().copied().unwrap_or(0);
     let total = u64::from(w) * u64::from(h);
-    assert!(colours.len() > 50, "{} has only {} colours: blank or broken frame", path.display(), colours.len());
-    assert!(top * 100 < total * 95, "one colour covers {}% of {}", top * 100 / total.max(1), path.display());
+    assert!(
+        colours.len() > 50,
+        "{} has only {} colours: blank or broken frame",
+        path.display(),
+        colours.len()
+    );
+    assert!(
+        top * 100 < total * 95,
+        "one colour covers {}% of {}",
+        top * 100 / total.max(1),
+        path.display()
+    );
     (w, h)
 }
 
@@ -147,14 +179,32 @@ fn demo_window_screenshots_under_x() {
 
     let png = dir.path().join("demo.png");
     let png_s = png.to_string_lossy().into_owned();
-    let out = run_app(&display, dir.path(), &["demo", "--screenshot", &png_s, "--size", "1280x800"]);
-    assert!(out.status.success(), "demo --screenshot failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let out = run_app(
+        &display,
+        dir.path(),
+        &["demo", "--screenshot", &png_s, "--size", "1280x800"],
+    );
+    assert!(
+        out.status.success(),
+        "demo --screenshot failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     check_png(&png, Some((1280, 800)));
 
     let wall = dir.path().join("wall.png");
     let wall_s = wall.to_string_lossy().into_owned();
-    let out = run_app(&display, dir.path(), &["demo", "--wall", "--screenshot", &wall_s]);
-    assert!(out.status.success(), "demo --wall --screenshot failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let out = run_app(
+        &display,
+        dir.path(),
+        &["demo", "--wall", "--screenshot", &wall_s],
+    );
+    assert!(
+        out.status.success(),
+        "demo --wall --screenshot failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (w, h) = check_png(&wall, None);
     if started_here {
         assert_eq!((w, h), SCREEN, "wall mode fills the screen");
@@ -182,10 +232,15 @@ fn no_display_is_a_clear_error() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("output: {e}"));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("output: {e}"));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("display"), "the error names the missing display: {err}");
+    assert!(
+        err.contains("display"),
+        "the error names the missing display: {err}"
+    );
     assert!(!png.exists());
 }
 

@@ -99,15 +99,15 @@ fn serve(
 
 impl Drop for DemoCluster {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            if stop.send(()).is_err() {
-                log::debug!("sim: already stopped");
-            }
+        if let Some(stop) = self.stop.take()
+            && stop.send(()).is_err()
+        {
+            log::debug!("sim: already stopped");
         }
-        if let Some(t) = self.thread.take() {
-            if t.join().is_err() {
-                log::error!("the simulated cluster's thread panicked");
-            }
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            log::error!("the simulated cluster's thread panicked");
         }
     }
 }

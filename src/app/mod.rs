@@ -3,6 +3,7 @@
 //! data arrives (coalesced) and on a slow heartbeat for "updated 3 s ago" labels — never in a
 //! loop, so an idle wall monitor costs next to nothing.
 
+pub mod alerting;
 mod demo;
 pub mod screenshot;
 
@@ -28,7 +29,7 @@ pub const DRAIN_BUDGET: Duration = Duration::from_millis(5);
 /// Repaint at least this often, for age labels and staleness.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A wake from a collector repaints within this long; updates arriving meanwhile share the frame.
-pub const COALESCE: Duration = Duration::from_millis(250);
+pub const COALESCE: Duration = Duration::from_millis(1000);
 /// Capacity of the update channel.
 pub const CHANNEL_CAPACITY: usize = 4096;
 /// Window size when none is given or remembered.
@@ -55,9 +56,27 @@ pub fn parse_size(s: &str) -> anyhow::Result<egui::Vec2> {
     Ok(egui::vec2(f32::from(w), f32::from(h)))
 }
 
+/// How wall mode covers the screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WallFit {
+    /// Not in wall mode.
+    Off,
+    /// Full screen asked for this many passes ago.
+    Asked { passes: u32 },
+    /// The window manager made it full screen.
+    Covered,
+    /// Resized by hand to the monitor this many passes ago; `restore_px` is the size before,
+    /// in physical pixels (points change with the wall-mode zoom).
+    Resized {
+        passes: u32,
+        restore_px: Option<egui::Vec2>,
+    },
+}
+
 /// The app itself.
 struct App<'o> {
     model: Model,
+    alerting: alerting::Alerting,
     state: UiState,
     rx: Receiver<SourceUpdate>,
     runtime: Runtime,
@@ -66,12 +85,15 @@ struct App<'o> {
     initial_size: Option<egui::Vec2>,
     /// Logic passes so far.
     passes: u64,
-    /// Passes in wall mode without the window manager granting full screen.
-    wall_passes: u32,
-    /// Window size before wall mode resized it by hand (no window manager to go full screen).
-    pre_wall_size: Option<egui::Vec2>,
+    /// How wall mode came to cover the screen.
+    wall_fit: WallFit,
     screenshot: Option<ScreenshotJob>,
     skipped_while_paused: u64,
+    /// The pointer was declared gone (wall mode or a screenshot ignore the mouse).
+    pointer_dropped: bool,
+    /// Theme remembered from the last session, and the one this session started with.
+    theme_stored: ThemeChoice,
+    theme_at_start: ThemeChoice,
     outcome: &'o mut Option<anyhow::Error>,
 }
 
@@ -103,37 +125,84 @@ impl App<'_> {
         }
     }
 
-    /// Full screen needs a window manager; without one (a bare X server, Xvfb), cover the
-    /// monitor by hand a few passes after asking.
-    fn wall_fallback(&mut self, ctx: &egui::Context) {
-        let (monitor, inner) = ctx.input(|i| {
+    /// Whether the window covers its monitor. (winit reports the full-screen state it asked
+    /// for, not what it got, so sizes are compared.)
+    fn wall_covered(ctx: &egui::Context) -> bool {
+        ctx.input(|i| {
             let v = i.viewport();
-            (v.monitor_size, v.inner_rect.map(|r| r.size()))
-        });
-        if !self.state.wall {
-            self.wall_passes = 0;
-            if let Some(size) = self.pre_wall_size.take() {
-                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            matches!((v.monitor_size, v.inner_rect), (Some(m), Some(r)) if r.width() >= m.x - 1.0 && r.height() >= m.y - 1.0)
+        })
+    }
+
+    /// Full screen needs a window manager; without one (a bare X server, Xvfb) cover the
+    /// monitor by hand when full screen has not come after a few passes.
+    fn wall_fit(&mut self, ctx: &egui::Context) {
+        self.wall_fit = match (self.state.wall, self.wall_fit) {
+            (false, WallFit::Resized { restore_px, .. }) => {
+                if let Some(px) = restore_px {
+                    // In points of the zoom still in force this pass (wall mode's).
+                    let size = px / ctx.pixels_per_point();
+                    log::debug!(
+                        "wall off: restoring {px:?} px as {size:?} points at {} px/pt",
+                        ctx.pixels_per_point()
+                    );
+                    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+                }
+                WallFit::Off
             }
-            return;
-        }
-        // winit reports the full-screen state it asked for, not what it got: compare sizes.
-        let covers = matches!((monitor, inner), (Some(m), Some(i)) if i.x >= m.x - 1.0 && i.y >= m.y - 1.0);
-        if covers && self.wall_passes == 0 {
-            return;
-        }
-        self.wall_passes = self.wall_passes.saturating_add(1);
-        if self.wall_passes == WALL_FALLBACK_PASSES {
-            if let Some(m) = monitor {
-                log::info!("no full screen from the window manager; covering the {}x{} monitor instead", m.x, m.y);
-                self.pre_wall_size = inner;
-                ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
-                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(m));
+            (false, _) => WallFit::Off,
+            (true, WallFit::Off) => WallFit::Asked { passes: 0 },
+            (true, WallFit::Asked { passes }) if passes >= 2 && Self::wall_covered(ctx) => {
+                WallFit::Covered
             }
-        }
-        if self.wall_passes <= WALL_FALLBACK_PASSES {
+            (true, WallFit::Asked { passes }) if passes >= WALL_FALLBACK_PASSES => {
+                let ppp = ctx.pixels_per_point();
+                let (monitor, inner_px) = ctx.input(|i| {
+                    (
+                        i.viewport().monitor_size,
+                        i.viewport().inner_rect.map(|r| r.size() * ppp),
+                    )
+                });
+                log::debug!(
+                    "wall on: window {inner_px:?} px at {ppp} px/pt, monitor {monitor:?} points"
+                );
+                if let Some(m) = monitor {
+                    log::info!(
+                        "no full screen from the window manager; covering the {}x{} monitor instead",
+                        m.x,
+                        m.y
+                    );
+                    ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(
+                        0.0, 0.0,
+                    )));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(m));
+                }
+                WallFit::Resized {
+                    passes: 0,
+                    restore_px: inner_px,
+                }
+            }
+            (true, WallFit::Asked { passes }) => WallFit::Asked { passes: passes + 1 },
+            (true, WallFit::Resized { passes, restore_px }) => WallFit::Resized {
+                passes: passes.saturating_add(1),
+                restore_px,
+            },
+            (true, WallFit::Covered) => WallFit::Covered,
+        };
+        if matches!(
+            self.wall_fit,
+            WallFit::Asked { .. } | WallFit::Resized { passes: 0..3, .. }
+        ) {
             ctx.request_repaint_after(Duration::from_millis(50));
         }
+    }
+
+    /// Wall mode is off, or the window covers the screen by now.
+    fn wall_ready(&self) -> bool {
+        matches!(
+            self.wall_fit,
+            WallFit::Off | WallFit::Covered | WallFit::Resized { passes: 2.., .. }
+        )
     }
 
     fn apply_view(&mut self, ctx: &egui::Context) {
@@ -142,15 +211,21 @@ impl App<'_> {
             self.applied_theme = Some(self.state.theme);
         }
         if self.applied_wall != Some(self.state.wall) {
-            ctx.set_zoom_factor(if self.state.wall {
-                theme::WALL_ZOOM
-            } else {
-                1.0
-            });
             if self.applied_wall.is_some() {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.state.wall));
             }
             self.applied_wall = Some(self.state.wall);
+        }
+        // Large type once the window covers the screen: zooming earlier would skew the
+        // monitor size the fallback below reads (it is reported in points of the last frame).
+        let zoom = if self.state.wall && self.wall_ready() {
+            theme::WALL_ZOOM
+        } else {
+            1.0
+        };
+        // (`wall_fit` runs first each pass, so `wall_ready` is current.)
+        if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
+            ctx.set_zoom_factor(zoom);
         }
     }
 }
@@ -158,11 +233,11 @@ impl App<'_> {
 impl eframe::App for App<'_> {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.passes += 1;
-        if self.passes == 1 {
-            if let Some(size) = self.initial_size {
-                // A remembered geometry would otherwise win over an explicit --size.
-                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
-            }
+        if self.passes == 1
+            && let Some(size) = self.initial_size
+        {
+            // A remembered geometry would otherwise win over an explicit --size.
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
         }
         let (f11, esc) = ctx.input(|i| {
             (
@@ -173,13 +248,30 @@ impl eframe::App for App<'_> {
         if f11 || (esc && self.state.wall) {
             self.state.wall = !self.state.wall;
         }
+        self.wall_fit(ctx);
         self.apply_view(ctx);
-        self.wall_fallback(ctx);
         self.drain(ctx);
+        if !self.state.paused {
+            let now = SystemTime::now();
+            let events = self.alerting.evaluate(&mut self.model, now);
+            if self.screenshot.is_none() {
+                self.state.toasts.push_all(&events, now);
+            }
+        }
+        match self.alerting.poll_tray() {
+            Some(alerting::WindowRequest::Show) => {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+                ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+                ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            }
+            Some(alerting::WindowRequest::Quit) => {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close)
+            }
+            None => {}
+        }
+        let settled = self.passes > MIN_PASSES_BEFORE_SCREENSHOT && self.wall_ready();
         if let Some(job) = &mut self.screenshot {
             // The first passes map the window and apply --size / wall mode; shoot after them.
-            let settled = self.passes > MIN_PASSES_BEFORE_SCREENSHOT
-                && (!self.state.wall || self.wall_passes == 0 || self.wall_passes > WALL_FALLBACK_PASSES + 2);
             if !settled {
                 ctx.request_repaint_after(Duration::from_millis(50));
             } else if let Some(result) = job.step(ctx, &self.model) {
@@ -193,7 +285,14 @@ impl eframe::App for App<'_> {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        ui::dashboard_ui(ui, &self.model, &mut self.state, SystemTime::now());
+        let now = SystemTime::now();
+        if let Some(action) =
+            ui::dashboard_ui(ui, &self.model, &self.alerting.engine, &mut self.state, now)
+        {
+            self.alerting
+                .apply(action, &self.runtime, &mut self.model, now);
+            ui.ctx().request_repaint();
+        }
         // The header may have switched the theme.
         if self.applied_theme != Some(self.state.theme) {
             ui.ctx().request_repaint();
@@ -202,12 +301,41 @@ impl eframe::App for App<'_> {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
-            eframe::set_value(storage, eframe::APP_KEY, &self.state);
+            let mut st = self.state.clone();
+            // `--light` applies to this run; only a choice made in the window is remembered.
+            if st.theme == self.theme_at_start {
+                st.theme = self.theme_stored;
+            }
+            eframe::set_value(storage, eframe::APP_KEY, &st);
         }
     }
 
     fn persist_egui_memory(&self) -> bool {
         false
+    }
+
+    /// In wall mode and while taking a screenshot the mouse is ignored: a pointer parked over
+    /// an unattended wall screen would otherwise keep a tooltip open for ever. Keys (F11, Esc)
+    /// still work.
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        if self.state.wall || self.screenshot.is_some() {
+            raw_input.events.retain(|e| {
+                !matches!(
+                    e,
+                    egui::Event::PointerMoved(_)
+                        | egui::Event::MouseMoved(_)
+                        | egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                        | egui::Event::Touch { .. }
+                )
+            });
+            if !self.pointer_dropped {
+                raw_input.events.push(egui::Event::PointerGone);
+                self.pointer_dropped = true;
+            }
+        } else {
+            self.pointer_dropped = false;
+        }
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
@@ -232,10 +360,10 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
         .screenshot
         .clone()
         .map(|p| ScreenshotJob::new(p, w.screenshot_after));
-    if let Some(after) = w.screenshot_after {
-        if w.screenshot.is_none() {
-            anyhow::bail!("--screenshot-after {after:?} needs --screenshot PATH");
-        }
+    if let Some(after) = w.screenshot_after
+        && w.screenshot.is_none()
+    {
+        anyhow::bail!("--screenshot-after {after:?} needs --screenshot PATH");
     }
     let throwaway_storage = screenshot.is_some().then(|| {
         std::env::temp_dir().join(format!("swarmglass-screenshot-{}.ron", std::process::id()))
@@ -271,11 +399,13 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
                     .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             };
             let mut state = stored.unwrap_or_default();
+            let theme_stored = state.theme;
             if light {
                 state.theme = ThemeChoice::Light;
             }
             state.wall = wall;
             state.paused = false;
+            let theme_at_start = state.theme;
             let ctx = cc.egui_ctx.clone();
             let waker: runtime::Waker = Arc::new(move || ctx.request_repaint_after(COALESCE));
             let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
@@ -283,8 +413,22 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
             for (id, interval) in &rt.sources {
                 model.register(id.clone(), *interval);
             }
+            let tray_ctx = cc.egui_ctx.clone();
+            // A screenshot run is a one-shot: no tray icon, no desktop notifications.
+            let mut alerts_cfg = cfg.alerts.clone();
+            if screenshot.is_some() {
+                alerts_cfg.desktop = false;
+            }
+            let alerting = alerting::Alerting::start(
+                &alerts_cfg,
+                screenshot.is_none(),
+                Arc::new(move || tray_ctx.request_repaint()),
+                &mut model,
+                SystemTime::now(),
+            );
             Ok(Box::new(App {
                 model,
+                alerting,
                 state,
                 rx,
                 runtime: rt,
@@ -292,18 +436,21 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
                 applied_wall: None,
                 initial_size: size,
                 passes: 0,
-                wall_passes: 0,
-                pre_wall_size: None,
+                wall_fit: WallFit::Off,
                 screenshot,
                 skipped_while_paused: 0,
+                theme_stored,
+                theme_at_start,
+                pointer_dropped: false,
                 outcome: &mut outcome,
             }))
         }),
     );
-    if let Some(p) = throwaway_storage {
-        if p.exists() && std::fs::remove_file(&p).is_err() {
-            log::debug!("could not remove {}", p.display());
-        }
+    if let Some(p) = throwaway_storage
+        && p.exists()
+        && std::fs::remove_file(&p).is_err()
+    {
+        log::debug!("could not remove {}", p.display());
     }
     drop(demo);
     result

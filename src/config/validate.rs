@@ -16,7 +16,12 @@ pub(super) struct Walker {
 }
 
 impl Walker {
-    pub(super) fn problem(&mut self, key: &str, message: impl Into<String>, hint: impl Into<String>) {
+    pub(super) fn problem(
+        &mut self,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.problems.push(ConfigProblem {
             key: key.to_owned(),
             message: message.into(),
@@ -104,7 +109,12 @@ impl Walker {
     }
 
     pub(super) fn url(&mut self, t: &Table, prefix: &str) -> Option<String> {
-        self.url_with(t, prefix, &["http", "https"], "http://localhost:8000/metrics")
+        self.url_with(
+            t,
+            prefix,
+            &["http", "https"],
+            "http://localhost:8000/metrics",
+        )
     }
 
     /// A `url` key whose scheme is one of `schemes`; `example` goes into the hints.
@@ -118,7 +128,11 @@ impl Walker {
         let key = format!("{prefix}.url");
         let Some(url) = self.string(t, prefix, "url") else {
             if !t.contains_key("url") {
-                self.problem(&key, "missing", format!("every source needs a url, e.g. \"{example}\""));
+                self.problem(
+                    &key,
+                    "missing",
+                    format!("every source needs a url, e.g. \"{example}\""),
+                );
             }
             return None;
         };
@@ -128,12 +142,19 @@ impl Walker {
                 self.problem(
                     &key,
                     format!("`{url}` has scheme `{}` or no host", u.scheme()),
-                    format!("use {} with a host, e.g. \"{example}\"", schemes.join(":// or ") + "://"),
+                    format!(
+                        "use {} with a host, e.g. \"{example}\"",
+                        schemes.join(":// or ") + "://"
+                    ),
                 );
                 None
             }
             Err(e) => {
-                self.problem(&key, format!("`{url}` is not a URL ({e})"), format!("e.g. \"{example}\""));
+                self.problem(
+                    &key,
+                    format!("`{url}` is not a URL ({e})"),
+                    format!("e.g. \"{example}\""),
+                );
                 None
             }
         }
@@ -167,7 +188,11 @@ impl Walker {
         }
     }
 
-    pub(super) fn array_of_tables<'t>(&mut self, root: &'t Table, k: &str) -> Vec<(String, &'t Table)> {
+    pub(super) fn array_of_tables<'t>(
+        &mut self,
+        root: &'t Table,
+        k: &str,
+    ) -> Vec<(String, &'t Table)> {
         match root.get(k) {
             None => Vec::new(),
             Some(Value::Array(items)) => items
@@ -548,7 +573,8 @@ interval = "1s"
                 Some(rest)
                     if rest.starts_with('[')
                         || rest.split_once(" = ").is_some_and(|(k, _)| {
-                            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            !k.is_empty()
+                                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                         }) =>
                 {
                     rest.to_owned()

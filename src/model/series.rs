@@ -30,7 +30,9 @@ impl TimeSeries {
                 return; // out of order: ignore rather than corrupt the plot
             }
             if t.duration_since(last.0).unwrap_or_default() < self.resolution {
-                *last = (t, value.or(last.1));
+                // Same bucket: keep the bucket's start time (moving it would let frequent
+                // pushes slide one point forward forever), take the newest value.
+                *last = (last.0, value.or(last.1));
                 self.prune(t);
                 return;
             }
@@ -108,6 +110,21 @@ mod tests {
         s.push(t(29), Some(100.0)); // same second: replaces
         assert_eq!(s.len(), 11);
         assert_eq!(s.current(), Some(100.0));
+    }
+
+    #[test]
+    fn frequent_pushes_still_make_one_point_per_resolution() {
+        // Several servers push the cluster total every 300 ms: one point per second results.
+        let mut s = TimeSeries::new(Duration::from_secs(100), Duration::from_secs(1));
+        for i in 0..30_u64 {
+            s.push(
+                SystemTime::UNIX_EPOCH + Duration::from_millis(300 * i),
+                Some(i as f64),
+            );
+        }
+        // A bucket starts at its first push: 0, 1.2, 2.4, … 8.4 s → 8 points over 8.7 s.
+        assert_eq!(s.len(), 8);
+        assert_eq!(s.current(), Some(29.0));
     }
 
     #[test]

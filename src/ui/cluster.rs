@@ -29,7 +29,11 @@ pub fn cluster_card_ui(
 }
 
 fn card_body_ui(ui: &mut egui::Ui, cluster: &ClusterView, nodes: &[NodeView], now: SystemTime) {
-    ui.label(RichText::new("Cluster health").strong().size(15.0));
+    ui.label(
+        RichText::new("Cluster health")
+            .strong()
+            .size(theme::CARD_TITLE_SIZE),
+    );
     let level = theme::overall_level(cluster.overall);
     let nodes_up = format!("{} / {} nodes up", cluster.nodes_up, cluster.nodes_total);
     icons::state_ui(ui, level, &nodes_up, true);
@@ -51,21 +55,26 @@ fn card_body_ui(ui: &mut egui::Ui, cluster: &ClusterView, nodes: &[NodeView], no
         ui.label(RichText::new("No node known yet.").weak());
         return;
     }
+    // Whole rows only: the list never ends in half a node.
+    let row_sans_spacing = (ui.text_style_height(&egui::TextStyle::Body) + 2.0).ceil();
+    let row_h = row_sans_spacing + ui.spacing().item_spacing.y;
+    let rows_fit = (ui.available_height() / row_h).floor().max(1.0);
     egui::ScrollArea::vertical()
         .id_salt("cluster_nodes")
-        .auto_shrink(false)
-        .show_rows(ui, theme::NODE_ROW_HEIGHT, nodes.len(), |ui, range| {
+        .auto_shrink([false, true])
+        .max_height(rows_fit * row_h)
+        .show_rows(ui, row_sans_spacing, nodes.len(), |ui, range| {
             for n in nodes.get(range).unwrap_or_default() {
-                node_row_ui(ui, n, now);
+                node_row_ui(ui, n, row_sans_spacing, now);
             }
         });
 }
 
 /// One node: icon, name, state word, and why when it is not up (full text on hover).
-fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, now: SystemTime) {
+fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, height: f32, now: SystemTime) {
     let color = theme::level_color(ui.visuals(), theme::health_level(&n.health));
     let row = ui.horizontal(|ui| {
-        ui.set_height(theme::NODE_ROW_HEIGHT - ui.spacing().item_spacing.y);
+        ui.set_height(height);
         icons::icon_ui(ui, Icon::of_health(&n.health), color, 1.0);
         ui.label(RichText::new(&n.name).strong());
         ui.label(RichText::new(n.health.label()).color(color));

@@ -54,7 +54,7 @@ fn overall_ui(ui: &mut egui::Ui, cluster: &ClusterView) {
     ui.label(
         RichText::new(cluster.overall.label())
             .strong()
-            .size(17.0)
+            .size(theme::OVERALL_SIZE)
             .color(color),
     );
     if cluster.nodes_total > 0 {

@@ -16,11 +16,24 @@ pub mod servers;
 pub mod theme;
 pub mod throughput;
 
+// Agent, event, execution and alert panels (wired into `dashboard_ui` separately).
+pub mod actions;
+pub mod agents;
+pub mod alerts;
+pub mod events;
+pub mod executions;
+pub mod panel_format;
+pub mod theme_panels;
+pub mod toasts;
+pub mod widgets;
+
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::Engine;
 use crate::model::Model;
+use actions::PanelAction;
 
 /// Dark or light.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -95,11 +108,26 @@ pub struct UiState {
     /// Wall mode: full screen, large type, no interactive chrome (never persisted).
     #[serde(skip)]
     pub wall: bool,
+    /// Event stream filters.
+    pub events: events::EventStreamState,
+    /// Which execution is open.
+    pub executions: executions::ExecutionsState,
+    /// In-window alert toasts (this session only).
+    #[serde(skip)]
+    pub toasts: toasts::ToastState,
 }
 
-/// Draw the whole dashboard into `ui` from `model` at `now`.
-pub fn dashboard_ui(ui: &mut egui::Ui, model: &Model, state: &mut UiState, now: SystemTime) {
+/// Draw the whole dashboard into `ui` from `model` and the alert engine at `now`; returns what
+/// the user asked for (acknowledge, silence, reconnect) for the app to carry out.
+pub fn dashboard_ui(
+    ui: &mut egui::Ui,
+    model: &Model,
+    alerts: &Engine,
+    state: &mut UiState,
+    now: SystemTime,
+) -> Option<PanelAction> {
     let cluster = model.cluster();
+    let mut action = None;
     egui::Panel::top("swarmglass_header")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 6)))
         .show(ui, |ui| header::header_ui(ui, model, &cluster, state, now));
@@ -108,19 +136,24 @@ pub fn dashboard_ui(ui: &mut egui::Ui, model: &Model, state: &mut UiState, now: 
             .id_salt("dashboard_scroll")
             .auto_shrink(false)
             .show(ui, |ui| {
-                body_ui(ui, model, &cluster, state, now);
+                action = body_ui(ui, model, alerts, &cluster, state, now);
             });
     });
+    toasts::toasts_ui(ui.ctx(), &mut state.toasts, now);
+    action
 }
 
 fn body_ui(
     ui: &mut egui::Ui,
     model: &Model,
+    alerts: &Engine,
     cluster: &crate::model::views::ClusterView,
-    state: &UiState,
+    state: &mut UiState,
     now: SystemTime,
-) {
-    let nodes = model.nodes();
+) -> Option<PanelAction> {
+    let mut nodes = model.nodes();
+    // Stable sorts: names in reading order (node-2 before node-10), the model's order otherwise.
+    nodes.sort_by(|a, b| format::natural_cmp(&a.name, &b.name));
     let width = ui.available_width();
     let side_by_side = width >= theme::CLUSTER_CARD_WIDTH + 420.0;
     if side_by_side {
@@ -135,7 +168,18 @@ fn body_ui(
         throughput::throughput_ui(ui, model, now);
     }
 
-    let cards = model.gpu_cards();
+    // Alerts first after the overview: what needs a human now.
+    let alert_count = alerts.firing().count() + alerts.pending().count();
+    section_heading_ui(ui, "Alerts", alert_count);
+    let mut action = if state.wall {
+        // No interactive chrome on a wall: the list is drawn, its buttons are not used.
+        alerts::alerts_ui(ui, alerts, now).and(None)
+    } else {
+        alerts::alerts_ui(ui, alerts, now)
+    };
+
+    let models = gpu_cards::models_by_node(&nodes);
+    let cards = gpu_cards::card_refs(model, &models);
     section_heading_ui(ui, "GPUs", cards.len());
     if cards.is_empty() {
         ui.label("No GPU seen yet: configure NVML, dcgm-exporter or nvidia_gpu_exporter sources.");
@@ -143,7 +187,8 @@ fn body_ui(
         gpu_cards::gpu_grid_ui(ui, &cards, state.density.is_compact(cards.len()), now);
     }
 
-    let servers: Vec<_> = model.inference_stats().collect();
+    let mut servers: Vec<_> = model.inference_stats().collect();
+    servers.sort_by(|a, b| format::natural_cmp(&a.0.id.node, &b.0.id.node));
     section_heading_ui(ui, "Inference servers", servers.len());
     if servers.is_empty() {
         ui.label("No inference server reported yet.");
@@ -151,8 +196,34 @@ fn body_ui(
         servers::servers_grid_ui(ui, &servers);
     }
 
+    // Agents and tasks (the wireframe's Sessions and Task Stats): only where something reports.
+    let snap = model.tasks.snapshot(now);
+    let has_agents = snap.events_total > 0 || !snap.streams.is_empty() || snap.sessions.total > 0;
+    if has_agents {
+        section_heading_ui(ui, "Agents", snap.sessions.active);
+        agents::agent_cards_ui(ui, &snap);
+    }
+    if !snap.executions.is_empty() {
+        section_heading_ui(ui, "Executions", snap.executions.len());
+        action = executions::executions_ui(ui, &model.tasks, &mut state.executions, now).or(action);
+    }
+    if has_agents && !state.wall {
+        section_heading_ui(
+            ui,
+            "Event stream",
+            usize::try_from(snap.events_total).unwrap_or(usize::MAX),
+        );
+        events::event_stream_ui(ui, &model.tasks, &mut state.events, now);
+    }
+
     section_heading_ui(ui, "Recent errors", model.errors.len());
     errors::errors_ui(ui, &model.errors, now);
+
+    if !state.wall && alerts.history().len() > 0 {
+        section_heading_ui(ui, "Alert history", alerts.history().len());
+        alerts::alert_history_ui(ui, alerts, now);
+    }
+    action
 }
 
 /// A section title with a count beside it.

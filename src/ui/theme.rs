@@ -17,8 +17,6 @@ pub const CLUSTER_CARD_WIDTH: f32 = 300.0;
 pub const SUMMARY_HEIGHT: f32 = 236.0;
 /// Height of one throughput plot.
 pub const PLOT_HEIGHT: f32 = 170.0;
-/// Height of one row in the cluster card's node list.
-pub const NODE_ROW_HEIGHT: f32 = 20.0;
 /// Size of a GPU card at comfortable density (outer, frame included).
 pub const GPU_CARD: Vec2 = Vec2::new(262.0, 150.0);
 /// Size of a GPU card at compact density (outer, frame included).
@@ -29,6 +27,16 @@ pub const SERVER_CARD: Vec2 = Vec2::new(330.0, 196.0);
 pub const CARD_GAP: f32 = 8.0;
 /// Inner margin of a card.
 pub const CARD_MARGIN: i8 = 8;
+/// Text size of card titles ("Cluster health", "Throughput").
+pub const CARD_TITLE_SIZE: f32 = 15.0;
+/// Text size of the overall state in the header.
+pub const OVERALL_SIZE: f32 = 17.0;
+/// Text sizes on painted compact GPU cards: title, figures, health word.
+pub const COMPACT_TITLE_SIZE: f32 = 13.5;
+/// See [`COMPACT_TITLE_SIZE`].
+pub const COMPACT_BODY_SIZE: f32 = 13.0;
+/// See [`COMPACT_TITLE_SIZE`].
+pub const COMPACT_SMALL_SIZE: f32 = 11.5;
 /// Space before a section heading.
 pub const SECTION_GAP: f32 = 10.0;
 
@@ -127,7 +135,6 @@ pub fn prompt_line(v: &Visuals) -> Color32 {
 }
 
 /// The frame around every card.
-#[must_use]
 pub fn card_frame(style: &Style) -> Frame {
     let v = &style.visuals;
     let fill = if v.dark_mode {
@@ -143,12 +150,11 @@ pub fn card_frame(style: &Style) -> Frame {
     Frame::new()
         .fill(fill)
         .stroke(Stroke::new(1.0, stroke))
-        .corner_radius(CornerRadius::same(6))
+        .corner_radius(CornerRadius::same(4))
         .inner_margin(Margin::same(CARD_MARGIN))
 }
 
 /// The frame of a card whose source is down: the same card with a warning-coloured border.
-#[must_use]
 pub fn card_frame_for(style: &Style, l: Level) -> Frame {
     let f = card_frame(style);
     match l {

@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use egui::{Color32, RichText};
-use egui_plot::{GridMark, HoverPosition, Line, Plot, PlotPoints, Points};
+use egui_plot::{GridMark, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, Text};
 
 use super::{format, theme};
 use crate::model::Model;
@@ -47,6 +47,34 @@ pub fn time_marks(window_s: f64) -> Vec<GridMark> {
     (0..=n)
         .map(|k| GridMark {
             value: -(k as f64) * step,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// Grid marks for a rate axis from 0 to `top`: a 1, 2 or 5 × 10ⁿ step giving three to six
+/// labelled lines (egui_plot's own spacer only uses powers of ten, which leaves a plot from 0
+/// to 900 with no label but 0).
+#[must_use]
+#[allow(clippy::cast_possible_truncation)]
+pub fn rate_marks(top: f64) -> Vec<GridMark> {
+    if !(top > 0.0 && top.is_finite()) {
+        return vec![GridMark {
+            value: 0.0,
+            step_size: 1.0,
+        }];
+    }
+    let raw = top / 5.0;
+    let mag = 10_f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let n = (top / step).floor() as i64;
+    (0..=n)
+        .map(|k| GridMark {
+            value: k as f64 * step,
             step_size: step,
         })
         .collect()
@@ -126,10 +154,10 @@ pub fn plot_segments(
         }
     }
     flush(&mut seg, &mut bucket);
-    if let Some(n) = newest {
-        if seg.last().is_some_and(|p| p[0] < n[0]) {
-            seg.push(n);
-        }
+    if let Some(n) = newest
+        && seg.last().is_some_and(|p| p[0] < n[0])
+    {
+        seg.push(n);
     }
     if !seg.is_empty() {
         segments.push(seg);
@@ -146,7 +174,11 @@ pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
         ui.set_min_size(inner);
         ui.set_max_width(inner.x);
         ui.horizontal(|ui| {
-            ui.label(RichText::new("Throughput (tokens/s)").strong().size(15.0));
+            ui.label(
+                RichText::new("Throughput (tokens/s)")
+                    .strong()
+                    .size(theme::CARD_TITLE_SIZE),
+            );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let minutes = shown_window(&model.gen_tps_history, now).as_secs() / 60;
                 let span = if minutes == 1 {
@@ -257,6 +289,13 @@ fn series_plot_ui(
     let window = shown_window(series, now);
     let window_s = window.as_secs_f64();
     let segments = plot_segments(series, now, window, max_points);
+    let peak = segments
+        .iter()
+        .flatten()
+        .map(|p| p[1])
+        .fold(0.0_f64, f64::max);
+    let y_top = if peak > 0.0 { peak * 1.1 } else { 1.0 };
+    let empty = segments.is_empty();
     let label_name = name.to_owned();
     Plot::new(("throughput", name))
         .width(width)
@@ -267,11 +306,10 @@ fn series_plot_ui(
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .default_x_bounds(-window_s, window_s * RIGHT_MARGIN)
-        .include_y(0.0)
-        .auto_bounds(egui::Vec2b::new(false, true))
-        .set_margin_fraction(egui::vec2(0.0, 0.1))
+        .auto_bounds(egui::Vec2b::new(false, false))
         .y_axis_min_width(36.0)
         .x_grid_spacer(move |_| time_marks(window_s))
+        .y_grid_spacer(move |_| rate_marks(y_top))
         .x_axis_formatter(|mark, _| time_label(mark.value))
         .y_axis_formatter(|mark, _| format::short_number(mark.value))
         .label_formatter(move |pos| match pos {
@@ -285,6 +323,15 @@ fn series_plot_ui(
         .show(ui, |p| {
             // The plot remembers bounds between frames; the span follows the data.
             p.set_plot_bounds_x(-window_s..=window_s * RIGHT_MARGIN);
+            // Rates are never negative: the y axis starts at 0 and leaves 10% above the peak.
+            p.set_plot_bounds_y(0.0..=y_top);
+            if empty {
+                p.text(Text::new(
+                    "no data",
+                    PlotPoint::new(-window_s / 2.0, y_top / 2.0),
+                    "no data yet",
+                ));
+            }
             for (i, seg) in segments.into_iter().enumerate() {
                 if seg.len() == 1 {
                     p.points(
@@ -370,6 +417,11 @@ mod tests {
         assert_eq!(time_label(-30.0), "−30 s");
         assert_eq!(time_label(-300.0), "−5 min");
         assert_eq!(time_marks(900.0).len(), 6);
+        let marks: Vec<f64> = rate_marks(985.0).iter().map(|m| m.value).collect();
+        assert_eq!(marks, [0.0, 200.0, 400.0, 600.0, 800.0]);
+        let marks: Vec<f64> = rate_marks(1100.0).iter().map(|m| m.value).collect();
+        assert_eq!(marks, [0.0, 500.0, 1000.0]);
+        assert_eq!(rate_marks(0.0).len(), 1);
     }
 
     #[test]

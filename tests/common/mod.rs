@@ -1,6 +1,11 @@
 //! Loopback test servers shared by the integration tests. Everything binds 127.0.0.1:0.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::type_complexity
+)]
 
 use std::sync::{Arc, Mutex};
 

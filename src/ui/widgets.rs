@@ -1,0 +1,105 @@
+//! Small widgets the agent, event, execution and alert panels share: a tone's icon, a state
+//! badge (icon + coloured word), fixed-width table cells, a card title and a stream's connection
+//! state. Icons come from `icons.rs`; the one shape added here is a play triangle for states in
+//! progress (running, connecting), so it differs from the others by shape, not only colour.
+
+use std::time::SystemTime;
+
+use egui::{Align, Layout, RichText, Sense, Shape, Stroke, Vec2, WidgetText, pos2, vec2};
+
+use super::icons::{self, Icon};
+use super::panel_format;
+use super::theme_panels::{self as tp, Tone};
+use crate::sources::events::ConnectionState;
+
+/// Paint the icon of `tone`, as tall as the body text times `scale`.
+pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response {
+    let color = tp::tone_color(ui.visuals(), tone);
+    match tone.level() {
+        Some(l) => icons::icon_ui(ui, Icon::of_level(l), color, scale),
+        None => {
+            let h = ui.text_style_height(&egui::TextStyle::Body) * scale;
+            let (rect, resp) = ui.allocate_exact_size(Vec2::splat(h), Sense::hover());
+            if ui.is_rect_visible(rect) {
+                let r = rect.shrink(h * 0.12);
+                let tri = vec![
+                    pos2(r.left() + r.width() * 0.1, r.top()),
+                    pos2(r.right(), r.center().y),
+                    pos2(r.left() + r.width() * 0.1, r.bottom()),
+                ];
+                ui.painter()
+                    .add(Shape::convex_polygon(tri, color, Stroke::NONE));
+            }
+            resp
+        }
+    }
+}
+
+/// A state: its icon and its word in the tone's colour.
+pub fn badge_ui(ui: &mut egui::Ui, tone: Tone, word: &str) -> egui::Response {
+    let color = tp::tone_color(ui.visuals(), tone);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 4.0;
+        tone_icon_ui(ui, tone, 0.95);
+        ui.label(RichText::new(word).color(color));
+    })
+    .response
+}
+
+/// A card's title, the size the other cards use.
+pub fn card_title_ui(ui: &mut egui::Ui, title: &str) {
+    ui.label(RichText::new(title).strong().size(15.0));
+}
+
+/// One table cell `width` wide and one row high: the text on one line, cut with "…" (the full
+/// text on hover).
+pub fn cell_ui(ui: &mut egui::Ui, width: f32, text: impl Into<WidgetText>) -> egui::Response {
+    ui.allocate_ui_with_layout(
+        vec2(width, tp::ROW_HEIGHT),
+        Layout::left_to_right(Align::Center),
+        |ui| {
+            ui.set_min_width(width);
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(text).truncate())
+        },
+    )
+    .inner
+}
+
+/// A row of column titles.
+pub fn header_row_ui(ui: &mut egui::Ui, widths: &[f32], titles: &[&str]) {
+    ui.horizontal(|ui| {
+        for (i, title) in titles.iter().enumerate() {
+            let text = RichText::new(*title).weak();
+            match widths.get(i) {
+                Some(w) => {
+                    cell_ui(ui, *w, text);
+                }
+                None => {
+                    ui.label(text);
+                }
+            }
+        }
+    });
+}
+
+/// A stream's connection state: badge, then why and when the next attempt is (weak, cut to
+/// the room left; the whole text on hover). `None` reads `none_word` (e.g. "polled" for a
+/// source that is not a stream, "no stream yet" before the first connection attempt).
+pub fn connection_ui(
+    ui: &mut egui::Ui,
+    state: Option<&ConnectionState>,
+    none_word: &str,
+    now: SystemTime,
+) {
+    match state {
+        Some(c) => {
+            badge_ui(ui, tp::connection_tone(c), c.label());
+            let detail = panel_format::connection_detail(c, now);
+            ui.add(egui::Label::new(RichText::new(format!("— {detail}")).weak()).truncate());
+        }
+        None => {
+            badge_ui(ui, Tone::Muted, none_word);
+        }
+    }
+}
