@@ -26,6 +26,9 @@ use crate::ui::{self, ThemeChoice, UiState, theme};
 
 /// Most time one frame spends applying updates before it yields to drawing.
 pub const DRAIN_BUDGET: Duration = Duration::from_millis(5);
+/// Alert rules are evaluated at most this often: their `for` durations are whole seconds, and
+/// an evaluation over 64 nodes × 8 GPUs costs about a millisecond (docs/BENCHMARKS.md).
+pub const ALERT_EVAL_INTERVAL: Duration = Duration::from_secs(1);
 /// Repaint at least this often, for age labels and staleness.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A wake from a collector repaints within this long; updates arriving meanwhile share the frame.
@@ -77,6 +80,8 @@ enum WallFit {
 struct App<'o> {
     model: Model,
     alerting: alerting::Alerting,
+    /// When the alert rules were last evaluated (at most once per [`ALERT_EVAL_INTERVAL`]).
+    last_alert_eval: Option<SystemTime>,
     state: UiState,
     rx: Receiver<SourceUpdate>,
     runtime: Runtime,
@@ -251,8 +256,12 @@ impl eframe::App for App<'_> {
         self.wall_fit(ctx);
         self.apply_view(ctx);
         self.drain(ctx);
-        if !self.state.paused {
-            let now = SystemTime::now();
+        let now = SystemTime::now();
+        let due = self
+            .last_alert_eval
+            .is_none_or(|t| now.duration_since(t).unwrap_or_default() >= ALERT_EVAL_INTERVAL);
+        if !self.state.paused && due {
+            self.last_alert_eval = Some(now);
             let events = self.alerting.evaluate(&mut self.model, now);
             if self.screenshot.is_none() {
                 self.state.toasts.push_all(&events, now);
@@ -429,6 +438,7 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
             Ok(Box::new(App {
                 model,
                 alerting,
+                last_alert_eval: None,
                 state,
                 rx,
                 runtime: rt,
