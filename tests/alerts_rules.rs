@@ -731,3 +731,99 @@ fn severity_and_worst_follow_the_rules() {
     assert_eq!(engine.worst(), Some(Severity::Critical));
     assert_eq!(engine.firing().count(), 2);
 }
+
+/// One Nexus event for the agent rules, received at `at` (seconds).
+fn agent_event(m: &mut Model, json: &str, at: u64) {
+    use swarmglass::sources::SourceUpdate;
+    use swarmglass::sources::events::EventUpdate;
+    use swarmglass::sources::events::nexus::{Frame, parse_frame};
+    let Frame::Event(event) = parse_frame(json.as_bytes()).unwrap() else {
+        panic!("not an event: {json}")
+    };
+    let update = EventUpdate::Event {
+        source: SourceId::new("swarm", "nexus_ws", "ws://x"),
+        received_at: t(at),
+        event,
+    };
+    m.apply(SourceUpdate::agents(update), t(at));
+}
+
+fn finished(m: &mut Model, n: usize, kind: &str, at: u64) {
+    for i in 0..n {
+        let json = format!(
+            r#"{{"event_id":"{kind}-{at}-{i}","ts":"2023-11-14T22:13:{:02}+00:00","event_type":"{kind}","task_id":"t{i}","duration_ms":1000}}"#,
+            at % 60
+        );
+        agent_event(m, &json, at);
+    }
+}
+
+#[test]
+fn task_failure_rate_below_at_and_above_and_na_without_finished_tasks() {
+    let mut e = engine_with(&["task_failure_rate"]);
+    let mut m = model();
+    assert!(
+        e.evaluate(&m, t(1)).is_empty(),
+        "no finished task: n/a never fires"
+    );
+    // 9 completed, 1 failed: 10 % < 20 %.
+    finished(&mut m, 9, "task_completed", 2);
+    finished(&mut m, 1, "task_failed", 2);
+    assert!(
+        e.evaluate(&m, t(3)).is_empty(),
+        "10 % is below the threshold"
+    );
+    // One more failure: 2 of 11 = 18.2 %, still below; then 3 of 12 = 25 % — fires.
+    finished(&mut m, 1, "task_failed", 4);
+    assert!(e.evaluate(&m, t(5)).is_empty());
+    finished(&mut m, 1, "task_failed", 6);
+    let ev = e.evaluate(&m, t(7));
+    assert_eq!(
+        transitions(&ev),
+        [(
+            "task_failure_rate".to_owned(),
+            Subject::Cluster,
+            AlertState::Firing
+        )]
+    );
+    assert!(ev[0].message.contains("25.0 %"), "{}", ev[0].message);
+    assert_eq!(ev[0].severity, Severity::Critical);
+    assert!(e.evaluate(&m, t(8)).is_empty(), "transitions only");
+}
+
+#[test]
+fn worker_stale_fires_when_heartbeats_stop_and_names_the_worker() {
+    let mut e = engine_with(&["worker_stale"]);
+    let mut m = model();
+    assert!(e.evaluate(&m, t(1)).is_empty(), "no worker source: n/a");
+    for w in ["w1", "w2"] {
+        agent_event(
+            &mut m,
+            &format!(
+                r#"{{"event_id":"hb-{w}","ts":"2023-11-14T22:13:20+00:00","event_type":"worker_heartbeat","worker_id":"{w}"}}"#
+            ),
+            0,
+        );
+    }
+    assert!(e.evaluate(&m, t(10)).is_empty(), "both heard from 10 s ago");
+    agent_event(
+        &mut m,
+        r#"{"event_id":"hb-w1-2","ts":"2023-11-14T22:13:50+00:00","event_type":"worker_heartbeat","worker_id":"w1"}"#,
+        30,
+    );
+    // w2 has been silent for 40 s (> 30 s): stale.
+    let ev = e.evaluate(&m, t(40));
+    assert_eq!(
+        transitions(&ev),
+        [(
+            "worker_stale".to_owned(),
+            Subject::Cluster,
+            AlertState::Firing
+        )]
+    );
+    assert!(
+        ev[0].message.contains("w2") && !ev[0].message.contains("w1"),
+        "{}",
+        ev[0].message
+    );
+}

@@ -24,6 +24,8 @@ pub enum Metric {
     ItlP95S,
     /// Generation tokens/s summed over the cluster.
     ClusterGenTps,
+    /// Share of tasks that failed in the last hour, percent (cluster-wide, from task events).
+    TaskFailurePct,
     /// Host memory used, % (per node, node_exporter).
     HostMemPct,
     /// Host CPU busy, % (per node, node_exporter).
@@ -45,7 +47,7 @@ pub enum Scope {
 
 impl Metric {
     /// Every metric, in documentation order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::GpuTempC,
         Self::GpuVramPct,
         Self::GpuUtilPct,
@@ -56,6 +58,7 @@ impl Metric {
         Self::E2eP95S,
         Self::ItlP95S,
         Self::ClusterGenTps,
+        Self::TaskFailurePct,
         Self::HostMemPct,
         Self::HostCpuPct,
     ];
@@ -74,6 +77,7 @@ impl Metric {
             Self::E2eP95S => "e2e_p95_s",
             Self::ItlP95S => "itl_p95_s",
             Self::ClusterGenTps => "cluster_gen_tps",
+            Self::TaskFailurePct => "task_failure_pct",
             Self::HostMemPct => "host_mem_pct",
             Self::HostCpuPct => "host_cpu_pct",
         }
@@ -93,6 +97,7 @@ impl Metric {
             Self::E2eP95S => "end-to-end latency p95",
             Self::ItlP95S => "inter-token latency p95",
             Self::ClusterGenTps => "cluster generation throughput",
+            Self::TaskFailurePct => "task failure rate (1 h)",
             Self::HostMemPct => "host memory used",
             Self::HostCpuPct => "host CPU busy",
         }
@@ -109,7 +114,7 @@ impl Metric {
             | Self::TtftP95S
             | Self::E2eP95S
             | Self::ItlP95S => Scope::Server,
-            Self::ClusterGenTps => Scope::Cluster,
+            Self::ClusterGenTps | Self::TaskFailurePct => Scope::Cluster,
             Self::HostMemPct | Self::HostCpuPct => Scope::Node,
         }
     }
@@ -124,7 +129,8 @@ impl Metric {
             | Self::KvCachePct
             | Self::ErrorPct
             | Self::HostMemPct
-            | Self::HostCpuPct => format!("{v:.1} %"),
+            | Self::HostCpuPct
+            | Self::TaskFailurePct => format!("{v:.1} %"),
             Self::QueueWaiting => format!("{v:.0}"),
             Self::TtftP95S | Self::E2eP95S | Self::ItlP95S => format!("{v:.2} s"),
             Self::ClusterGenTps => format!("{v:.1} tok/s"),

@@ -32,11 +32,20 @@ pub(crate) struct Views {
     cluster: ClusterView,
     /// Nodes an up proxy reports unhealthy.
     proxy_unhealthy: BTreeSet<String>,
+    /// Failed share of the tasks finished in the last hour, percent (`None`: none finished).
+    task_failure_pct: Option<f64>,
+    /// Workers gone stale, and whether any worker source reports at all.
+    stale_workers: Vec<String>,
+    workers_known: bool,
 }
 
 impl Views {
     /// Compute the views of `model`.
-    pub(crate) fn of(model: &Model) -> Self {
+    pub(crate) fn of(model: &Model, now: std::time::SystemTime) -> Self {
+        let stats = model
+            .tasks
+            .task_stats(std::time::Duration::from_secs(3600), now);
+        let workers = model.tasks.workers.view(now);
         let proxy_unhealthy = model
             .sources
             .values()
@@ -54,6 +63,9 @@ impl Views {
             gpus: model.gpu_cards(),
             cluster: model.cluster(),
             proxy_unhealthy,
+            task_failure_pct: stats.success_rate.map(|r| (1.0 - r) * 100.0),
+            workers_known: !(workers.online.is_empty() && workers.stale.is_empty()),
+            stale_workers: workers.stale.iter().map(|w| w.worker_id.clone()).collect(),
         }
     }
 }
@@ -143,6 +155,9 @@ fn figures(
                 }
             }
         }
+        Scope::Cluster if metric == Metric::TaskFailurePct => {
+            put(Subject::Cluster, views.task_failure_pct);
+        }
         Scope::Cluster => put(Subject::Cluster, model.total_tps().0),
     }
     out.into_iter()
@@ -207,6 +222,24 @@ pub(crate) fn readings(
                 )
             })
             .collect(),
+        RuleKind::WorkerStale => {
+            let detail = if views.stale_workers.is_empty() {
+                "every worker is sending heartbeats".to_owned()
+            } else {
+                format!(
+                    "{} worker(s) stopped sending heartbeats: {}",
+                    views.stale_workers.len(),
+                    views.stale_workers.join(", ")
+                )
+            };
+            let reading = Reading::Condition {
+                breach: views
+                    .workers_known
+                    .then_some(!views.stale_workers.is_empty()),
+                detail,
+            };
+            BTreeMap::from([(Subject::Cluster, reading)])
+        }
         RuleKind::FailoverNotReady => {
             let c = &views.cluster;
             let active = c.active_node.as_deref().unwrap_or("unknown");

@@ -51,6 +51,9 @@ pub enum RuleKind {
     FailoverNotReady,
     /// A configured source is down (repeated failures, or never answered).
     SourceUnreachable,
+    /// Agent workers stopped sending heartbeats (events or Redis keys) for longer than the
+    /// task model's `stale_after` (30 s).
+    WorkerStale,
 }
 
 impl RuleKind {
@@ -63,6 +66,7 @@ impl RuleKind {
             Self::NodeStale => "node_stale",
             Self::FailoverNotReady => "failover_not_ready",
             Self::SourceUnreachable => "source_unreachable",
+            Self::WorkerStale => "worker_stale",
         }
     }
 }
@@ -283,6 +287,16 @@ impl RuleSet {
                 RuleKind::SourceUnreachable,
                 secs(0),
                 Warning,
+            ),
+            Rule::condition("worker_stale", RuleKind::WorkerStale, secs(0), Warning),
+            Rule::threshold(
+                "task_failure_rate",
+                M::TaskFailurePct,
+                Above,
+                20.0,
+                5.0,
+                secs(60),
+                Critical,
             ),
         ];
         Self { rules }

@@ -255,7 +255,7 @@ impl Engine {
     /// the history). Evaluating twice in the same state returns nothing the second time.
     pub fn evaluate(&mut self, model: &Model, now: SystemTime) -> Vec<AlertEvent> {
         self.silences.retain(|s| s.until > now);
-        let views = Views::of(model);
+        let views = Views::of(model, now);
         let mut seen = BTreeSet::new();
         let mut events = Vec::new();
         // Taken out for the loop so `step` may borrow the engine mutably.
