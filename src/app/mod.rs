@@ -9,6 +9,7 @@ pub mod screenshot;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -35,6 +36,8 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 pub const COALESCE: Duration = Duration::from_millis(1000);
 /// Capacity of the update channel.
 pub const CHANNEL_CAPACITY: usize = 4096;
+/// Queued updates that make the waker repaint at once instead of coalescing.
+pub const URGENT_BACKLOG: usize = CHANNEL_CAPACITY / 4;
 /// Window size when none is given or remembered.
 pub const DEFAULT_SIZE: egui::Vec2 = egui::vec2(1400.0, 900.0);
 /// Passes in wall mode before covering the monitor by hand when full screen was not granted.
@@ -79,6 +82,8 @@ enum WallFit {
 /// The app itself.
 struct App<'o> {
     model: Model,
+    /// Updates queued since the last drain (counted by the waker).
+    backlog: Arc<AtomicUsize>,
     alerting: alerting::Alerting,
     /// When the alert rules were last evaluated (at most once per [`ALERT_EVAL_INTERVAL`]).
     last_alert_eval: Option<SystemTime>,
@@ -105,6 +110,7 @@ struct App<'o> {
 impl App<'_> {
     /// Apply queued updates for at most [`DRAIN_BUDGET`]; ask for another pass if more remain.
     fn drain(&mut self, ctx: &egui::Context) {
+        self.backlog.store(0, Ordering::Relaxed);
         let start = Instant::now();
         loop {
             if start.elapsed() >= DRAIN_BUDGET {
@@ -416,7 +422,17 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
             state.paused = false;
             let theme_at_start = state.theme;
             let ctx = cc.egui_ctx.clone();
-            let waker: runtime::Waker = Arc::new(move || ctx.request_repaint_after(COALESCE));
+            // Data wakes the window at most once per COALESCE; a backlog (a flood of task events)
+            // wakes it at once, so the bounded channel is drained before it overflows.
+            let backlog = Arc::new(AtomicUsize::new(0));
+            let queued = Arc::clone(&backlog);
+            let waker: runtime::Waker = Arc::new(move || {
+                if queued.fetch_add(1, Ordering::Relaxed) + 1 >= URGENT_BACKLOG {
+                    ctx.request_repaint();
+                } else {
+                    ctx.request_repaint_after(COALESCE);
+                }
+            });
             let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
             let mut model = Model::new(cfg.model.clone());
             for (id, interval) in &rt.sources {
@@ -437,6 +453,7 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
             );
             Ok(Box::new(App {
                 model,
+                backlog,
                 alerting,
                 last_alert_eval: None,
                 state,
