@@ -1,0 +1,160 @@
+//! Unit tests of `validate.rs` (kept apart to keep that file small).
+
+use super::*;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn full_config_parses() {
+    let text = r#"
+[nvml]
+enabled = false
+interval = "5s"
+
+[[prometheus]]
+url = "http://10.0.0.5:8000/metrics"
+kind = "vllm"
+interval = "1s"
+timeout = "500ms"
+bearer_token_env = "VLLM_TOKEN"
+
+[[prometheus]]
+url = "http://10.0.0.6:9400/metrics"
+node = "gpu-b"
+
+[[status]]
+url = "http://10.0.0.5:9199/status"
+"#;
+    let env = |k: &str| (k == "VLLM_TOKEN").then(|| "s3cret".to_owned());
+    let c = from_toml_str(text, &env).unwrap();
+    assert!(!c.nvml.enabled);
+    assert_eq!(c.nvml.interval, Duration::from_secs(5));
+    assert_eq!(c.prometheus.len(), 2);
+    let p = &c.prometheus[0];
+    assert_eq!(
+        (p.node.as_str(), p.kind, p.timeout),
+        (
+            "10.0.0.5",
+            Some(ServerKind::Vllm),
+            Duration::from_millis(500)
+        )
+    );
+    assert_eq!(p.bearer_token.as_deref(), Some("s3cret"));
+    assert_eq!(c.prometheus[1].node, "gpu-b");
+    assert_eq!(c.prometheus[1].kind, None);
+    assert_eq!(c.status[0].url, "http://10.0.0.5:9199/status");
+}
+
+#[test]
+fn every_problem_is_reported_with_key_and_hint() {
+    let text = r#"
+colour = "blue"
+[nvml]
+enabled = "yes"
+[[prometheus]]
+url = "not a url"
+kind = "vlm"
+interval = "soon"
+bearer_token_env = "MISSING_TOKEN"
+scrape_every = "1s"
+[[status]]
+interval = "1s"
+"#;
+    let problems = from_toml_str(text, &no_env).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    for k in [
+        "colour",
+        "nvml.enabled",
+        "prometheus[0].url",
+        "prometheus[0].kind",
+        "prometheus[0].interval",
+        "prometheus[0].bearer_token_env",
+        "prometheus[0].scrape_every",
+        "status[0].url",
+    ] {
+        assert!(keys.contains(&k), "{k} missing from {keys:?}");
+    }
+    assert_eq!(problems.len(), 8, "{problems:#?}");
+    assert!(problems.iter().all(|p| !p.hint.is_empty()));
+    let unknown = problems
+        .iter()
+        .find(|p| p.key == "prometheus[0].scrape_every")
+        .unwrap();
+    assert!(
+        unknown.hint.contains("interval"),
+        "hint lists the known keys"
+    );
+}
+
+#[test]
+fn broken_toml_names_the_line() {
+    let problems = from_toml_str("[nvml]\nenabled = \n", &no_env).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].key.starts_with("line 2"), "{:?}", problems[0]);
+}
+
+#[test]
+fn alerts_section_is_validated_with_the_rest() {
+    let text = "[alerts]\ndesktop = false\n[alerts.rules.gpu_temp_high]\nthreshold = 90.0\n[alerts.rules.no_such_rule]\nenabled = false\n[nvml]\nenabled = 3\n";
+    let problems = from_toml_str(text, &no_env).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"nvml.enabled"), "{keys:?}");
+    assert!(keys.iter().any(|k| k.contains("no_such_rule")), "{keys:?}");
+    let ok = from_toml_str("[alerts]\ndesktop = false\n", &no_env).unwrap();
+    assert!(!ok.alerts.desktop);
+}
+
+#[test]
+fn shipped_example_config_is_valid() {
+    let c = from_toml_str(
+        include_str!("../../config/swarmglass.example.toml"),
+        &no_env,
+    )
+    .unwrap();
+    assert_eq!(c.prometheus.len(), 1);
+    assert_eq!(c.status[0].interval, Duration::from_secs(5));
+    assert_eq!(c.model.quantile_window, Duration::from_secs(60));
+}
+
+#[test]
+fn shipped_example_config_is_valid_with_every_commented_section_enabled() {
+    // Uncomment every commented TOML line (`# [..]`, `# key = ..`), keep the prose comments.
+    let text: String = include_str!("../../config/swarmglass.example.toml")
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    }) =>
+            {
+                rest.to_owned()
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let env = |_: &str| Some("https://hooks.example.invalid/secret".to_owned());
+    let c = from_toml_str(&text, &env).unwrap_or_else(|p| panic!("{p:#?}\n{text}"));
+    assert_eq!(c.prometheus.len(), 2);
+    assert_eq!(c.agents.nexus_ws.len(), 1);
+    assert_eq!(c.agents.exec_logs.len(), 1);
+    assert_eq!(c.agents.tool_proxy_logs.len(), 1);
+    assert_eq!(c.alerts.webhooks.len(), 1);
+}
+
+#[test]
+fn defaults_monitor_this_machine() {
+    let c = Config::default();
+    assert!(c.nvml.enabled);
+    assert_eq!(c.prometheus[0].url, "http://localhost:8000/metrics");
+    assert_eq!(c.prometheus[0].node, "local");
+    assert_eq!(c.status[0].url, "http://localhost:9199/status");
+    let empty = from_toml_str("", &no_env).unwrap();
+    assert!(
+        empty.prometheus.is_empty(),
+        "a config file lists exactly what it monitors"
+    );
+}
