@@ -8,11 +8,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
+mod common;
+
+use common::redis_server::{RedisServer, free_port, redis_available};
 use futures_util::{SinkExt, StreamExt};
 use swarmglass::model::ids::SourceId;
 use swarmglass::model::tasks::TaskModel;
@@ -421,94 +423,12 @@ async fn execution_logs_replay_then_stream_without_duplicates() {
     sim.shutdown().await;
 }
 
-/// A redis-server child process; killed on drop.
-struct RedisServer {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    /// A fresh redis-server on a free port, or `None` (with the reason printed) when it is not
-    /// installed; under `CI=true` a missing binary is a failure.
-    async fn start() -> Option<Self> {
-        let installed = Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "redis-server is not installed, and CI=true: install it (apt-get install -y redis-server)"
-            );
-            eprintln!("SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let server = Self {
-            child,
-            port,
-            _dir: dir,
-        };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut c) = server.conn().await
-                && redis::cmd("PING")
-                    .query_async::<String>(&mut c)
-                    .await
-                    .is_ok()
-            {
-                return Some(server);
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "redis-server did not answer"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn conn(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
-        redis::Client::open(self.url())?
-            .get_multiplexed_async_connection()
-            .await
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        if let Err(e) = self.child.kill() {
-            eprintln!("redis-server already gone: {e}");
-        }
-        let _reaped = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
-    let Some(server) = RedisServer::start().await else {
+    if !redis_available() {
         return;
-    };
+    }
+    let server = RedisServer::start(free_port()).await;
     let sim = AgentSim::start(AgentOptions {
         redis_url: Some(server.url()),
         ..fast(8.0)
@@ -578,7 +498,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
         t.shutdown().await;
     }
     sim.shutdown().await;
-    let mut c = server.conn().await.unwrap();
+    let mut c = server.client().await.unwrap();
     let left: Vec<String> = redis::cmd("KEYS")
         .arg("nexus:worker:heartbeat:*")
         .query_async(&mut c)

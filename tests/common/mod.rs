@@ -7,6 +7,8 @@
     clippy::type_complexity
 )]
 
+pub mod redis_server;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
