@@ -28,8 +28,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::EventUpdate;
 use swarmglass::model::tasks::TaskModel;
-use swarmglass::sources::events::{EventSink, EventUpdate, Frame, parse_frame};
+use swarmglass::sources::events::{EventSink, Frame, parse_frame};
 
 const RATE: u64 = 50_000;
 const RUN: Duration = Duration::from_secs(10);

@@ -28,9 +28,10 @@ use swarmglass::app::{
     ALERT_EVAL_INTERVAL, CHANNEL_CAPACITY, DRAIN_BUDGET, HEARTBEAT, URGENT_BACKLOG,
 };
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::EventUpdate;
+use swarmglass::model::input::SourceUpdate;
 use swarmglass::model::{Model, ModelSettings};
-use swarmglass::sources::SourceUpdate;
-use swarmglass::sources::events::{EventUpdate, Frame, parse_frame};
+use swarmglass::sources::events::{Frame, parse_frame};
 use swarmglass::ui::{UiState, dashboard_ui, theme};
 
 const RATE: u64 = 50_000;

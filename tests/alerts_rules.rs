@@ -734,8 +734,8 @@ fn severity_and_worst_follow_the_rules() {
 
 /// One Nexus event for the agent rules, received at `at` (seconds).
 fn agent_event(m: &mut Model, json: &str, at: u64) {
-    use swarmglass::sources::SourceUpdate;
-    use swarmglass::sources::events::EventUpdate;
+    use swarmglass::model::input::EventUpdate;
+    use swarmglass::model::input::SourceUpdate;
     use swarmglass::sources::events::nexus::{Frame, parse_frame};
     let Frame::Event(event) = parse_frame(json.as_bytes()).unwrap() else {
         panic!("not an event: {json}")

@@ -13,12 +13,10 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::{EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::openclaw::{GatewayConfig, SessionsPoller, invoke_sessions_list};
-use swarmglass::sources::events::tool_proxy::{
-    LogTail, ProxyErrorKind, ProxyLevel, ProxyRecord, TailOptions, TailStart,
-};
-use swarmglass::sources::events::{EventError, EventUpdate};
+use swarmglass::sources::events::tool_proxy::{LogTail, TailOptions, TailStart};
 
 /// 2026-02-11T23:47:02Z, the fixtures' "now".
 fn fixture_now() -> SystemTime {

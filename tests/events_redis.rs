@@ -12,9 +12,10 @@ use std::time::{Duration, SystemTime};
 mod common;
 
 use common::redis_server::{RedisServer, free_port, redis_available};
+use swarmglass::model::input::{ConnectionState, EventUpdate};
 use swarmglass::model::tasks::TaskModel;
+use swarmglass::sources::events::EventSink;
 use swarmglass::sources::events::redis::{RedisConfig, spawn};
-use swarmglass::sources::events::{ConnectionState, EventSink, EventUpdate};
 
 struct Collected {
     rx: Receiver<EventUpdate>,

@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
+use swarmglass::model::input::{ConnectionState, EventError, EventUpdate};
 use swarmglass::model::tasks::{EventFilter, TaskModel};
+use swarmglass::sources::events::EventSink;
 use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::ws::{WsMonitorConfig, WsParamNames, spawn};
-use swarmglass::sources::events::{ConnectionState, EventError, EventSink, EventUpdate};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;

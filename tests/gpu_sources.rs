@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use swarmglass::model::gpu::{GpuProcess, GpuSample};
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::sources::nvidia_smi::{self, NvidiaSmiReader};
 use swarmglass::sources::nvml::{GpuReader, MIG_ENABLED_LABEL, spawn_gpu_thread};
-use swarmglass::sources::{SourceError, SourceUpdate};
 
 const MIB: u64 = 1024 * 1024;
 /// Upper bound on any wait for the thread; a pass takes milliseconds.

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::config::{Config, NvmlConfig, PrometheusTarget};
 use swarmglass::model::health::Health;
+use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::{Model, ModelSettings};
 use swarmglass::runtime::{self, prometheus_id, scrape_once};
-use swarmglass::sources::{SourceError, SourceUpdate};
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
@@ -274,8 +274,8 @@ async fn an_endless_body_is_cut_at_the_cap() {
 /// the replayed lines do not show twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn reconnect_command_reopens_an_execution_stream_without_duplicates() {
+    use swarmglass::model::input::{ConnectionState, EventUpdate};
     use swarmglass::sim::{SimCluster, SimOptions};
-    use swarmglass::sources::events::{ConnectionState, EventUpdate};
 
     let sim = SimCluster::start(SimOptions {
         nodes: 1,

@@ -17,15 +17,15 @@ mod common;
 use common::redis_server::{RedisServer, free_port, redis_available};
 use futures_util::{SinkExt, StreamExt};
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::{ConnectionState, Event, EventError, EventUpdate, ExecStatus};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sim::agents::{AgentOptions, AgentSim};
 use swarmglass::sim::{SimCluster, SimOptions};
-use swarmglass::sources::events::exec_logs::{ExecLogConfig, ExecStatus, spawn_execution};
-use swarmglass::sources::events::nexus::Event;
+use swarmglass::sources::events::EventSink;
+use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::openclaw::SessionsPoller;
 use swarmglass::sources::events::redis::RedisConfig;
 use swarmglass::sources::events::ws::{WsMonitorConfig, spawn};
-use swarmglass::sources::events::{ConnectionState, EventError, EventSink, EventUpdate};
 use tokio_tungstenite::tungstenite::Message;
 
 const HOUR: Duration = Duration::from_secs(3600);

@@ -10,9 +10,9 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use swarmglass::alerts::{Engine, RuleSet};
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::status::{ClusterStatus, StatusNode};
 use swarmglass::model::{Model, ModelSettings};
-use swarmglass::sources::{SourceError, SourceUpdate};
 use swarmglass::ui::{Density, UiState, dashboard_ui, sample};
 
 const GIB: u64 = 1 << 30;

@@ -17,13 +17,14 @@ use swarmglass::alerts::{
 };
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::SourceId;
+use swarmglass::model::input::{
+    ConnectionState, EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord, SessionInfo,
+    SessionsOrigin, SessionsReport,
+};
+use swarmglass::model::input::{ExecLog, ExecStatus, LogLevel};
 use swarmglass::model::tasks::{TaskModel, TasksSnapshot};
 use swarmglass::model::{HostStats, Model, ModelSettings};
-use swarmglass::sources::events::exec_logs::{ExecLog, ExecStatus, LogLevel};
 use swarmglass::sources::events::nexus::{Frame, Keepalive, parse_frame};
-use swarmglass::sources::events::openclaw::{SessionInfo, SessionsOrigin, SessionsReport};
-use swarmglass::sources::events::tool_proxy::{ProxyErrorKind, ProxyLevel, ProxyRecord};
-use swarmglass::sources::events::{ConnectionState, EventError, EventUpdate};
 use swarmglass::ui::actions::PanelAction;
 use swarmglass::ui::agents::agent_cards_ui;
 use swarmglass::ui::alerts::{SILENCE_FOR, ToastState, alert_history_ui, alerts_ui, toasts_ui};

@@ -21,8 +21,8 @@ use screenshot::ScreenshotJob;
 use crate::cli::WindowArgs;
 use crate::config::Config;
 use crate::model::Model;
+use crate::model::input::SourceUpdate;
 use crate::runtime::{self, Runtime};
-use crate::sources::SourceUpdate;
 use crate::ui::{self, ThemeChoice, UiState, theme};
 
 /// Most time one frame spends applying updates before it yields to drawing.

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::model::input::SourceError;
+use crate::sources::http;
 use crate::sources::prometheus::{self, MetricType, ParseError};
-use crate::sources::{SourceError, http};
 
 /// One family in a `metrics check` report.
 #[derive(Debug, Serialize)]

@@ -8,22 +8,24 @@ pub mod gpu;
 pub mod health;
 pub mod ids;
 pub mod inference;
+pub mod input;
 pub mod scrape;
 pub mod series;
 pub mod status;
 pub mod tasks;
+pub mod text;
 pub mod time_fmt;
 pub mod views;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, SystemTime};
 
-use crate::sources::SourceUpdate;
 use errors::ErrorLog;
 use gpu::{GpuOrigin, GpuSample};
 use health::SourceHealth;
 use ids::SourceId;
 use inference::{InferenceStats, derive_stats};
+use input::SourceUpdate;
 use scrape::{ScrapeData, ServerKind};
 use series::TimeSeries;
 use status::ClusterStatus;

@@ -148,6 +148,21 @@ pub struct HostRaw {
     pub mem_available_bytes: Option<f64>,
 }
 
+/// One problem found while parsing; the rest of the body still counts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong, in words an operator understands.
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
 /// Everything one scrape yielded, mapped onto the canonical model.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ScrapeData {
@@ -160,7 +175,7 @@ pub struct ScrapeData {
     /// Host figures.
     pub host: Option<HostRaw>,
     /// Lines that failed to parse (the rest of the scrape still counts).
-    pub parse_errors: Vec<crate::sources::prometheus::ParseError>,
+    pub parse_errors: Vec<ParseError>,
     /// Number of samples parsed.
     pub samples: usize,
     /// Body size in bytes.

@@ -21,9 +21,9 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::model::ids::SourceId;
-use crate::sources::events::nexus::{Event, EventType};
-use crate::sources::events::openclaw::SessionsReport;
-use crate::sources::events::{ConnectionState, EventUpdate};
+use crate::model::input::SessionsReport;
+use crate::model::input::{ConnectionState, EventUpdate};
+use crate::model::input::{Event, EventType};
 pub use dedupe::DedupeWindow;
 pub use executions::{ExecutionMonitors, ExecutionView};
 pub use figures::{ParentCounts, QueueDepth, StreamStatus, TaskStats, TasksSnapshot};

@@ -1,8 +1,16 @@
-//! Serde helpers: `SystemTime` as RFC 3339 text in JSON output.
+//! Times for output: seconds since the epoch, and serde helpers that write `SystemTime` as
+//! RFC 3339 text in JSON.
 
 use std::time::SystemTime;
 
 use serde::Serializer;
+
+/// Whole seconds since the epoch (0 before it).
+#[must_use]
+pub fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// Serialize a time as RFC 3339 (UTC, millisecond precision).
 ///

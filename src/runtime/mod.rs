@@ -15,11 +15,10 @@ use tokio::sync::watch;
 
 use crate::config::{AgentSources, Config, PrometheusTarget, StatusEndpoint};
 use crate::model::ids::SourceId;
+use crate::model::input::{SourceError, SourceUpdate};
 use crate::sources::events::exec_logs::ExecLogConfig;
 use crate::sources::events::{self, Delivery, EventSink};
-use crate::sources::{
-    SourceError, SourceUpdate, http, mapping, nvidia_smi, nvml, prometheus, status,
-};
+use crate::sources::{http, mapping, nvidia_smi, nvml, prometheus, status};
 
 /// Called after each update is queued, to wake an idle consumer (e.g. `ctx.request_repaint()`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;

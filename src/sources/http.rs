@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::SourceError;
+use crate::model::input::SourceError;
 
 /// Default cap on a response body (16 MiB): a large node_exporter is ~400 kB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use roxmltree::{Document, Node, ParsingOptions};
 
 use crate::model::gpu::{GpuProcess, GpuSample};
-use crate::sources::SourceError;
+use crate::model::input::SourceError;
 use crate::sources::nvml::{GpuReader, MIG_ENABLED_LABEL};
 
 /// Where a decode error says the XML came from.

@@ -23,7 +23,7 @@ use nvml_wrapper::error::NvmlError;
 
 use crate::model::gpu::{GpuProcess, GpuSample};
 use crate::model::ids::SourceId;
-use crate::sources::{SourceError, SourceUpdate};
+use crate::model::input::{SourceError, SourceUpdate};
 
 /// The `mig` text of a whole GPU whose MIG mode is on (its slices follow as their own samples).
 pub const MIG_ENABLED_LABEL: &str = "MIG enabled";

@@ -15,8 +15,8 @@ use super::format;
 use super::panel_format as pf;
 use super::theme_panels::{self as tp, Tone};
 use super::widgets;
+use crate::model::input::EventType;
 use crate::model::tasks::{EventFilter, RecentEvent, TaskModel};
-use crate::sources::events::nexus::EventType;
 
 /// Rows listed at most (the ring holds more; the count says so).
 pub const MAX_ROWS: usize = 500;

@@ -16,8 +16,8 @@ use super::format;
 use super::panel_format as pf;
 use super::theme_panels::{self as tp, Tone};
 use super::widgets;
+use crate::model::input::{ExecLog, ExecStatus, LogLevel};
 use crate::model::tasks::{ExecutionView, TaskModel};
-use crate::sources::events::exec_logs::{ExecLog, ExecStatus, LogLevel};
 
 /// Width of the execution id in the list.
 const ID_WIDTH: f32 = 270.0;

@@ -5,8 +5,8 @@
 use std::time::{Duration, SystemTime};
 
 use super::format;
-use crate::sources::events::ConnectionState;
-use crate::sources::events::wire::epoch_secs;
+use crate::model::input::ConnectionState;
+use crate::model::time_fmt::epoch_secs;
 
 /// A duration in milliseconds, short: "450 ms", "4.2 s", "2m 34s", "1h 05m", "3d 04h".
 #[must_use]
@@ -115,7 +115,7 @@ pub fn connection_detail(c: &ConnectionState, now: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::events::EventError;
+    use crate::model::input::EventError;
 
     fn t(s: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)

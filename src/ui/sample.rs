@@ -10,9 +10,9 @@ use crate::model::Model;
 use crate::model::ModelSettings;
 use crate::model::gpu::GpuSample;
 use crate::model::ids::SourceId;
+use crate::model::input::SourceUpdate;
 use crate::model::scrape::{Histogram, InferenceRaw, ScrapeData, ServerKind};
 use crate::model::status::{ClusterStatus, StatusNode};
-use crate::sources::SourceUpdate;
 
 /// Name of node `i` ("node-00", "node-01", … so they sort in order).
 #[must_use]

@@ -8,9 +8,9 @@ use egui::{Color32, Stroke, Style, Vec2, Visuals};
 
 use super::theme::{self, Level};
 use crate::alerts::{AlertState, Severity};
-use crate::sources::events::ConnectionState;
-use crate::sources::events::exec_logs::{ExecStatus, LogLevel};
-use crate::sources::events::nexus::EventType;
+use crate::model::input::ConnectionState;
+use crate::model::input::EventType;
+use crate::model::input::{ExecStatus, LogLevel};
 
 /// Size of the "Active Sessions" and "Task Stats" cards (outer, frame included).
 pub const AGENT_CARD: Vec2 = Vec2::new(470.0, 370.0);

@@ -10,7 +10,7 @@ use egui::{Align, Layout, RichText, Sense, Shape, Stroke, Vec2, WidgetText, pos2
 use super::icons::{self, Icon};
 use super::panel_format;
 use super::theme_panels::{self as tp, Tone};
-use crate::sources::events::ConnectionState;
+use crate::model::input::ConnectionState;
 
 /// Paint the icon of `tone`, as tall as the body text times `scale`.
 pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response {

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::dedupe::DedupeWindow;
-use crate::sources::events::ConnectionState;
-use crate::sources::events::exec_logs::{ExecLog, ExecStatus, LogLevel};
+use crate::model::input::ConnectionState;
+use crate::model::input::{ExecLog, ExecStatus, LogLevel};
 
 /// Log lines kept per execution (the oldest go first).
 pub const MAX_LOGS_PER_EXECUTION: usize = 1000;

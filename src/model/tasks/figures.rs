@@ -11,7 +11,7 @@ use super::{
     ExecutionView, LatencySummary, ProxySummary, RecentEvent, SessionsSummary, WorkersView,
 };
 use crate::model::ids::SourceId;
-use crate::sources::events::ConnectionState;
+use crate::model::input::ConnectionState;
 
 /// Task figures over one window.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::slots::SlotRing;
-use crate::sources::events::tool_proxy::{ProxyErrorKind, ProxyRecord};
+use crate::model::input::{ProxyErrorKind, ProxyRecord};
 
 /// Records kept for display.
 pub const MAX_RECENT_RECORDS: usize = 200;
@@ -75,7 +75,7 @@ impl ProxyErrors {
         if let Some(m) = self.minutes.slot_mut(r.at, now) {
             if r.level.is_error() {
                 m.errors += 1;
-            } else if r.level == crate::sources::events::tool_proxy::ProxyLevel::Warning {
+            } else if r.level == crate::model::input::ProxyLevel::Warning {
                 m.warnings += 1;
             }
             if let Some(k) = r.kind {

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::sources::events::nexus::{Event, EventType};
-use crate::sources::events::wire::truncate_str;
+use crate::model::input::{Event, EventType};
+use crate::model::text::truncate_str;
 
 /// Longest `message` / `error` kept per event, bytes.
 pub const MAX_TEXT_BYTES: usize = 512;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::sources::events::openclaw::{SessionInfo, SessionsReport};
+use crate::model::input::{SessionInfo, SessionsReport};
 
 /// One session at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::sources::events::wire::epoch_secs;
+use crate::model::time_fmt::epoch_secs;
 
 /// A ring of `count` slots of `width` each, holding a `T` per slot.
 #[derive(Debug, Clone, PartialEq)]

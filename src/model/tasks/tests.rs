@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::sources::events::EventError;
+use crate::model::input::EventError;
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_770_000_000 + s)
@@ -145,12 +145,12 @@ fn workers_from_events_and_redis_keys() {
         t(100),
     );
     let beats = vec![
-        crate::sources::events::WorkerBeat {
+        crate::model::input::WorkerBeat {
             worker_id: "2".into(),
             last_beat_at: t(95),
             ttl_left_s: Some(25),
         },
-        crate::sources::events::WorkerBeat {
+        crate::model::input::WorkerBeat {
             worker_id: "3".into(),
             last_beat_at: t(60),
             ttl_left_s: Some(0),

@@ -11,7 +11,8 @@ use super::serve::{Route, route};
 use super::sessions::{render_stores, write_state};
 use super::swarm::{PROJECTS, Swarm};
 use super::wire::{NexusEvent, is_uuid};
-use crate::sources::events::exec_logs::{ExecFrame, ExecStatus, LogLevel, parse_exec_frame};
+use crate::model::input::{ExecStatus, LogLevel};
+use crate::sources::events::exec_logs::{ExecFrame, parse_exec_frame};
 use crate::sources::events::nexus::{Frame, parse_frame};
 use crate::sources::events::openclaw::{
     SessionsPoller, parse_sessions_store, parse_transcript_header,

@@ -13,7 +13,6 @@
 //! Nothing here touches egui or owns the model.
 
 pub mod backoff;
-pub mod error;
 pub mod exec_logs;
 pub mod nexus;
 pub mod openclaw;
@@ -29,196 +28,15 @@ mod wsconn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::time::SystemTime;
-
-use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::model::ids::SourceId;
+use crate::model::input::EventUpdate;
 
-pub use error::EventError;
-pub use exec_logs::ExecLog;
-pub use nexus::{
-    DEFAULT_MAX_FRAME_BYTES, Event, EventType, Frame, Keepalive, parse_frame, parse_frame_limited,
-};
-pub use openclaw::SessionsReport;
-pub use redis::WorkerBeat;
-pub use tool_proxy::ProxyRecord;
+pub use nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, Keepalive, parse_frame, parse_frame_limited};
 
 /// Called after each update is queued, to wake an idle consumer (e.g. `ctx.request_repaint()`).
 /// The same type as `runtime::Waker`.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// Where a stream connection stands. Serialized with a `state` tag.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ConnectionState {
-    /// Opening a connection (attempt 1 is the first since the last stable connection).
-    Connecting {
-        /// When this attempt started.
-        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
-        since: SystemTime,
-        /// Attempt number.
-        attempt: u32,
-    },
-    /// Connected (and subscribed, for Redis) since `since`.
-    Connected {
-        /// When the connection opened.
-        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
-        since: SystemTime,
-    },
-    /// The connection ended without an error of ours (closed by the server, reset, silent for
-    /// too long); a retry is scheduled.
-    Disconnected {
-        /// Why, in words.
-        reason: String,
-        /// When the next attempt starts.
-        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
-        next_retry_at: SystemTime,
-    },
-    /// Connecting failed, or the connection was ended because of an error.
-    Error {
-        /// What went wrong.
-        error: EventError,
-        /// When the next attempt starts; `None` when retrying cannot help (bad URL, unknown
-        /// execution): the source has stopped.
-        #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
-        next_retry_at: Option<SystemTime>,
-    },
-}
-
-impl ConnectionState {
-    /// Short label for display (`connecting`, `connected`, `disconnected`, `error`).
-    #[must_use]
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Connecting { .. } => "connecting",
-            Self::Connected { .. } => "connected",
-            Self::Disconnected { .. } => "disconnected",
-            Self::Error { .. } => "error",
-        }
-    }
-
-    /// True while connected.
-    #[must_use]
-    pub fn is_connected(&self) -> bool {
-        matches!(self, Self::Connected { .. })
-    }
-}
-
-/// One message from an event source to the owner of the [`crate::model::tasks::TaskModel`].
-#[derive(Debug, Clone)]
-pub enum EventUpdate {
-    /// A Nexus event (WebSocket or Redis). Already deduplicated by the source; the model
-    /// deduplicates again across sources.
-    Event {
-        /// Which stream.
-        source: SourceId,
-        /// When it was received (wall clock).
-        received_at: SystemTime,
-        /// The event.
-        event: Box<Event>,
-    },
-    /// A stream's connection changed state.
-    Connection {
-        /// Which stream.
-        source: SourceId,
-        /// The new state.
-        state: ConnectionState,
-    },
-    /// One frame or message could not be used (malformed, over the cap); the stream goes on.
-    Malformed {
-        /// Which stream.
-        source: SourceId,
-        /// When.
-        at: SystemTime,
-        /// Why.
-        error: EventError,
-    },
-    /// Worker heartbeat keys read from Redis (all of them, each poll).
-    Workers {
-        /// Which Redis.
-        source: SourceId,
-        /// When the keys were read.
-        at: SystemTime,
-        /// The live keys, or why they could not be read.
-        result: Result<Vec<WorkerBeat>, EventError>,
-    },
-    /// A new execution log line (never one already sent for this execution).
-    ExecLog {
-        /// Which stream.
-        source: SourceId,
-        /// When it was received.
-        received_at: SystemTime,
-        /// The log line.
-        log: Box<ExecLog>,
-    },
-    /// An execution-log stream changed state.
-    ExecConnection {
-        /// Which stream.
-        source: SourceId,
-        /// Which execution.
-        execution_id: String,
-        /// The new state.
-        state: ConnectionState,
-    },
-    /// Agent sessions were read (session store files or the gateway).
-    Sessions {
-        /// Which store or gateway.
-        source: SourceId,
-        /// When.
-        at: SystemTime,
-        /// Every session, or why none could be read.
-        result: Result<SessionsReport, EventError>,
-    },
-    /// New records from the tool proxy's log.
-    ProxyLog {
-        /// Which log file.
-        source: SourceId,
-        /// When the file was read.
-        at: SystemTime,
-        /// Complete records in file order, or why the file could not be read.
-        result: Result<Vec<ProxyRecord>, EventError>,
-    },
-}
-
-impl EventUpdate {
-    /// The source this update is about.
-    #[must_use]
-    pub fn source(&self) -> &SourceId {
-        match self {
-            Self::Event { source, .. }
-            | Self::Connection { source, .. }
-            | Self::Malformed { source, .. }
-            | Self::Workers { source, .. }
-            | Self::ExecLog { source, .. }
-            | Self::ExecConnection { source, .. }
-            | Self::Sessions { source, .. }
-            | Self::ProxyLog { source, .. } => source,
-        }
-    }
-
-    /// The error this update reports, if any — for the central error log
-    /// (`errors.record(&source.to_string(), e.kind(), &e.to_string(), now)`).
-    #[must_use]
-    pub fn error(&self) -> Option<&EventError> {
-        match self {
-            Self::Malformed { error, .. } => Some(error),
-            Self::Connection {
-                state: ConnectionState::Error { error, .. },
-                ..
-            }
-            | Self::ExecConnection {
-                state: ConnectionState::Error { error, .. },
-                ..
-            } => Some(error),
-            Self::Workers { result: Err(e), .. }
-            | Self::Sessions { result: Err(e), .. }
-            | Self::ProxyLog { result: Err(e), .. } => Some(e),
-            _ => None,
-        }
-    }
-}
 
 /// What became of one update handed to [`EventSink::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +203,10 @@ pub(crate) async fn sleep_or_stop(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
+    use crate::model::ids::SourceId;
+    use crate::model::input::{ConnectionState, EventError};
 
     #[test]
     fn sink_counts_drops_and_reports_a_gone_consumer() {

@@ -9,10 +9,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use serde::Serialize;
-
-use super::EventError;
 use super::wire::{LooseString, LooseU64, from_epoch_ms, parse_iso8601};
+use crate::model::input::{EventError, SessionInfo};
 
 pub use super::openclaw_files::{SessionsFilesConfig, SessionsPoller, run_files, spawn_files};
 
@@ -25,81 +23,6 @@ pub const MAX_STORE_BYTES: u64 = 32 << 20;
 
 /// Longest first transcript line read, bytes.
 pub const MAX_TRANSCRIPT_HEADER_BYTES: u64 = 64 << 10;
-
-/// One agent session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SessionInfo {
-    /// The agent (directory name, or `agentId` from the gateway).
-    pub agent_id: String,
-    /// Session key (`agent:main:main`, …).
-    pub key: String,
-    /// `sessionId` (names the transcript file).
-    pub session_id: Option<String>,
-    /// `kind` (gateway: main, group, cron, hook, node).
-    pub kind: Option<String>,
-    /// `updatedAt`: the last activity.
-    #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
-    pub updated_at: Option<SystemTime>,
-    /// Start: `sessionStartedAt` / `startedAt`, else the transcript's first line.
-    #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
-    pub started_at: Option<SystemTime>,
-    /// `lastInteractionAt` (newer builds).
-    #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
-    pub last_interaction_at: Option<SystemTime>,
-    /// `inputTokens`.
-    pub input_tokens: Option<u64>,
-    /// `outputTokens`.
-    pub output_tokens: Option<u64>,
-    /// `totalTokens`.
-    pub total_tokens: Option<u64>,
-    /// `contextTokens`.
-    pub context_tokens: Option<u64>,
-    /// `model`.
-    pub model: Option<String>,
-    /// `modelProvider`.
-    pub model_provider: Option<String>,
-    /// `status` (newer builds: running, done, failed, killed, timeout, paused).
-    pub status: Option<String>,
-    /// `label`.
-    pub label: Option<String>,
-    /// `channel`.
-    pub channel: Option<String>,
-    /// `spawnedBy`: the parent session key of a sub-agent.
-    pub spawned_by: Option<String>,
-    /// `spawnDepth`.
-    pub spawn_depth: Option<u64>,
-    /// `abortedLastRun`.
-    pub aborted_last_run: Option<bool>,
-}
-
-/// Where a report came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "from", rename_all = "snake_case")]
-pub enum SessionsOrigin {
-    /// Session store files under a state directory.
-    Files {
-        /// The state directory.
-        state_dir: String,
-    },
-    /// The gateway's `sessions_list` tool.
-    Gateway {
-        /// The gateway's invoke URL.
-        url: String,
-    },
-}
-
-/// Every session one source knows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SessionsReport {
-    /// Where from.
-    pub origin: SessionsOrigin,
-    /// Sessions, sorted by agent then key.
-    pub sessions: Vec<SessionInfo>,
-    /// Entries that could not be read (each explained in `problems`).
-    pub skipped: usize,
-    /// What could not be read, one line each (at most 20).
-    pub problems: Vec<String>,
-}
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -276,7 +199,7 @@ pub fn resolve_state_dir(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::sources::events::wire::epoch_secs;
+    use crate::model::time_fmt::epoch_secs;
 
     #[test]
     fn times_in_every_shape() {

@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use super::openclaw::{
-    MAX_STORE_BYTES, MAX_TRANSCRIPT_HEADER_BYTES, SessionsOrigin, SessionsReport,
-    parse_sessions_store, parse_transcript_header,
+    MAX_STORE_BYTES, MAX_TRANSCRIPT_HEADER_BYTES, parse_sessions_store, parse_transcript_header,
 };
-use super::{Delivery, EventError, EventSink, EventUpdate, SourceTask, sleep_or_stop, stopped};
+use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
+use crate::model::input::{EventError, EventUpdate, SessionsOrigin, SessionsReport};
 
 fn io_error(path: &Path, e: &std::io::Error, what_to_do: &str) -> EventError {
     EventError::Io {

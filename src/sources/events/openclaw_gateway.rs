@@ -8,9 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
-use super::openclaw::{RawEntry, SessionInfo, SessionsOrigin, SessionsReport};
-use super::{Delivery, EventError, EventSink, EventUpdate, SourceTask, sleep_or_stop, stopped};
+use super::openclaw::RawEntry;
+use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
+use crate::model::input::{EventError, EventUpdate, SessionInfo, SessionsOrigin, SessionsReport};
 
 /// The gateway source's settings.
 #[derive(Debug, Clone)]

@@ -13,11 +13,9 @@ use tokio::time::Instant;
 
 use super::backoff::Backoff;
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
-use super::{
-    ConnectionState, Delivery, EventError, EventSink, EventUpdate, SourceTask, sleep_or_stop,
-    stopped,
-};
+use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
+use crate::model::input::{ConnectionState, EventError, EventUpdate, WorkerBeat};
 use crate::model::tasks::DedupeWindow;
 
 /// Most heartbeat keys read per poll (a runaway key space must not stall the poller).
@@ -86,18 +84,6 @@ impl RedisConfig {
     pub fn project_channel(project_id: &str) -> String {
         format!("nexus:events:project:{project_id}")
     }
-}
-
-/// One live heartbeat key.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct WorkerBeat {
-    /// The worker id (the key after the prefix).
-    pub worker_id: String,
-    /// When the worker last wrote its key, estimated from the TTL left.
-    #[serde(serialize_with = "crate::model::time_fmt::serialize")]
-    pub last_beat_at: SystemTime,
-    /// Seconds the key has left; `None` for a key without expiry.
-    pub ttl_left_s: Option<u64>,
 }
 
 /// The worker id in a heartbeat key, `None` when the key does not have the prefix.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::EventError;
+use crate::model::input::EventError;
 
 /// Where the first read of the file starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

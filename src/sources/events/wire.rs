@@ -164,28 +164,6 @@ pub fn from_epoch_ms(ms: u64) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms))
 }
 
-/// Whole seconds since the epoch (0 before it).
-#[must_use]
-pub fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// `s` cut to at most `max_bytes` (on a character boundary), with `…` when cut.
-#[must_use]
-pub fn truncate_str(s: &str, max_bytes: usize) -> String {
-    if s.len() <= max_bytes {
-        return s.to_owned();
-    }
-    let mut end = max_bytes;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut out = s[..end].to_owned();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -222,13 +200,7 @@ mod tests {
         assert_eq!(utc, z);
         assert_eq!(utc, plus2);
         assert_eq!(utc, naive);
-        assert_eq!(epoch_secs(utc), 1_770_853_622);
+        assert_eq!(crate::model::time_fmt::epoch_secs(utc), 1_770_853_622);
         assert!(parse_iso8601("yesterday").is_none());
-    }
-
-    #[test]
-    fn truncation_respects_char_boundaries() {
-        assert_eq!(truncate_str("héllo", 2), "h…");
-        assert_eq!(truncate_str("abc", 3), "abc");
     }
 }

@@ -12,8 +12,9 @@ use tokio::sync::watch;
 
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, supervise};
-use super::{ConnectionState, Delivery, EventError, EventSink, EventUpdate, SourceTask};
+use super::{Delivery, EventSink, SourceTask};
 use crate::model::ids::SourceId;
+use crate::model::input::{ConnectionState, EventError, EventUpdate};
 use crate::model::tasks::DedupeWindow;
 
 /// Query-parameter names of the monitor endpoint.

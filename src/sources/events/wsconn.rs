@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::backoff::Backoff;
-use super::{ConnectionState, Delivery, EventError, sleep_or_stop, stopped};
+use super::{Delivery, sleep_or_stop, stopped};
+use crate::model::input::{ConnectionState, EventError};
 
 type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

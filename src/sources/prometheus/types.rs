@@ -77,20 +77,7 @@ pub struct Family<'a> {
     pub samples: Vec<Sample<'a>>,
 }
 
-/// One problem found while parsing; the rest of the body still counts.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ParseError {
-    /// 1-based line number.
-    pub line: usize,
-    /// What is wrong, in words an operator understands.
-    pub message: String,
-}
-
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
+pub use crate::model::scrape::ParseError;
 
 /// Result of parsing one body: every family that could be read, and every error met.
 #[derive(Debug, Clone, Default, PartialEq)]

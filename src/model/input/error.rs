@@ -1,8 +1,81 @@
-//! [`EventError`]: everything that can go wrong reading an event stream, a session store or a
-//! log tail. Each message says what happened, where (URL, file, channel) and what to do; the
+//! What can go wrong reading a source: [`SourceError`] for polled endpoints (HTTP, NVML) and
+//! [`EventError`] for event streams, session stores and log tails. Each message says what happened, where (URL, file, channel) and what to do; the
 //! variant's [`EventError::kind`] is the error log's dedup key.
 
 use serde::ser::SerializeStruct;
+
+/// What went wrong reading a source; its kind is the error log's dedup key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// No answer within the configured timeout.
+    #[error(
+        "timed out after {timeout_ms} ms waiting for {url}; check that the server is up, or raise `timeout`"
+    )]
+    Timeout {
+        /// URL asked.
+        url: String,
+        /// The timeout in force.
+        timeout_ms: u64,
+    },
+    /// Connection refused, DNS failure, TLS failure…
+    #[error("cannot connect to {url}: {reason}; is the server running and the address right?")]
+    Connect {
+        /// URL asked.
+        url: String,
+        /// The transport's reason.
+        reason: String,
+    },
+    /// The server answered with a non-success status.
+    #[error("{url} answered HTTP {status}{hint}")]
+    HttpStatus {
+        /// URL asked.
+        url: String,
+        /// HTTP status code.
+        status: u16,
+        /// A hint on what to do (e.g. set the bearer token), or empty.
+        hint: String,
+    },
+    /// The body exceeded the size cap.
+    #[error(
+        "{url}: body larger than the {cap_bytes}-byte cap, cut off; raise `max_body_bytes` if this endpoint is really that large"
+    )]
+    BodyTooLarge {
+        /// URL asked.
+        url: String,
+        /// The cap in force.
+        cap_bytes: usize,
+    },
+    /// The body could not be understood at all.
+    #[error("{url}: cannot decode body: {reason}")]
+    Decode {
+        /// URL or file read.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Local GPU access failed (no driver, no permission…).
+    #[error("NVML unavailable: {0}")]
+    NvmlUnavailable(String),
+    /// Any other local failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl SourceError {
+    /// Short stable name of the error kind, for dedup and display.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Timeout { .. } => "timeout",
+            Self::Connect { .. } => "connect",
+            Self::HttpStatus { .. } => "http_status",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::Decode { .. } => "decode",
+            Self::NvmlUnavailable(_) => "nvml_unavailable",
+            Self::Other(_) => "other",
+        }
+    }
+}
 
 /// What went wrong reading an event source. Frame-level errors (one frame refused: the stream
 /// goes on) carry no location: the [`super::EventUpdate`] that reports them names the source.

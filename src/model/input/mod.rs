@@ -1,0 +1,262 @@
+//! What crosses from a source into the model: the updates collectors send to the single owner
+//! of the [`Model`](super::Model), and every value type inside them (errors, events, connection
+//! states, sessions, execution logs, tool-proxy records, worker heartbeats). These are the
+//! model's own types: sources (`crate::sources`) produce them, the model consumes them, and
+//! nothing here imports a source.
+
+pub mod error;
+pub mod event;
+pub mod exec;
+pub mod proxy;
+pub mod sessions;
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::gpu::GpuSample;
+use super::ids::SourceId;
+use super::scrape::ScrapeData;
+use super::status::ClusterStatus;
+
+pub use error::{EventError, SourceError};
+pub use event::{Event, EventMeta, EventType};
+pub use exec::{ExecLog, ExecStatus, LogLevel};
+pub use proxy::{ProxyErrorKind, ProxyLevel, ProxyRecord};
+pub use sessions::{SessionInfo, SessionsOrigin, SessionsReport};
+
+/// One message from a collector to the single owner of the model.
+#[derive(Debug, Clone)]
+pub enum SourceUpdate {
+    /// A Prometheus target was scraped (or failed to be).
+    Scrape {
+        /// Which target.
+        source: SourceId,
+        /// When the scrape finished (wall clock).
+        at: SystemTime,
+        /// Mapped data, or why there is none.
+        result: Result<ScrapeData, SourceError>,
+    },
+    /// A cluster-status endpoint was read.
+    Status {
+        /// Which endpoint.
+        source: SourceId,
+        /// When.
+        at: SystemTime,
+        /// The status, or why there is none.
+        result: Result<ClusterStatus, SourceError>,
+    },
+    /// Local GPUs were read (NVML or nvidia-smi).
+    LocalGpus {
+        /// Which local source.
+        source: SourceId,
+        /// When.
+        at: SystemTime,
+        /// One sample per GPU, or why there are none.
+        result: Result<Vec<GpuSample>, SourceError>,
+    },
+    /// An agent/task source reported: an event, a connection state, sessions, log records.
+    Agents(Box<EventUpdate>),
+}
+
+impl SourceUpdate {
+    /// Wrap an agent/task source's update.
+    #[must_use]
+    pub fn agents(update: EventUpdate) -> Self {
+        Self::Agents(Box::new(update))
+    }
+
+    /// The source this update is about.
+    #[must_use]
+    pub fn source(&self) -> &SourceId {
+        match self {
+            Self::Scrape { source, .. }
+            | Self::Status { source, .. }
+            | Self::LocalGpus { source, .. } => source,
+            Self::Agents(u) => u.source(),
+        }
+    }
+}
+
+/// Where a stream connection stands. Serialized with a `state` tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Opening a connection (attempt 1 is the first since the last stable connection).
+    Connecting {
+        /// When this attempt started.
+        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
+        since: SystemTime,
+        /// Attempt number.
+        attempt: u32,
+    },
+    /// Connected (and subscribed, for Redis) since `since`.
+    Connected {
+        /// When the connection opened.
+        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
+        since: SystemTime,
+    },
+    /// The connection ended without an error of ours (closed by the server, reset, silent for
+    /// too long); a retry is scheduled.
+    Disconnected {
+        /// Why, in words.
+        reason: String,
+        /// When the next attempt starts.
+        #[serde(serialize_with = "crate::model::time_fmt::serialize")]
+        next_retry_at: SystemTime,
+    },
+    /// Connecting failed, or the connection was ended because of an error.
+    Error {
+        /// What went wrong.
+        error: EventError,
+        /// When the next attempt starts; `None` when retrying cannot help (bad URL, unknown
+        /// execution): the source has stopped.
+        #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
+        next_retry_at: Option<SystemTime>,
+    },
+}
+
+impl ConnectionState {
+    /// Short label for display (`connecting`, `connected`, `disconnected`, `error`).
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Connecting { .. } => "connecting",
+            Self::Connected { .. } => "connected",
+            Self::Disconnected { .. } => "disconnected",
+            Self::Error { .. } => "error",
+        }
+    }
+
+    /// True while connected.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        matches!(self, Self::Connected { .. })
+    }
+}
+
+/// One message from an event source to the owner of the [`TaskModel`](super::tasks::TaskModel).
+#[derive(Debug, Clone)]
+pub enum EventUpdate {
+    /// A Nexus event (WebSocket or Redis). Already deduplicated by the source; the model
+    /// deduplicates again across sources.
+    Event {
+        /// Which stream.
+        source: SourceId,
+        /// When it was received (wall clock).
+        received_at: SystemTime,
+        /// The event.
+        event: Box<Event>,
+    },
+    /// A stream's connection changed state.
+    Connection {
+        /// Which stream.
+        source: SourceId,
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// One frame or message could not be used (malformed, over the cap); the stream goes on.
+    Malformed {
+        /// Which stream.
+        source: SourceId,
+        /// When.
+        at: SystemTime,
+        /// Why.
+        error: EventError,
+    },
+    /// Worker heartbeat keys read from Redis (all of them, each poll).
+    Workers {
+        /// Which Redis.
+        source: SourceId,
+        /// When the keys were read.
+        at: SystemTime,
+        /// The live keys, or why they could not be read.
+        result: Result<Vec<WorkerBeat>, EventError>,
+    },
+    /// A new execution log line (never one already sent for this execution).
+    ExecLog {
+        /// Which stream.
+        source: SourceId,
+        /// When it was received.
+        received_at: SystemTime,
+        /// The log line.
+        log: Box<ExecLog>,
+    },
+    /// An execution-log stream changed state.
+    ExecConnection {
+        /// Which stream.
+        source: SourceId,
+        /// Which execution.
+        execution_id: String,
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// Agent sessions were read (session store files or the gateway).
+    Sessions {
+        /// Which store or gateway.
+        source: SourceId,
+        /// When.
+        at: SystemTime,
+        /// Every session, or why none could be read.
+        result: Result<SessionsReport, EventError>,
+    },
+    /// New records from the tool proxy's log.
+    ProxyLog {
+        /// Which log file.
+        source: SourceId,
+        /// When the file was read.
+        at: SystemTime,
+        /// Complete records in file order, or why the file could not be read.
+        result: Result<Vec<ProxyRecord>, EventError>,
+    },
+}
+
+impl EventUpdate {
+    /// The source this update is about.
+    #[must_use]
+    pub fn source(&self) -> &SourceId {
+        match self {
+            Self::Event { source, .. }
+            | Self::Connection { source, .. }
+            | Self::Malformed { source, .. }
+            | Self::Workers { source, .. }
+            | Self::ExecLog { source, .. }
+            | Self::ExecConnection { source, .. }
+            | Self::Sessions { source, .. }
+            | Self::ProxyLog { source, .. } => source,
+        }
+    }
+
+    /// The error this update reports, if any — for the central error log
+    /// (`errors.record(&source.to_string(), e.kind(), &e.to_string(), now)`).
+    #[must_use]
+    pub fn error(&self) -> Option<&EventError> {
+        match self {
+            Self::Malformed { error, .. } => Some(error),
+            Self::Connection {
+                state: ConnectionState::Error { error, .. },
+                ..
+            }
+            | Self::ExecConnection {
+                state: ConnectionState::Error { error, .. },
+                ..
+            } => Some(error),
+            Self::Workers { result: Err(e), .. }
+            | Self::Sessions { result: Err(e), .. }
+            | Self::ProxyLog { result: Err(e), .. } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// One live heartbeat key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkerBeat {
+    /// The worker id (the key after the prefix).
+    pub worker_id: String,
+    /// When the worker last wrote its key, estimated from the TTL left.
+    #[serde(serialize_with = "crate::model::time_fmt::serialize")]
+    pub last_beat_at: SystemTime,
+    /// Seconds the key has left; `None` for a key without expiry.
+    pub ttl_left_s: Option<u64>,
+}
