@@ -1,11 +1,19 @@
-//! Configuration: TOML → validated [`Config`]. The TOML is walked by hand rather than through
-//! `#[serde(deny_unknown_fields)]` so that *every* problem — unknown keys included — is reported
-//! at once, each with its TOML key and a hint. Defaults monitor this machine.
+//! Configuration: everything that decides what Swarmglass watches. The TOML file is walked by
+//! hand through one [`walker`] rather than through `#[serde(deny_unknown_fields)]` so that
+//! *every* problem — unknown keys included — is reported at once, each with its TOML key and a
+//! hint; each section reads its own keys (`validate.rs` the root, `[nvml]`, `[model]`,
+//! `[[prometheus]]`, `[[status]]`; `agents.rs` the agent sources; `alerts/` the rules and
+//! webhooks). Defaults monitor this machine.
 
 pub mod agents;
+pub mod alerts;
 mod validate;
+mod walker;
 
 pub use agents::AgentSources;
+pub use alerts::AlertsConfig;
+pub use validate::from_toml_str;
+pub use walker::Env;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +21,6 @@ use std::time::Duration;
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
 use crate::sources::http::DEFAULT_MAX_BODY_BYTES;
-
-pub use validate::from_toml_str;
 
 /// Local GPUs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +81,7 @@ pub struct Config {
     /// Derivation and history settings.
     pub model: ModelSettings,
     /// Alert rules and where alerts go.
-    pub alerts: crate::alerts::config::AlertsConfig,
+    pub alerts: AlertsConfig,
     /// Agent and task sources (event streams, sessions, logs).
     pub agents: AgentSources,
 }
@@ -96,7 +102,7 @@ impl Default for Config {
             prometheus: vec![PrometheusTarget::new("http://localhost:8000/metrics")],
             status: vec![StatusEndpoint::new("http://localhost:9199/status")],
             model: ModelSettings::default(),
-            alerts: crate::alerts::config::AlertsConfig::default(),
+            alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
         }
     }
