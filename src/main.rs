@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use swarmglass::cli::{Cli, Command, MetricsAction, SimArgs};
+use swarmglass::cli::{Cli, Command, MetricsAction, SimArgs, SourceArgs};
+use swarmglass::config::{Base, process_env};
 use swarmglass::{app, config, headless, sim};
 
 fn sim_options(a: &SimArgs) -> sim::SimOptions {
@@ -21,19 +22,14 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            let cfg = headless::resolve_config(&cli.sources)?;
+            let cfg = config::resolve(Base::File, &cli.sources, &process_env)?;
             app::run(cfg, &cli.window, None)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { sim, window }) => {
             let demo = app::DemoCluster::start(sim_options(&sim))?;
             let text = demo.config_toml();
-            let cfg = config::from_toml_str(&text, &|_| None).map_err(|p| {
-                config::ConfigError::Invalid {
-                    path: None,
-                    problems: p,
-                }
-            })?;
+            let cfg = config::resolve(Base::Text(&text), &SourceArgs::default(), &process_env)?;
             app::run(cfg, &window, Some(demo))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -42,7 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             duration,
             json,
         }) => {
-            let cfg = headless::resolve_config(&sources)?;
+            let cfg = config::resolve(Base::File, &sources, &process_env)?;
             let (model, engine) = headless::collect(&cfg, duration)?;
             let snap = headless::snapshot_of(&model, &engine, std::time::SystemTime::now());
             if json {
@@ -53,7 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Watch { sources, duration }) => {
-            let cfg = headless::resolve_config(&sources)?;
+            let cfg = config::resolve(Base::File, &sources, &process_env)?;
             headless::watch(&cfg, duration, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }

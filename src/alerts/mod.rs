@@ -7,15 +7,15 @@
 //!                     └─ firing() / worst() / snapshot() ──► tray, header, `snapshot --json`
 //! ```
 //!
-//! The rule and state modules are pure (no I/O, no clock, no egui); delivery (`notify`,
+//! The rules themselves ([`Rule`], [`RuleSet`], [`Severity`], [`Metric`]) and the webhook
+//! settings are plain config data owned by [`crate::config::alerts`], which reads them from the
+//! `[alerts]` section; they are re-exported here because the engine's API takes them. The
+//! evaluation (`observe`, `state`) is pure (no I/O, no clock, no egui); delivery (`notify`,
 //! `webhook`, `tray`) runs on its own threads and never blocks the caller. Nothing here knows
 //! the screen.
 
-pub mod config;
-pub mod metric;
 pub mod notify;
 mod observe;
-pub mod rules;
 pub mod state;
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod tray;
@@ -28,40 +28,10 @@ use serde::Serialize;
 
 use crate::model::ids::SourceId;
 
-pub use config::AlertsConfig;
-pub use rules::{Comparison, Metric, Rule, RuleKind, RuleSet, UnknownRule};
+pub use crate::config::alerts::{
+    Comparison, Metric, Rule, RuleKind, RuleSet, Scope, Severity, UnknownRule,
+};
 pub use state::{ActiveAlert, AlertsSnapshot, Engine, Silence, SilenceTarget};
-
-/// How bad an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Needs a look soon.
-    Warning,
-    /// Needs action now.
-    Critical,
-}
-
-impl Severity {
-    /// The config / JSON name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Warning => "warning",
-            Self::Critical => "critical",
-        }
-    }
-
-    /// Parse a config name (`warning`, `critical`).
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "warning" => Some(Self::Warning),
-            "critical" => Some(Self::Critical),
-            _ => None,
-        }
-    }
-}
 
 /// Where one (rule, subject) pair stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -255,13 +225,6 @@ impl AlertEvent {
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn severity_orders_and_parses() {
-        assert!(Severity::Critical > Severity::Warning);
-        assert_eq!(Severity::from_name("critical"), Some(Severity::Critical));
-        assert_eq!(Severity::from_name("fatal"), None);
-    }
 
     #[test]
     fn subjects_read_well() {

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use super::AlertEvent;
 use super::webhook::{self, Webhook, WebhookError};
+use crate::config::alerts::AlertsConfig;
 
 /// Events queued per sink before new ones are dropped.
 pub const DEFAULT_QUEUE: usize = 64;
@@ -35,6 +36,18 @@ pub struct NotifyConfig {
     pub webhooks: Vec<Webhook>,
     /// Events queued per sink before new ones are dropped.
     pub queue: usize,
+}
+
+impl AlertsConfig {
+    /// What the [`Notifier`] needs from the `[alerts]` section.
+    #[must_use]
+    pub fn notify_config(&self) -> NotifyConfig {
+        NotifyConfig {
+            desktop: self.desktop,
+            webhooks: self.webhooks.clone(),
+            queue: DEFAULT_QUEUE,
+        }
+    }
 }
 
 impl Default for NotifyConfig {

@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Subject;
-use super::metric::{Metric, Scope};
-use super::rules::{Comparison, RuleKind};
+use crate::config::alerts::{Comparison, Metric, RuleKind, Scope};
 use crate::model::Model;
 use crate::model::health::Health;
 use crate::model::inference::InferenceStats;

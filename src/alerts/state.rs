@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::observe::{self, Reading, Views};
-use super::rules::{Comparison, Rule, RuleKind, RuleSet};
-use super::{AlertEvent, AlertKey, AlertState, Severity, Subject, Suppression};
+use super::{AlertEvent, AlertKey, AlertState, Subject, Suppression};
+use crate::config::alerts::{Comparison, Rule, RuleKind, RuleSet, Severity};
 use crate::model::Model;
 
 /// Events kept in the history by default.

@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 use crate::alerts::notify::{Notifier, NotifyError};
 use crate::alerts::tray::{self, TrayCommand, TrayIcon, TrayStatus};
-use crate::alerts::{AlertEvent, Engine, config::AlertsConfig};
+use crate::alerts::{AlertEvent, Engine};
+use crate::config::alerts::AlertsConfig;
 use crate::model::Model;
 use crate::runtime::{self, Runtime};
 use crate::ui::actions::PanelAction;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use toml::Table;
 
-use super::validate::Walker;
+use super::walker::Walker;
 use crate::sources::events::exec_logs::ExecLogConfig;
 use crate::sources::events::openclaw::{GatewayConfig, SessionsFilesConfig};
 use crate::sources::events::redis::RedisConfig;
@@ -239,22 +239,22 @@ pub fn expand_home(path: &str) -> PathBuf {
 /// Read every agent section of the root table.
 pub(super) fn parse(w: &mut Walker, root: &Table) -> AgentSources {
     let mut out = AgentSources::default();
-    for (p, t) in w.array_of_tables(root, "nexus_ws") {
+    for (p, t) in w.array_of_tables(root, "", "nexus_ws") {
         out.nexus_ws.extend(nexus_ws(w, &p, t));
     }
-    for (p, t) in w.array_of_tables(root, "nexus_redis") {
+    for (p, t) in w.array_of_tables(root, "", "nexus_redis") {
         out.nexus_redis.extend(nexus_redis(w, &p, t));
     }
-    for (p, t) in w.array_of_tables(root, "exec_logs") {
+    for (p, t) in w.array_of_tables(root, "", "exec_logs") {
         out.exec_logs.extend(exec_logs(w, &p, t));
     }
-    for (p, t) in w.array_of_tables(root, "openclaw_sessions") {
+    for (p, t) in w.array_of_tables(root, "", "openclaw_sessions") {
         out.openclaw_sessions.extend(openclaw_sessions(w, &p, t));
     }
-    for (p, t) in w.array_of_tables(root, "openclaw_gateway") {
+    for (p, t) in w.array_of_tables(root, "", "openclaw_gateway") {
         out.openclaw_gateway.extend(openclaw_gateway(w, &p, t));
     }
-    for (p, t) in w.array_of_tables(root, "tool_proxy_log") {
+    for (p, t) in w.array_of_tables(root, "", "tool_proxy_log") {
         out.tool_proxy_logs.extend(tool_proxy(w, &p, t));
     }
     out

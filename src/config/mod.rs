@@ -1,11 +1,22 @@
-//! Configuration: TOML → validated [`Config`]. The TOML is walked by hand rather than through
-//! `#[serde(deny_unknown_fields)]` so that *every* problem — unknown keys included — is reported
-//! at once, each with its TOML key and a hint. Defaults monitor this machine.
+//! Configuration: everything that decides what Swarmglass watches. The TOML file is walked by
+//! hand through one [`walker`] rather than through `#[serde(deny_unknown_fields)]` so that
+//! *every* problem — unknown keys included — is reported at once, each with its TOML key and a
+//! hint; each section reads its own keys (`validate.rs` the root, `[nvml]`, `[model]`,
+//! `[[prometheus]]`, `[[status]]`; `agents.rs` the agent sources; `alerts/` the rules and
+//! webhooks). [`resolve`] is the one way from the command line to a [`Config`]: defaults, file
+//! (or the demo's text), then the command-line sources. Defaults monitor this machine.
 
 pub mod agents;
+pub mod alerts;
+mod resolve;
 mod validate;
+mod walker;
 
 pub use agents::AgentSources;
+pub use alerts::AlertsConfig;
+pub use resolve::{Base, process_env, resolve};
+pub use validate::from_toml_str;
+pub use walker::Env;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +24,6 @@ use std::time::Duration;
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
 use crate::sources::http::DEFAULT_MAX_BODY_BYTES;
-
-pub use validate::from_toml_str;
 
 /// Local GPUs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +84,7 @@ pub struct Config {
     /// Derivation and history settings.
     pub model: ModelSettings,
     /// Alert rules and where alerts go.
-    pub alerts: crate::alerts::config::AlertsConfig,
+    pub alerts: AlertsConfig,
     /// Agent and task sources (event streams, sessions, logs).
     pub agents: AgentSources,
 }
@@ -96,7 +105,7 @@ impl Default for Config {
             prometheus: vec![PrometheusTarget::new("http://localhost:8000/metrics")],
             status: vec![StatusEndpoint::new("http://localhost:9199/status")],
             model: ModelSettings::default(),
-            alerts: crate::alerts::config::AlertsConfig::default(),
+            alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
         }
     }
@@ -180,6 +189,18 @@ pub enum ConfigError {
         /// Why.
         reason: String,
     },
+    /// A command-line flag's value is wrong (checked after the file, which is read first).
+    #[error("`{value}` {problem}; {hint}")]
+    Flag {
+        /// The flag, e.g. `--status`.
+        flag: &'static str,
+        /// What was passed.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+        /// What to pass instead.
+        hint: String,
+    },
     /// The TOML or its values are wrong.
     #[error("{}", render_problems(.path.as_deref(), .problems))]
     Invalid {
@@ -213,30 +234,4 @@ fn render_problems(path: Option<&Path>, problems: &[ConfigProblem]) -> String {
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "swarmglass")
         .map(|d| d.config_dir().join("swarmglass.toml"))
-}
-
-/// Load the config: `path` if given (it must exist), else the default path if it exists, else
-/// the built-in defaults. Returns the config and the file it came from.
-///
-/// # Errors
-/// An unreadable file, or every problem found in it.
-pub fn load(path: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
-    let path = match path {
-        Some(p) => Some(p.to_path_buf()),
-        None => default_path().filter(|p| p.exists()),
-    };
-    let Some(path) = path else {
-        return Ok((Config::default(), None));
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let env = |name: &str| std::env::var(name).ok();
-    from_toml_str(&text, &env)
-        .map(|c| (c, Some(path.clone())))
-        .map_err(|problems| ConfigError::Invalid {
-            path: Some(path),
-            problems,
-        })
 }

@@ -1,5 +1,7 @@
 //! Unit tests of `validate.rs` (kept apart to keep that file small).
 
+use std::time::Duration;
+
 use super::*;
 
 fn no_env(_: &str) -> Option<String> {

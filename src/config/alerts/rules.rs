@@ -1,11 +1,44 @@
 //! Alert rules: what is watched (a [`Metric`] against a threshold, or a health condition), how
-//! bad it is, how long it must last, and the built-in defaults. Plain data: evaluation lives in
-//! `observe` (reading the model) and `state` (the per-alert state machine).
+//! bad it is ([`Severity`]), how long it must last, and the built-in defaults the `[alerts.rules]`
+//! section overrides. Plain data: the alert engine in `src/alerts` evaluates them (`observe`
+//! reads the model, `state` runs the per-alert state machine).
 
 use std::time::Duration;
 
-use super::Severity;
+use serde::Serialize;
+
 pub use super::metric::{Metric, Scope};
+
+/// How bad an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Needs a look soon.
+    Warning,
+    /// Needs action now.
+    Critical,
+}
+
+impl Severity {
+    /// The config / JSON name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// Parse a config name (`warning`, `critical`).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "warning" => Some(Self::Warning),
+            "critical" => Some(Self::Critical),
+            _ => None,
+        }
+    }
+}
 
 /// Which side of the threshold is bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,6 +421,13 @@ mod tests {
             Some(Severity::Critical)
         );
         assert_eq!(set.get("throughput_low").map(|r| r.enabled), Some(false));
+    }
+
+    #[test]
+    fn severity_orders_and_parses() {
+        assert!(Severity::Critical > Severity::Warning);
+        assert_eq!(Severity::from_name("critical"), Some(Severity::Critical));
+        assert_eq!(Severity::from_name("fatal"), None);
     }
 
     #[test]

@@ -1,0 +1,327 @@
+//! The one way to a [`Config`] for the window and every headless command: the built-in defaults,
+//! or the config file (or a text this program wrote, for `demo`), then the command-line sources,
+//! which replace the configured ones of the same kind. Command-line URLs are checked here, each
+//! problem naming its flag and an example.
+
+use std::path::{Path, PathBuf};
+
+use super::agents::{AgentSources, ExecLogSource};
+use super::walker::Env;
+use super::{Config, ConfigError, PrometheusTarget, StatusEndpoint, default_path, from_toml_str};
+use crate::cli::SourceArgs;
+use crate::sources::events::{exec_logs, openclaw, redis, tool_proxy, ws};
+
+/// What the command-line sources are merged onto.
+#[derive(Debug, Clone, Copy)]
+pub enum Base<'a> {
+    /// The file `--config` names (it must exist), else the default file if it exists, else the
+    /// built-in defaults (this machine).
+    File,
+    /// A config text this program wrote (the demo's simulated cluster); no file is read.
+    Text(&'a str),
+}
+
+/// `std::env`, for [`resolve`] outside tests.
+#[must_use]
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Build the config: `base` (file, text or defaults), then `args`' sources, which replace the
+/// configured ones of the same kind, and `--no-nvml`. `env` looks up the environment variables
+/// the file names (bearer tokens, webhook URLs).
+///
+/// # Errors
+/// An unreadable file, every problem in it, or the first command-line source that is malformed.
+pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config, ConfigError> {
+    let mut cfg = match base {
+        Base::File => load(args.config.as_deref(), env)?,
+        Base::Text(text) => from_toml_str(text, env).map_err(|problems| ConfigError::Invalid {
+            path: None,
+            problems,
+        })?,
+    };
+    for url in &args.prometheus {
+        check_scheme(
+            url,
+            &["http", "https"],
+            "--prometheus",
+            "http://10.0.0.5:8000/metrics",
+        )?;
+    }
+    for url in &args.status {
+        check_scheme(
+            url,
+            &["http", "https"],
+            "--status",
+            "http://10.0.0.5:9199/status",
+        )?;
+    }
+    if !args.prometheus.is_empty() {
+        cfg.prometheus = args
+            .prometheus
+            .iter()
+            .map(|u| PrometheusTarget::new(u))
+            .collect();
+    }
+    if !args.status.is_empty() {
+        cfg.status = args.status.iter().map(|u| StatusEndpoint::new(u)).collect();
+    }
+    if args.no_nvml {
+        cfg.nvml.enabled = false;
+    }
+    apply_agent_flags(args, &mut cfg.agents)?;
+    Ok(cfg)
+}
+
+/// `path` if given (it must exist), else the default path if it exists, else the defaults.
+fn load(path: Option<&Path>, env: Env<'_>) -> Result<Config, ConfigError> {
+    let path: Option<PathBuf> = match path {
+        Some(p) => Some(p.to_path_buf()),
+        None => default_path().filter(|p| p.exists()),
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    from_toml_str(&text, env).map_err(|problems| ConfigError::Invalid {
+        path: Some(path),
+        problems,
+    })
+}
+
+/// `url` must parse with one of `schemes` and a host.
+fn check_scheme(
+    url: &str,
+    schemes: &[&str],
+    flag: &'static str,
+    example: &str,
+) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if schemes.contains(&u.scheme()) && u.host_str().is_some() => Ok(()),
+        _ => Err(ConfigError::Flag {
+            flag,
+            value: url.to_owned(),
+            problem: format!("is not a valid {flag} URL"),
+            hint: format!("pass e.g. {flag} {example}"),
+        }),
+    }
+}
+
+/// Split `ws://host:port/ws/executions/<id>/logs` into the server base and the execution id.
+fn split_exec_logs_url(url: &str) -> Result<(String, String), ConfigError> {
+    const FLAG: &str = "--exec-logs";
+    check_scheme(
+        url,
+        &["ws", "wss", "http", "https"],
+        FLAG,
+        "ws://host:8000/ws/executions/<id>/logs",
+    )?;
+    let not_an_execution = || ConfigError::Flag {
+        flag: FLAG,
+        value: url.to_owned(),
+        problem: "does not name an execution".to_owned(),
+        hint: format!("pass {FLAG} ws://host:port/ws/executions/<id>/logs"),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|_| not_an_execution())?;
+    let segments: Vec<&str> = parsed
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    match segments.as_slice() {
+        [.., "executions", id, "logs"] if !id.is_empty() => {
+            let mut base = parsed.clone();
+            base.set_path("");
+            base.set_query(None);
+            Ok((
+                base.as_str().trim_end_matches('/').to_owned(),
+                (*id).to_owned(),
+            ))
+        }
+        _ => Err(not_an_execution()),
+    }
+}
+
+/// Command-line agent sources replace the configured ones of the same kind.
+fn apply_agent_flags(args: &SourceArgs, a: &mut AgentSources) -> Result<(), ConfigError> {
+    if !args.nexus_ws.is_empty() {
+        for u in &args.nexus_ws {
+            check_scheme(
+                u,
+                &["ws", "wss", "http", "https"],
+                "--nexus-ws",
+                "ws://host:8000",
+            )?;
+        }
+        a.nexus_ws = args
+            .nexus_ws
+            .iter()
+            .map(|u| ws::WsMonitorConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.nexus_redis.is_empty() {
+        for u in &args.nexus_redis {
+            check_scheme(
+                u,
+                &["redis", "rediss"],
+                "--nexus-redis",
+                "redis://host:6379",
+            )?;
+        }
+        a.nexus_redis = args
+            .nexus_redis
+            .iter()
+            .map(|u| redis::RedisConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.exec_logs.is_empty() {
+        a.exec_logs.clear();
+        for u in &args.exec_logs {
+            let (base, id) = split_exec_logs_url(u)?;
+            match a.exec_logs.iter_mut().find(|s| s.config.url == base) {
+                Some(s) => s.executions.push(id),
+                None => a.exec_logs.push(ExecLogSource {
+                    config: exec_logs::ExecLogConfig::new(base),
+                    executions: vec![id],
+                }),
+            }
+        }
+    }
+    if !args.openclaw_sessions.is_empty() {
+        a.openclaw_sessions = args
+            .openclaw_sessions
+            .iter()
+            .map(|d| openclaw::SessionsFilesConfig::new(d.clone()))
+            .collect();
+    }
+    if !args.openclaw_gateway.is_empty() {
+        for u in &args.openclaw_gateway {
+            check_scheme(
+                u,
+                &["http", "https"],
+                "--openclaw-gateway",
+                "http://host:18789",
+            )?;
+        }
+        a.openclaw_gateway = args
+            .openclaw_gateway
+            .iter()
+            .map(|u| openclaw::GatewayConfig::new(u.clone()))
+            .collect();
+    }
+    if !args.tool_proxy_log.is_empty() {
+        a.tool_proxy_logs = args
+            .tool_proxy_log
+            .iter()
+            .map(|p| tool_proxy::ToolProxyConfig::new(p.clone()))
+            .collect();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn exec_logs_url_is_split_into_base_and_id() {
+        let (base, id) =
+            split_exec_logs_url("ws://10.0.0.9:8000/ws/executions/6f1c2a8e/logs").unwrap();
+        assert_eq!(
+            (base.as_str(), id.as_str()),
+            ("ws://10.0.0.9:8000", "6f1c2a8e")
+        );
+        let err = split_exec_logs_url("ws://10.0.0.9:8000/ws/monitor")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not name an execution"), "{err}");
+        assert!(split_exec_logs_url("ftp://x/ws/executions/1/logs").is_err());
+    }
+
+    #[test]
+    fn command_line_agent_sources_replace_configured_ones() {
+        let args = SourceArgs {
+            config: Some(PathBuf::from("/nonexistent/swarmglass.toml")),
+            ..SourceArgs::default()
+        };
+        assert!(
+            matches!(
+                resolve(Base::File, &args, &no_env),
+                Err(ConfigError::Read { .. })
+            ),
+            "an explicit config path must exist"
+        );
+        let mut a = AgentSources::default();
+        let args = SourceArgs {
+            nexus_ws: vec!["ws://h:1".into()],
+            exec_logs: vec![
+                "ws://h:2/ws/executions/a/logs".into(),
+                "ws://h:2/ws/executions/b/logs".into(),
+            ],
+            tool_proxy_log: vec!["/var/log/p.log".into()],
+            ..SourceArgs::default()
+        };
+        apply_agent_flags(&args, &mut a).unwrap();
+        assert_eq!(a.nexus_ws.len(), 1);
+        assert_eq!(a.exec_logs.len(), 1, "one server, two executions");
+        assert_eq!(a.exec_logs[0].executions, ["a", "b"]);
+        assert_eq!(a.tool_proxy_logs.len(), 1);
+        let bad = SourceArgs {
+            nexus_redis: vec!["http://h:6379".into()],
+            ..SourceArgs::default()
+        };
+        assert!(
+            apply_agent_flags(&bad, &mut a)
+                .unwrap_err()
+                .to_string()
+                .contains("--nexus-redis")
+        );
+    }
+
+    #[test]
+    fn command_line_sources_replace_the_texts_and_no_nvml_turns_gpus_off() {
+        let text = "[[prometheus]]\nurl = \"http://a:8000/metrics\"\n[[prometheus]]\nurl = \"http://b:8000/metrics\"\n[[status]]\nurl = \"http://a:9199/status\"\n";
+        let kept = resolve(Base::Text(text), &SourceArgs::default(), &no_env).unwrap();
+        assert_eq!(kept.prometheus.len(), 2);
+        assert!(kept.nvml.enabled);
+        let args = SourceArgs {
+            prometheus: vec!["http://c:8000/metrics".into()],
+            no_nvml: true,
+            ..SourceArgs::default()
+        };
+        let c = resolve(Base::Text(text), &args, &no_env).unwrap();
+        let urls: Vec<&str> = c.prometheus.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(urls, ["http://c:8000/metrics"]);
+        assert_eq!(c.prometheus[0].node, "c");
+        assert_eq!(c.status.len(), 1, "status flags absent: the text's stay");
+        assert!(!c.nvml.enabled);
+    }
+
+    #[test]
+    fn a_bad_command_line_url_names_its_flag_and_an_example() {
+        let args = SourceArgs {
+            status: vec!["ftp://x/status".into()],
+            ..SourceArgs::default()
+        };
+        let err = resolve(Base::Text(""), &args, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`ftp://x/status` is not a valid --status URL; pass e.g. --status http://10.0.0.5:9199/status"
+        );
+        let bad_text = resolve(Base::Text("colour = 1"), &SourceArgs::default(), &no_env);
+        assert!(
+            matches!(bad_text, Err(ConfigError::Invalid { path: None, ref problems }) if problems.len() == 1),
+            "{bad_text:?}"
+        );
+    }
+}
