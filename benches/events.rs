@@ -1,5 +1,5 @@
 //! Event ingest under a flood: Nexus event frames are generated, parsed (`parse_frame`), sent
-//! through the bounded [`EventSink`] channel and folded into a [`TaskModel`] on a second thread
+//! through the bounded [`Sink`] channel and folded into a [`TaskModel`] on a second thread
 //! — the same path a WebSocket or Redis source and the window take. Plain `std`, no harness:
 //!
 //! ```text
@@ -28,9 +28,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::model::ids::SourceId;
-use swarmglass::model::input::EventUpdate;
+use swarmglass::model::input::{EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
-use swarmglass::sources::events::{EventSink, Frame, parse_frame};
+use swarmglass::sources::events::{Frame, parse_frame};
+use swarmglass::sources::framework::Sink;
 
 const RATE: u64 = 50_000;
 const RUN: Duration = Duration::from_secs(10);
@@ -135,7 +136,7 @@ fn source() -> SourceId {
 
 /// Producer: generate, parse and send up to `rate` events/s (`None` = as fast as it goes) for
 /// `run`. Returns events produced.
-fn produce(sink: EventSink, rate: Option<u64>, run: Duration) -> u64 {
+fn produce(sink: Sink, rate: Option<u64>, run: Duration) -> u64 {
     let mut g = Gen::new();
     let mut buf = String::with_capacity(512);
     let id = source();
@@ -148,7 +149,7 @@ fn produce(sink: EventSink, rate: Option<u64>, run: Duration) -> u64 {
         while sent < target {
             g.frame(&mut buf);
             if let Ok(Frame::Event(event)) = parse_frame(buf.as_bytes()) {
-                sink.send(EventUpdate::Event {
+                sink.send_event(EventUpdate::Event {
                     source: id.clone(),
                     received_at: SystemTime::now(),
                     event,
@@ -164,9 +165,9 @@ fn produce(sink: EventSink, rate: Option<u64>, run: Duration) -> u64 {
 }
 
 /// Consumer: apply every update until the producer is gone. Returns the model.
-fn consume(rx: std::sync::mpsc::Receiver<EventUpdate>, applied: &AtomicU64) -> TaskModel {
+fn consume(rx: std::sync::mpsc::Receiver<SourceUpdate>, applied: &AtomicU64) -> TaskModel {
     let mut model = TaskModel::default();
-    while let Ok(u) = rx.recv() {
+    while let Some(u) = rx.recv().ok().and_then(SourceUpdate::into_agents) {
         model.apply(u, SystemTime::now());
         applied.fetch_add(1, Ordering::Relaxed);
     }
@@ -174,7 +175,7 @@ fn consume(rx: std::sync::mpsc::Receiver<EventUpdate>, applied: &AtomicU64) -> T
 }
 
 fn flood() {
-    let (sink, rx) = EventSink::channel(CAPACITY, Arc::new(|| {}));
+    let (sink, rx) = Sink::channel(CAPACITY, Arc::new(|| {}));
     let applied = Arc::new(AtomicU64::new(0));
     let hwm_start = status_kib("VmHWM:");
     let cpu_start = cpu_secs();
@@ -298,7 +299,7 @@ fn capacity() {
     );
     black_box(model);
     // Two threads through the bounded channel.
-    let (sink, rx) = EventSink::channel(CAPACITY, Arc::new(|| {}));
+    let (sink, rx) = Sink::channel(CAPACITY, Arc::new(|| {}));
     let applied = Arc::new(AtomicU64::new(0));
     let a = Arc::clone(&applied);
     let consumer = std::thread::Builder::new()
@@ -323,7 +324,7 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` does not: then only a short
     // smoke run, so the test suite stays quick.
     if !std::env::args().any(|a| a == "--bench") {
-        let (sink, rx) = EventSink::channel(CAPACITY, Arc::new(|| {}));
+        let (sink, rx) = Sink::channel(CAPACITY, Arc::new(|| {}));
         let applied = Arc::new(AtomicU64::new(0));
         let a = Arc::clone(&applied);
         let consumer = std::thread::Builder::new()

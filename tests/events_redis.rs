@@ -12,13 +12,13 @@ use std::time::{Duration, SystemTime};
 mod common;
 
 use common::redis_server::{RedisServer, free_port, redis_available};
-use swarmglass::model::input::{ConnectionState, EventUpdate};
+use swarmglass::model::input::{ConnectionState, EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
-use swarmglass::sources::events::EventSink;
 use swarmglass::sources::events::redis::{RedisConfig, spawn};
+use swarmglass::sources::framework::Sink;
 
 struct Collected {
-    rx: Receiver<EventUpdate>,
+    rx: Receiver<SourceUpdate>,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
@@ -27,7 +27,7 @@ impl Collected {
     async fn until(&mut self, what: &str, pred: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            while let Ok(u) = self.rx.try_recv() {
+            while let Some(u) = self.rx.try_recv().ok().and_then(SourceUpdate::into_agents) {
                 self.model.apply(u.clone(), SystemTime::now());
                 self.all.push(u);
             }
@@ -58,8 +58,8 @@ impl Collected {
     }
 }
 
-fn collect() -> (EventSink, Collected) {
-    let (sink, rx) = EventSink::channel(100_000, Arc::new(|| {}));
+fn collect() -> (Sink, Collected) {
+    let (sink, rx) = Sink::channel(100_000, Arc::new(|| {}));
     (
         sink,
         Collected {

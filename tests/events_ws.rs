@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
-use swarmglass::model::input::{ConnectionState, EventError, EventUpdate};
+use swarmglass::model::input::{ConnectionState, EventError, EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::{EventFilter, TaskModel};
-use swarmglass::sources::events::EventSink;
 use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::ws::{WsMonitorConfig, WsParamNames, spawn};
+use swarmglass::sources::framework::Sink;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
@@ -73,13 +73,13 @@ where
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<EventUpdate>,
+    rx: Receiver<SourceUpdate>,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
 
 impl Collected {
-    fn new(rx: Receiver<EventUpdate>) -> Self {
+    fn new(rx: Receiver<SourceUpdate>) -> Self {
         Self {
             rx,
             all: Vec::new(),
@@ -90,7 +90,7 @@ impl Collected {
     async fn until(&mut self, what: &str, pred: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
-            while let Ok(u) = self.rx.try_recv() {
+            while let Some(u) = self.rx.try_recv().ok().and_then(SourceUpdate::into_agents) {
                 self.model.apply(u.clone(), SystemTime::now());
                 self.all.push(u);
             }
@@ -157,8 +157,8 @@ impl Collected {
     }
 }
 
-fn sink() -> (EventSink, Collected) {
-    let (sink, rx) = EventSink::channel(10_000, Arc::new(|| {}));
+fn sink() -> (Sink, Collected) {
+    let (sink, rx) = Sink::channel(10_000, Arc::new(|| {}));
     (sink, Collected::new(rx))
 }
 

@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::time::Duration;
 
 use swarmglass::model::gpu::{GpuProcess, GpuSample};
 use swarmglass::model::ids::SourceId;
 use swarmglass::model::input::{SourceError, SourceUpdate};
+use swarmglass::sources::framework::Sink;
 use swarmglass::sources::nvidia_smi::{self, NvidiaSmiReader};
 use swarmglass::sources::nvml::{GpuReader, MIG_ENABLED_LABEL, spawn_gpu_thread};
 
@@ -270,8 +270,10 @@ impl GpuReader for CountingReader {
 struct Harness {
     updates: Receiver<SourceUpdate>,
     wakes: Receiver<()>,
-    stop: SyncSender<()>,
-    dropped: Arc<AtomicU64>,
+    stop: tokio::sync::watch::Sender<bool>,
+    /// A clone of the thread's sink, for its drop counter; taken (dropped) before waiting for
+    /// the channel to close.
+    sink: Option<Sink>,
     handle: std::thread::JoinHandle<()>,
 }
 
@@ -280,29 +282,26 @@ fn start(
     capacity: usize,
     reader: Result<CountingReader, SourceError>,
 ) -> Harness {
-    let (tx, updates) = sync_channel(capacity);
     let (wake_tx, wakes) = sync_channel(64);
-    let (stop, stop_rx) = sync_channel(1);
-    let dropped = Arc::new(AtomicU64::new(0));
     let wake = Arc::new(move || {
         // A full wake channel only means the test stopped counting.
         wake_tx.try_send(()).ok();
     });
+    let (sink, updates) = Sink::channel(capacity, wake);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let handle = spawn_gpu_thread(
         SourceId::new("local", "nvml", "local"),
         interval,
         Box::new(move || reader.map(|r| Box::new(r) as Box<dyn GpuReader>)),
-        tx,
-        wake,
+        sink.clone(),
         stop_rx,
-        Arc::clone(&dropped),
     )
     .unwrap();
     Harness {
         updates,
         wakes,
         stop,
-        dropped,
+        sink: Some(sink),
         handle,
     }
 }
@@ -329,34 +328,38 @@ fn gpus(update: SourceUpdate) -> Result<Vec<GpuSample>, SourceError> {
 #[test]
 fn first_update_arrives_at_once_and_stop_ends_the_thread() {
     // An hour-long interval: anything past the first read proves the stop was honoured.
-    let h = start(Duration::from_hours(1), 4, Ok(CountingReader(0)));
+    let mut h = start(Duration::from_hours(1), 4, Ok(CountingReader(0)));
+    h.sink.take();
     assert_eq!(h.handle.thread().name(), Some("nvml"));
     let first = h.updates.recv_timeout(PATIENCE).unwrap();
     assert_eq!(first.source(), &SourceId::new("local", "nvml", "local"));
     assert_eq!(gpus(first).unwrap()[0].name.as_deref(), Some("read 1"));
     h.wakes.recv_timeout(PATIENCE).unwrap();
 
-    h.stop.send(()).unwrap();
+    h.stop.send(true).unwrap();
     assert!(drain_until_closed(&h.updates).is_empty());
     h.handle.join().unwrap();
 }
 
 #[test]
 fn dropping_the_stop_sender_ends_the_thread() {
-    let h = start(Duration::from_hours(1), 4, Ok(CountingReader(0)));
+    let mut h = start(Duration::from_hours(1), 4, Ok(CountingReader(0)));
+    h.sink.take();
     drop(h.stop);
-    assert_eq!(drain_until_closed(&h.updates).len(), 1);
+    // Stopped before or just after the first read: the thread ends either way.
+    assert!(drain_until_closed(&h.updates).len() <= 1);
     h.handle.join().unwrap();
 }
 
 #[test]
 fn open_failure_sends_exactly_one_error_and_exits() {
     let reason = "cannot load libnvidia-ml.so.1".to_owned();
-    let h = start(
+    let mut h = start(
         Duration::from_millis(1),
         4,
         Err(SourceError::NvmlUnavailable(reason.clone())),
     );
+    h.sink.take();
     let seen = drain_until_closed(&h.updates);
     assert_eq!(seen.len(), 1);
     let err = gpus(seen.into_iter().next().unwrap()).unwrap_err();
@@ -368,12 +371,12 @@ fn open_failure_sends_exactly_one_error_and_exits() {
 #[test]
 fn full_channel_drops_and_counts_instead_of_blocking() {
     // Capacity 1, nobody draining, 1 ms interval: the second and later reads are dropped.
-    let h = start(Duration::from_millis(1), 1, Ok(CountingReader(0)));
+    let mut h = start(Duration::from_millis(1), 1, Ok(CountingReader(0)));
     for _ in 0..3 {
         h.wakes.recv_timeout(PATIENCE).unwrap();
     }
-    assert!(h.dropped.load(Ordering::Relaxed) >= 2);
-    h.stop.send(()).unwrap();
+    assert!(h.sink.take().unwrap().dropped() >= 2);
+    h.stop.send(true).unwrap();
     let kept = drain_until_closed(&h.updates);
     assert_eq!(
         gpus(kept.into_iter().next().unwrap()).unwrap()[0]

@@ -17,22 +17,24 @@ mod common;
 use common::redis_server::{RedisServer, free_port, redis_available};
 use futures_util::{SinkExt, StreamExt};
 use swarmglass::model::ids::SourceId;
-use swarmglass::model::input::{ConnectionState, Event, EventError, EventUpdate, ExecStatus};
+use swarmglass::model::input::{
+    ConnectionState, Event, EventError, EventUpdate, ExecStatus, SourceUpdate,
+};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sim::agents::{AgentOptions, AgentSim};
 use swarmglass::sim::{SimCluster, SimOptions};
-use swarmglass::sources::events::EventSink;
 use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::openclaw::SessionsPoller;
 use swarmglass::sources::events::redis::RedisConfig;
 use swarmglass::sources::events::ws::{WsMonitorConfig, spawn};
+use swarmglass::sources::framework::Sink;
 use tokio_tungstenite::tungstenite::Message;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<EventUpdate>,
+    rx: Receiver<SourceUpdate>,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
@@ -41,7 +43,7 @@ impl Collected {
     async fn until(&mut self, what: &str, within: Duration, pred: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            while let Ok(u) = self.rx.try_recv() {
+            while let Some(u) = self.rx.try_recv().ok().and_then(SourceUpdate::into_agents) {
                 self.model.apply(u.clone(), SystemTime::now());
                 self.all.push(u);
             }
@@ -107,8 +109,8 @@ impl Collected {
     }
 }
 
-fn sink() -> (EventSink, Collected) {
-    let (sink, rx) = EventSink::channel(100_000, Arc::new(|| {}));
+fn sink() -> (Sink, Collected) {
+    let (sink, rx) = Sink::channel(100_000, Arc::new(|| {}));
     let got = Collected {
         rx,
         all: Vec::new(),

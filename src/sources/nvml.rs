@@ -10,9 +10,6 @@
 //! driver noisily (nvml-wrapper loads `libnvidia-ml.so.1` at run time, so a machine without
 //! the driver gets one `NvmlUnavailable` and the thread ends).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
@@ -24,6 +21,7 @@ use nvml_wrapper::error::NvmlError;
 use crate::model::gpu::{GpuProcess, GpuSample};
 use crate::model::ids::SourceId;
 use crate::model::input::{SourceError, SourceUpdate};
+use crate::sources::framework::{Poll, PollSchedule, Sink, Stop, poll_loop};
 
 /// The `mig` text of a whole GPU whose MIG mode is on (its slices follow as their own samples).
 pub const MIG_ENABLED_LABEL: &str = "MIG enabled";
@@ -363,96 +361,88 @@ impl GpuReader for NvmlReader {
 /// Opens a [`GpuReader`] on the collector thread (NVML handles stay on the thread that uses them).
 pub type GpuOpener = Box<dyn FnOnce() -> Result<Box<dyn GpuReader>, SourceError> + Send>;
 
-/// Start the named "nvml" thread: open the backend once, then read it every `interval` (first
-/// read at once) and `try_send` a [`SourceUpdate::LocalGpus`] each time, calling `wake` after
-/// each attempt.
-///
-/// If `open` fails, the thread logs the error once, sends that one error update and ends: a
-/// machine without a driver is not retried. An update that finds the channel full is dropped
-/// and counted in `dropped`; the thread never blocks on `tx`. It ends promptly when `stop`
-/// receives a message or its sender is dropped, and when the receiver of `tx` is gone.
+/// Local GPUs as a polled source: the backend is opened at the first poll, on the thread that
+/// polls (NVML handles stay on the thread that uses them). When it cannot be opened, that one
+/// error is reported and polling ends: a machine without a driver is not retried.
+pub struct GpuPoll {
+    source: SourceId,
+    open: Option<GpuOpener>,
+    reader: Option<Box<dyn GpuReader>>,
+}
+
+impl GpuPoll {
+    /// A poller of the backend that `open` opens.
+    #[must_use]
+    pub fn new(source: SourceId, open: GpuOpener) -> Self {
+        Self {
+            source,
+            open: Some(open),
+            reader: None,
+        }
+    }
+}
+
+impl Poll for GpuPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        if self.reader.is_none() {
+            let open = self.open.take()?;
+            match open() {
+                Ok(reader) => self.reader = Some(reader),
+                Err(err) => {
+                    log::warn!(
+                        "{}: {err}; local GPUs will not be read (not retrying)",
+                        self.source
+                    );
+                    return Some(self.update(Err(err)));
+                }
+            }
+        }
+        let result = self.reader.as_mut()?.read();
+        Some(self.update(result))
+    }
+
+    fn finished(&self) -> bool {
+        self.reader.is_none()
+    }
+}
+
+impl GpuPoll {
+    fn update(&self, result: Result<Vec<GpuSample>, SourceError>) -> SourceUpdate {
+        SourceUpdate::LocalGpus {
+            source: self.source.clone(),
+            at: SystemTime::now(),
+            result,
+        }
+    }
+}
+
+/// Start the named "nvml" thread: the framework's poll loop over a [`GpuPoll`], on a
+/// single-threaded runtime of its own, so that a slow or hung driver call never stalls the
+/// other sources. First read at once, then every `interval`; every update through `sink`. It
+/// ends promptly when `stop` flips, and when the consumer is gone.
 ///
 /// # Errors
-/// The OS refused to start a thread.
+/// The OS refused to start a thread or its runtime.
 pub fn spawn_gpu_thread(
     source: SourceId,
     interval: Duration,
     open: GpuOpener,
-    tx: SyncSender<SourceUpdate>,
-    wake: Arc<dyn Fn() + Send + Sync>,
-    stop: Receiver<()>,
-    dropped: Arc<AtomicU64>,
+    sink: Sink,
+    stop: Stop,
 ) -> std::io::Result<JoinHandle<()>> {
-    let out = Outbox {
-        source,
-        tx,
-        wake,
-        dropped,
-    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
     std::thread::Builder::new()
         .name("nvml".to_owned())
-        .spawn(move || run_gpu_loop(&out, interval, open, &stop))
-}
-
-/// Where the thread's updates go.
-struct Outbox {
-    source: SourceId,
-    tx: SyncSender<SourceUpdate>,
-    wake: Arc<dyn Fn() + Send + Sync>,
-    dropped: Arc<AtomicU64>,
-}
-
-impl Outbox {
-    /// Send one result without blocking; `false` when nobody listens any more.
-    fn send(&self, result: Result<Vec<GpuSample>, SourceError>) -> bool {
-        let update = SourceUpdate::LocalGpus {
-            source: self.source.clone(),
-            at: SystemTime::now(),
-            result,
-        };
-        match self.tx.try_send(update) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                log::debug!(
-                    "{}: update channel full, dropped this reading ({total} dropped so far)",
-                    self.source
-                );
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                log::debug!(
-                    "{}: update receiver gone, stopping the GPU thread",
-                    self.source
-                );
-                return false;
-            }
-        }
-        (self.wake)();
-        true
-    }
-}
-
-fn run_gpu_loop(out: &Outbox, interval: Duration, open: GpuOpener, stop: &Receiver<()>) {
-    let mut reader = match open() {
-        Ok(reader) => reader,
-        Err(err) => {
-            log::warn!(
-                "{}: {err}; local GPUs will not be read (not retrying)",
-                out.source
-            );
-            out.send(Err(err));
-            return;
-        }
-    };
-    loop {
-        if !out.send(reader.read()) {
-            return;
-        }
-        match stop.recv_timeout(interval) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
+        .spawn(move || {
+            rt.block_on(poll_loop(
+                GpuPoll::new(source, open),
+                PollSchedule::every(interval),
+                sink,
+                stop,
+            ));
+        })
 }
 
 #[cfg(test)]

@@ -66,6 +66,26 @@ impl SourceUpdate {
         Self::Agents(Box::new(update))
     }
 
+    /// The agent/task source's update inside, if this is one.
+    #[must_use]
+    pub fn into_agents(self) -> Option<EventUpdate> {
+        match self {
+            Self::Agents(u) => Some(*u),
+            _ => None,
+        }
+    }
+
+    /// True when this reports a failed poll (its result is an error): the poll loop backs off.
+    #[must_use]
+    pub fn is_failure(&self) -> bool {
+        match self {
+            Self::Scrape { result, .. } => result.is_err(),
+            Self::Status { result, .. } => result.is_err(),
+            Self::LocalGpus { result, .. } => result.is_err(),
+            Self::Agents(u) => u.is_failure(),
+        }
+    }
+
     /// The source this update is about.
     #[must_use]
     pub fn source(&self) -> &SourceId {
@@ -225,6 +245,18 @@ impl EventUpdate {
             | Self::Sessions { source, .. }
             | Self::ProxyLog { source, .. } => source,
         }
+    }
+
+    /// True when this reports a failed poll (worker keys, sessions or a log that could not be
+    /// read).
+    #[must_use]
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Workers { result: Err(_), .. }
+                | Self::Sessions { result: Err(_), .. }
+                | Self::ProxyLog { result: Err(_), .. }
+        )
     }
 
     /// The error this update reports, if any — for the central error log

@@ -7,18 +7,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Keepalive};
 use super::wire::{LooseString, LooseU64, parse_iso8601};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, encode_query_value, supervise};
-use super::{Delivery, EventSink, SourceTask};
 use crate::model::ids::SourceId;
 use crate::model::input::{
     ConnectionState, EventError, EventUpdate, ExecLog, ExecStatus, LogLevel,
 };
 use crate::model::tasks::DedupeWindow;
 use crate::model::text::truncate_str;
+use crate::sources::framework::{Delivery, Sink, SourceTask, Stop};
 
 /// Longest `input_data` / `output_data` text kept per log line, bytes.
 pub const MAX_DATA_PREVIEW_BYTES: usize = 1024;
@@ -230,13 +228,13 @@ struct ExecHooks<'a> {
     url: String,
     source: SourceId,
     max_frame_bytes: usize,
-    sink: &'a EventSink,
+    sink: &'a Sink,
     seen: DedupeWindow,
 }
 
 impl WsHooks for ExecHooks<'_> {
     fn state(&mut self, state: ConnectionState) -> Delivery {
-        self.sink.send(EventUpdate::ExecConnection {
+        self.sink.send_event(EventUpdate::ExecConnection {
             source: self.source.clone(),
             execution_id: self.execution_id.to_owned(),
             state,
@@ -263,7 +261,7 @@ impl WsHooks for ExecHooks<'_> {
                 error,
             },
         };
-        if self.sink.send(update) == Delivery::Closed {
+        if self.sink.send_event(update) == Delivery::Closed {
             Flow::Stop
         } else {
             Flow::Continue
@@ -300,12 +298,7 @@ impl WsHooks for ExecHooks<'_> {
 /// Follow one execution's logs until `stop` flips, the consumer goes away, or the server says
 /// the execution is unknown or its id invalid. Sends [`EventUpdate::ExecConnection`] on every
 /// state change and [`EventUpdate::ExecLog`] per new line.
-pub async fn run_execution(
-    cfg: ExecLogConfig,
-    execution_id: String,
-    sink: EventSink,
-    stop: watch::Receiver<bool>,
-) {
+pub async fn run_execution(cfg: ExecLogConfig, execution_id: String, sink: Sink, stop: Stop) {
     let url = cfg.logs_url(&execution_id);
     let opts = WsOptions {
         max_frame_bytes: cfg.max_frame_bytes,
@@ -333,7 +326,7 @@ pub async fn run_execution(
 pub fn spawn_execution(
     cfg: ExecLogConfig,
     execution_id: impl Into<String>,
-    sink: EventSink,
+    sink: Sink,
 ) -> SourceTask {
     let execution_id = execution_id.into();
     SourceTask::spawn(move |stop| run_execution(cfg, execution_id, sink, stop))

@@ -8,14 +8,15 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
 use super::openclaw::{
     MAX_STORE_BYTES, MAX_TRANSCRIPT_HEADER_BYTES, parse_sessions_store, parse_transcript_header,
 };
-use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
+use crate::model::input::SourceUpdate;
 use crate::model::input::{EventError, EventUpdate, SessionsOrigin, SessionsReport};
+use crate::sources::framework::{
+    Poll, PollSchedule, Sink, SourceTask, Stop, poll_loop, read_blocking,
+};
 
 fn io_error(path: &Path, e: &std::io::Error, what_to_do: &str) -> EventError {
     EventError::Io {
@@ -175,43 +176,45 @@ impl SessionsFilesConfig {
     }
 }
 
-/// Read the stores every `interval` (on the blocking pool) until `stop` flips; each poll sends
-/// one [`EventUpdate::Sessions`].
-pub async fn run_files(cfg: SessionsFilesConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
-    let mut poller = Some(SessionsPoller::new(cfg.state_dir.clone()));
-    loop {
-        let Some(mut p) = poller.take() else { return };
-        let job = tokio::task::spawn_blocking(move || {
-            let r = p.poll();
-            (p, r)
+/// The session stores as a polled source: each poll reads them on the blocking pool.
+struct FilesPoll {
+    cfg: SessionsFilesConfig,
+    poller: Option<SessionsPoller>,
+}
+
+impl Poll for FilesPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let dir = self.cfg.state_dir.clone();
+        let result = read_blocking(
+            &mut self.poller,
+            || SessionsPoller::new(dir),
+            SessionsPoller::poll,
+        )
+        .await
+        .unwrap_or_else(|reason| {
+            Err(EventError::Io {
+                path: self.cfg.state_dir.display().to_string(),
+                reason,
+            })
         });
-        let result = tokio::select! {
-            j = job => match j {
-                Ok((p, r)) => {
-                    poller = Some(p);
-                    r
-                }
-                Err(e) => {
-                    poller = Some(SessionsPoller::new(cfg.state_dir.clone()));
-                    Err(EventError::Io { path: cfg.state_dir.display().to_string(), reason: format!("the reader failed: {e}") })
-                }
-            },
-            () = stopped(&mut stop) => return,
-        };
-        if sink.send(EventUpdate::Sessions {
-            source: cfg.id.clone(),
+        Some(SourceUpdate::agents(EventUpdate::Sessions {
+            source: self.cfg.id.clone(),
             at: SystemTime::now(),
             result,
-        }) == Delivery::Closed
-            || !sleep_or_stop(cfg.interval, &mut stop).await
-        {
-            return;
-        }
+        }))
     }
+}
+
+/// Read the stores every `interval` until `stop` flips; each poll sends one
+/// [`EventUpdate::Sessions`].
+pub async fn run_files(cfg: SessionsFilesConfig, sink: Sink, stop: Stop) {
+    let schedule = PollSchedule::every(cfg.interval);
+    let source = FilesPoll { cfg, poller: None };
+    poll_loop(source, schedule, sink, stop).await;
 }
 
 /// [`run_files`] on the current tokio runtime.
 #[must_use]
-pub fn spawn_files(cfg: SessionsFilesConfig, sink: EventSink) -> SourceTask {
+pub fn spawn_files(cfg: SessionsFilesConfig, sink: Sink) -> SourceTask {
     SourceTask::spawn(move |stop| run_files(cfg, sink, stop))
 }

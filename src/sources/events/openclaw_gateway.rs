@@ -6,12 +6,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
 use super::openclaw::RawEntry;
-use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
-use crate::model::input::{EventError, EventUpdate, SessionInfo, SessionsOrigin, SessionsReport};
+use crate::model::input::{
+    EventError, EventUpdate, SessionInfo, SessionsOrigin, SessionsReport, SourceUpdate,
+};
+use crate::sources::framework::{Poll, PollSchedule, Sink, SourceTask, Stop, poll_loop};
 
 /// The gateway source's settings.
 #[derive(Debug, Clone)]
@@ -237,35 +237,35 @@ fn innermost(e: &reqwest::Error) -> String {
     reason
 }
 
-/// Ask every `interval` until `stop` flips (the token is read from `token_env` each time, so
-/// setting it takes effect without a restart); each poll sends one [`EventUpdate::Sessions`].
-pub async fn run_gateway(
+/// The gateway as a polled source.
+struct GatewayPoll {
     cfg: GatewayConfig,
     client: reqwest::Client,
-    sink: EventSink,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let token = cfg.token_from_env();
-        let result = tokio::select! {
-            r = invoke_sessions_list(&client, &cfg, token.as_deref()) => r,
-            () = stopped(&mut stop) => return,
-        };
-        if sink.send(EventUpdate::Sessions {
-            source: cfg.id.clone(),
+}
+
+impl Poll for GatewayPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        // The token is read each time, so setting it takes effect without a restart.
+        let token = self.cfg.token_from_env();
+        let result = invoke_sessions_list(&self.client, &self.cfg, token.as_deref()).await;
+        Some(SourceUpdate::agents(EventUpdate::Sessions {
+            source: self.cfg.id.clone(),
             at: SystemTime::now(),
             result,
-        }) == Delivery::Closed
-            || !sleep_or_stop(cfg.interval, &mut stop).await
-        {
-            return;
-        }
+        }))
     }
+}
+
+/// Ask every `interval` (backing off while the gateway fails) until `stop` flips; each poll
+/// sends one [`EventUpdate::Sessions`].
+pub async fn run_gateway(cfg: GatewayConfig, client: reqwest::Client, sink: Sink, stop: Stop) {
+    let schedule = PollSchedule::every(cfg.interval);
+    poll_loop(GatewayPoll { cfg, client }, schedule, sink, stop).await;
 }
 
 /// [`run_gateway`] on the current tokio runtime.
 #[must_use]
-pub fn spawn_gateway(cfg: GatewayConfig, client: reqwest::Client, sink: EventSink) -> SourceTask {
+pub fn spawn_gateway(cfg: GatewayConfig, client: reqwest::Client, sink: Sink) -> SourceTask {
     SourceTask::spawn(move |stop| run_gateway(cfg, client, sink, stop))
 }
 

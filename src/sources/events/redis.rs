@@ -8,15 +8,16 @@
 use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::backoff::Backoff;
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
-use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
-use crate::model::input::{ConnectionState, EventError, EventUpdate, WorkerBeat};
+use crate::model::input::{ConnectionState, EventError, EventUpdate, SourceUpdate, WorkerBeat};
 use crate::model::tasks::DedupeWindow;
+use crate::sources::framework::{
+    Delivery, Ended, Poll, PollSchedule, Sink, SourceTask, Stop, Stream, StreamSchedule, poll_loop,
+    stopped, stream_loop,
+};
 
 /// Most heartbeat keys read per poll (a runaway key space must not stall the poller).
 pub const MAX_HEARTBEAT_KEYS: usize = 10_000;
@@ -76,6 +77,16 @@ impl RedisConfig {
             backoff_max: Duration::from_secs(30),
             stable_after: Duration::from_secs(30),
             dedupe_capacity: 65_536,
+        }
+    }
+
+    /// When the subscription reconnects.
+    #[must_use]
+    pub fn stream_schedule(&self) -> StreamSchedule {
+        StreamSchedule {
+            backoff_base: self.backoff_base,
+            backoff_max: self.backoff_max,
+            stable_after: self.stable_after,
         }
     }
 
@@ -168,13 +179,15 @@ async fn subscribe(
         .map_err(|_| timeout_error(&cfg.url, cfg.connect_timeout))?
 }
 
-struct Handler<'a> {
-    cfg: &'a RedisConfig,
-    sink: &'a EventSink,
+/// The pub/sub subscription as a stream: events forwarded once each (ids deduplicated).
+struct PubSub {
+    cfg: RedisConfig,
+    sink: Sink,
+    client: Option<redis::Client>,
     seen: DedupeWindow,
 }
 
-impl Handler<'_> {
+impl PubSub {
     fn message(&mut self, payload: &[u8]) -> Delivery {
         let at = SystemTime::now();
         let update = match parse_frame_limited(payload, self.cfg.max_message_bytes) {
@@ -195,11 +208,56 @@ impl Handler<'_> {
                 error,
             },
         };
-        self.sink.send(update)
+        self.sink.send_event(update)
+    }
+}
+
+impl Stream for PubSub {
+    type Conn = redis::aio::PubSub;
+
+    async fn connect(&mut self) -> Result<redis::aio::PubSub, EventError> {
+        let client = match &self.client {
+            Some(c) => c,
+            None => self
+                .client
+                .insert(redis::Client::open(self.cfg.url.as_str()).map_err(|e| {
+                    EventError::BadUrl {
+                        url: redact_url(&self.cfg.url),
+                        reason: e.to_string(),
+                    }
+                })?),
+        };
+        subscribe(client, &self.cfg).await
     }
 
-    fn state(&self, state: ConnectionState) -> Delivery {
-        self.sink.send(EventUpdate::Connection {
+    async fn pump(&mut self, conn: redis::aio::PubSub, stop: &mut Stop) -> Ended {
+        let (mut cmd, mut messages) = conn.split();
+        let mut last_rx = Instant::now();
+        loop {
+            tokio::select! {
+                () = stopped(stop) => return Ended::Stopped,
+                msg = messages.next() => match msg {
+                    None => return Ended::Dropped("the connection closed".to_owned()),
+                    Some(m) => {
+                        last_rx = Instant::now();
+                        if self.message(m.get_payload_bytes()) == Delivery::Closed {
+                            return Ended::ConsumerGone;
+                        }
+                    }
+                },
+                () = tokio::time::sleep_until(last_rx + self.cfg.ping_interval) => {
+                    match tokio::time::timeout(self.cfg.command_timeout, cmd.ping::<redis::Value>()).await {
+                        Ok(Ok(_)) => last_rx = Instant::now(),
+                        Ok(Err(e)) => return Ended::Dropped(format!("PING failed: {e}")),
+                        Err(_) => return Ended::Dropped(format!("no answer to PING within {} ms", self.cfg.command_timeout.as_millis())),
+                    }
+                }
+            }
+        }
+    }
+
+    fn state(&mut self, state: ConnectionState) -> Delivery {
+        self.sink.send_event(EventUpdate::Connection {
             source: self.cfg.id.clone(),
             state,
         })
@@ -208,103 +266,15 @@ impl Handler<'_> {
 
 /// Subscribe and forward events until `stop` flips or the consumer goes away; reconnect after
 /// any drop.
-pub async fn run_pubsub(cfg: RedisConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
-    let mut h = Handler {
+pub async fn run_pubsub(cfg: RedisConfig, sink: Sink, stop: Stop) {
+    let schedule = cfg.stream_schedule();
+    let stream = PubSub {
         seen: DedupeWindow::new(cfg.dedupe_capacity),
-        cfg: &cfg,
-        sink: &sink,
+        cfg,
+        sink,
+        client: None,
     };
-    let client = match redis::Client::open(cfg.url.as_str()) {
-        Ok(c) => c,
-        Err(e) => {
-            let error = EventError::BadUrl {
-                url: redact_url(&cfg.url),
-                reason: e.to_string(),
-            };
-            h.state(ConnectionState::Error {
-                error,
-                next_retry_at: None,
-            });
-            return;
-        }
-    };
-    let mut backoff = Backoff::new(cfg.backoff_base, cfg.backoff_max);
-    let mut rng = fastrand::Rng::new();
-    let mut attempt = 0_u32;
-    loop {
-        attempt = attempt.saturating_add(1);
-        if h.state(ConnectionState::Connecting {
-            since: SystemTime::now(),
-            attempt,
-        }) == Delivery::Closed
-        {
-            return;
-        }
-        let subscribed = tokio::select! {
-            r = subscribe(&client, &cfg) => r,
-            () = stopped(&mut stop) => return,
-        };
-        let next = match subscribed {
-            Err(error) => {
-                let delay = backoff.next_delay(rng.f64());
-                (
-                    ConnectionState::Error {
-                        error,
-                        next_retry_at: Some(SystemTime::now() + delay),
-                    },
-                    delay,
-                )
-            }
-            Ok(ps) => {
-                if h.state(ConnectionState::Connected {
-                    since: SystemTime::now(),
-                }) == Delivery::Closed
-                {
-                    return;
-                }
-                let up_since = Instant::now();
-                let (mut cmd, mut messages) = ps.split();
-                let mut last_rx = Instant::now();
-                let reason = loop {
-                    tokio::select! {
-                        () = stopped(&mut stop) => return,
-                        msg = messages.next() => match msg {
-                            None => break "the connection closed".to_owned(),
-                            Some(m) => {
-                                last_rx = Instant::now();
-                                if h.message(m.get_payload_bytes()) == Delivery::Closed {
-                                    return;
-                                }
-                            }
-                        },
-                        () = tokio::time::sleep_until(last_rx + cfg.ping_interval) => {
-                            match tokio::time::timeout(cfg.command_timeout, cmd.ping::<redis::Value>()).await {
-                                Ok(Ok(_)) => last_rx = Instant::now(),
-                                Ok(Err(e)) => break format!("PING failed: {e}"),
-                                Err(_) => break format!("no answer to PING within {} ms", cfg.command_timeout.as_millis()),
-                            }
-                        }
-                    }
-                };
-                if up_since.elapsed() >= cfg.stable_after {
-                    backoff.reset();
-                    attempt = 0;
-                }
-                let delay = backoff.next_delay(rng.f64());
-                (
-                    ConnectionState::Disconnected {
-                        reason,
-                        next_retry_at: SystemTime::now() + delay,
-                    },
-                    delay,
-                )
-            }
-        };
-        let (state, delay) = next;
-        if h.state(state) == Delivery::Closed || !sleep_or_stop(delay, &mut stop).await {
-            return;
-        }
-    }
+    stream_loop(stream, schedule, stop).await;
 }
 
 /// Read every heartbeat key and its TTL once.
@@ -359,74 +329,81 @@ pub async fn scan_heartbeats(
         .collect())
 }
 
-/// Poll heartbeat keys every `heartbeat_interval` (backing off while Redis fails) until `stop`
-/// flips; each poll sends one [`EventUpdate::Workers`].
-pub async fn run_heartbeats(cfg: RedisConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
-    let client = match redis::Client::open(cfg.url.as_str()) {
-        Ok(c) => c,
-        Err(e) => {
-            let error = EventError::BadUrl {
-                url: redact_url(&cfg.url),
-                reason: e.to_string(),
-            };
-            sink.send(EventUpdate::Workers {
-                source: cfg.id.clone(),
-                at: SystemTime::now(),
-                result: Err(error),
-            });
-            return;
-        }
-    };
-    let conn_cfg = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(cfg.connect_timeout))
-        .set_response_timeout(Some(cfg.command_timeout));
-    let mut conn: Option<redis::aio::MultiplexedConnection> = None;
-    let mut backoff = Backoff::new(
-        cfg.heartbeat_interval.max(cfg.backoff_base),
-        cfg.backoff_max,
-    );
-    let mut rng = fastrand::Rng::new();
-    loop {
-        let at = SystemTime::now();
-        let work = async {
-            let c = match &mut conn {
-                Some(c) => c,
-                None => conn.insert(
+/// Heartbeat keys as a polled source (one connection, reopened after a failure).
+struct Heartbeats {
+    cfg: RedisConfig,
+    conn: Option<redis::aio::MultiplexedConnection>,
+    /// The URL cannot work (bad URL): asking again cannot help.
+    gave_up: bool,
+}
+
+impl Heartbeats {
+    async fn read(&mut self, at: SystemTime) -> Result<Vec<WorkerBeat>, EventError> {
+        let cfg = &self.cfg;
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => {
+                let client =
+                    redis::Client::open(cfg.url.as_str()).map_err(|e| EventError::BadUrl {
+                        url: redact_url(&cfg.url),
+                        reason: e.to_string(),
+                    })?;
+                let conn_cfg = redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(cfg.connect_timeout))
+                    .set_response_timeout(Some(cfg.command_timeout));
+                self.conn.insert(
                     client
                         .get_multiplexed_async_connection_with_config(&conn_cfg)
                         .await
                         .map_err(|e| redis_error(&cfg.url, "cannot connect", &e))?,
-                ),
-            };
-            scan_heartbeats(c, &cfg, at).await
-        };
-        let result = tokio::select! {
-            r = tokio::time::timeout(cfg.connect_timeout + cfg.command_timeout * 2, work) => {
-                r.unwrap_or_else(|_| Err(timeout_error(&cfg.url, cfg.connect_timeout + cfg.command_timeout * 2)))
+                )
             }
-            () = stopped(&mut stop) => return,
         };
-        let delay = if result.is_ok() {
-            backoff.reset();
-            cfg.heartbeat_interval
-        } else {
-            conn = None;
-            backoff.next_delay(rng.f64())
-        };
-        if sink.send(EventUpdate::Workers {
-            source: cfg.id.clone(),
-            at,
-            result,
-        }) == Delivery::Closed
-            || !sleep_or_stop(delay, &mut stop).await
-        {
-            return;
+        let limit = cfg.connect_timeout + cfg.command_timeout * 2;
+        let result = tokio::time::timeout(limit, scan_heartbeats(conn, cfg, at))
+            .await
+            .unwrap_or_else(|_| Err(timeout_error(&cfg.url, limit)));
+        if result.is_err() {
+            self.conn = None;
         }
+        result
     }
 }
 
+impl Poll for Heartbeats {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let at = SystemTime::now();
+        let result = self.read(at).await;
+        self.gave_up = result.as_ref().is_err_and(EventError::is_permanent);
+        Some(SourceUpdate::agents(EventUpdate::Workers {
+            source: self.cfg.id.clone(),
+            at,
+            result,
+        }))
+    }
+
+    fn finished(&self) -> bool {
+        self.gave_up
+    }
+}
+
+/// Poll heartbeat keys every `heartbeat_interval` (backing off while Redis fails) until `stop`
+/// flips; each poll sends one [`EventUpdate::Workers`].
+pub async fn run_heartbeats(cfg: RedisConfig, sink: Sink, stop: Stop) {
+    let schedule = PollSchedule {
+        interval: cfg.heartbeat_interval,
+        max_backoff: cfg.backoff_max,
+    };
+    let source = Heartbeats {
+        cfg,
+        conn: None,
+        gave_up: false,
+    };
+    poll_loop(source, schedule, sink, stop).await;
+}
+
 /// [`run_pubsub`] and [`run_heartbeats`] together.
-pub async fn run(cfg: RedisConfig, sink: EventSink, stop: watch::Receiver<bool>) {
+pub async fn run(cfg: RedisConfig, sink: Sink, stop: Stop) {
     tokio::join!(
         run_pubsub(cfg.clone(), sink.clone(), stop.clone()),
         run_heartbeats(cfg, sink, stop)
@@ -435,7 +412,7 @@ pub async fn run(cfg: RedisConfig, sink: EventSink, stop: watch::Receiver<bool>)
 
 /// [`run`] on the current tokio runtime; drop or [`SourceTask::shutdown`] the handle to stop.
 #[must_use]
-pub fn spawn(cfg: RedisConfig, sink: EventSink) -> SourceTask {
+pub fn spawn(cfg: RedisConfig, sink: Sink) -> SourceTask {
     SourceTask::spawn(move |stop| run(cfg, sink, stop))
 }
 

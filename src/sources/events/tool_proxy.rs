@@ -8,14 +8,16 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
 use super::tail::{FileFollower, TailLine};
 pub use super::tail::{TailStart, TailStats};
-use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
 use crate::model::ids::SourceId;
-use crate::model::input::{EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord};
+use crate::model::input::{
+    EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord, SourceUpdate,
+};
 use crate::model::text::truncate_str;
+use crate::sources::framework::{
+    Poll, PollSchedule, Sink, SourceTask, Stop, poll_loop, read_blocking,
+};
 
 /// Longest record message kept, bytes.
 pub const MAX_MESSAGE_BYTES: usize = 2048;
@@ -226,48 +228,49 @@ impl ToolProxyConfig {
     }
 }
 
-/// Poll the file every `interval` (on the blocking pool) until `stop` flips. Sends an
-/// [`EventUpdate::ProxyLog`] when records completed or the file cannot be read.
-pub async fn run(cfg: ToolProxyConfig, sink: EventSink, mut stop: watch::Receiver<bool>) {
-    let mut tail = Some(LogTail::new(cfg.path.clone(), cfg.tail.clone()));
-    loop {
-        let Some(mut t) = tail.take() else { return };
-        let job = tokio::task::spawn_blocking(move || {
-            let r = t.poll();
-            (t, r)
+/// The log as a polled source: each poll reads what was appended, on the blocking pool.
+struct TailPoll {
+    cfg: ToolProxyConfig,
+    tail: Option<LogTail>,
+}
+
+impl Poll for TailPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let (path, options) = (self.cfg.path.clone(), self.cfg.tail.clone());
+        let result = read_blocking(
+            &mut self.tail,
+            || LogTail::new(path, options),
+            LogTail::poll,
+        )
+        .await
+        .unwrap_or_else(|reason| {
+            Err(EventError::Io {
+                path: self.cfg.path.display().to_string(),
+                reason,
+            })
         });
-        let result = tokio::select! {
-            j = job => match j {
-                Ok((t, r)) => {
-                    tail = Some(t);
-                    r
-                }
-                Err(e) => {
-                    tail = Some(LogTail::new(cfg.path.clone(), cfg.tail.clone()));
-                    Err(EventError::Io { path: cfg.path.display().to_string(), reason: format!("the reader failed: {e}") })
-                }
-            },
-            () = stopped(&mut stop) => return,
-        };
-        let worth_sending = result.as_ref().map_or(true, |r| !r.is_empty());
-        if worth_sending
-            && sink.send(EventUpdate::ProxyLog {
-                source: cfg.id.clone(),
-                at: SystemTime::now(),
-                result,
-            }) == Delivery::Closed
-        {
-            return;
+        // Nothing new and nothing wrong: nothing to say.
+        if result.as_ref().is_ok_and(Vec::is_empty) {
+            return None;
         }
-        if !sleep_or_stop(cfg.interval, &mut stop).await {
-            return;
-        }
+        Some(SourceUpdate::agents(EventUpdate::ProxyLog {
+            source: self.cfg.id.clone(),
+            at: SystemTime::now(),
+            result,
+        }))
     }
+}
+
+/// Poll the file every `interval` until `stop` flips. Sends an [`EventUpdate::ProxyLog`] when
+/// records completed or the file cannot be read.
+pub async fn run(cfg: ToolProxyConfig, sink: Sink, stop: Stop) {
+    let schedule = PollSchedule::every(cfg.interval);
+    poll_loop(TailPoll { cfg, tail: None }, schedule, sink, stop).await;
 }
 
 /// [`run`] on the current tokio runtime.
 #[must_use]
-pub fn spawn(cfg: ToolProxyConfig, sink: EventSink) -> SourceTask {
+pub fn spawn(cfg: ToolProxyConfig, sink: Sink) -> SourceTask {
     SourceTask::spawn(move |stop| run(cfg, sink, stop))
 }
 

@@ -8,14 +8,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::watch;
-
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, supervise};
-use super::{Delivery, EventSink, SourceTask};
 use crate::model::ids::SourceId;
 use crate::model::input::{ConnectionState, EventError, EventUpdate};
 use crate::model::tasks::DedupeWindow;
+use crate::sources::framework::{Delivery, Sink, SourceTask, Stop};
 
 /// Query-parameter names of the monitor endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,13 +156,13 @@ impl WsMonitorConfig {
 
 struct MonitorHooks<'a> {
     cfg: &'a WsMonitorConfig,
-    sink: &'a EventSink,
+    sink: &'a Sink,
     seen: DedupeWindow,
 }
 
 impl WsHooks for MonitorHooks<'_> {
     fn state(&mut self, state: ConnectionState) -> Delivery {
-        self.sink.send(EventUpdate::Connection {
+        self.sink.send_event(EventUpdate::Connection {
             source: self.cfg.id.clone(),
             state,
         })
@@ -190,7 +188,7 @@ impl WsHooks for MonitorHooks<'_> {
                 error,
             },
         };
-        if self.sink.send(update) == Delivery::Closed {
+        if self.sink.send_event(update) == Delivery::Closed {
             Flow::Stop
         } else {
             Flow::Continue
@@ -215,7 +213,7 @@ impl WsHooks for MonitorHooks<'_> {
 /// Run the monitor client until `stop` flips or the consumer goes away. Sends
 /// [`EventUpdate::Connection`] on every state change, [`EventUpdate::Event`] per new event and
 /// [`EventUpdate::Malformed`] per refused frame.
-pub async fn run(cfg: WsMonitorConfig, sink: EventSink, stop: watch::Receiver<bool>) {
+pub async fn run(cfg: WsMonitorConfig, sink: Sink, stop: Stop) {
     let url = cfg.monitor_url();
     let opts = cfg.options();
     let mut hooks = MonitorHooks {
@@ -228,7 +226,7 @@ pub async fn run(cfg: WsMonitorConfig, sink: EventSink, stop: watch::Receiver<bo
 
 /// [`run`] on the current tokio runtime; drop or [`SourceTask::shutdown`] the handle to stop.
 #[must_use]
-pub fn spawn(cfg: WsMonitorConfig, sink: EventSink) -> SourceTask {
+pub fn spawn(cfg: WsMonitorConfig, sink: Sink) -> SourceTask {
     SourceTask::spawn(move |stop| run(cfg, sink, stop))
 }
 

@@ -5,20 +5,20 @@
 //! state change and reconnect with backoff and jitter after any drop. What a payload means is
 //! the caller's business ([`WsHooks`]).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::backoff::Backoff;
-use super::{Delivery, sleep_or_stop, stopped};
 use crate::model::input::{ConnectionState, EventError};
+use crate::sources::framework::{
+    Delivery, Ended, Stop, Stream, StreamSchedule, stopped, stream_loop,
+};
 
 type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -67,12 +67,16 @@ pub(crate) trait WsHooks {
     }
 }
 
-enum Ended {
-    Stopped,
-    ConsumerGone,
+/// How one connection ended, before a close frame is judged by the hooks.
+enum Pumped {
+    Ended(Ended),
     Closed { code: Option<u16>, reason: String },
-    Dropped(String),
-    Failed(EventError),
+}
+
+impl From<Ended> for Pumped {
+    fn from(e: Ended) -> Self {
+        Self::Ended(e)
+    }
 }
 
 fn ws_config(max_frame_bytes: usize) -> WebSocketConfig {
@@ -159,9 +163,9 @@ async fn pump(
     ws: &mut WsStream,
     url: &str,
     opts: &WsOptions,
-    stop: &mut watch::Receiver<bool>,
+    stop: &mut Stop,
     hooks: &mut impl WsHooks,
-) -> Ended {
+) -> Pumped {
     let mut ping =
         tokio::time::interval_at(Instant::now() + opts.ping_interval, opts.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -174,20 +178,20 @@ async fn pump(
                 if tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await.is_err() {
                     log::debug!("{url}: no answer to our close frame");
                 }
-                return Ended::Stopped;
+                return Ended::Stopped.into();
             }
             _ = ping.tick() => {
                 match tokio::time::timeout(opts.connect_timeout, ws.send(Message::text("ping"))).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => return classify(url, e),
-                    Err(_) => return Ended::Dropped(format!("could not send a ping within {} ms", millis(opts.connect_timeout))),
+                    Ok(Err(e)) => return classify(url, e).into(),
+                    Err(_) => return Ended::Dropped(format!("could not send a ping within {} ms", millis(opts.connect_timeout))).into(),
                 }
             }
             () = tokio::time::sleep_until(idle_deadline) => {
-                return Ended::Dropped(format!("nothing received for {} s (keepalives included)", opts.idle_timeout.as_secs()));
+                return Ended::Dropped(format!("nothing received for {} s (keepalives included)", opts.idle_timeout.as_secs())).into();
             }
             msg = ws.next() => {
-                let Some(msg) = msg else { return Ended::Dropped("the connection ended".to_owned()) };
+                let Some(msg) = msg else { return Ended::Dropped("the connection ended".to_owned()).into() };
                 last_rx = Instant::now();
                 let flow = match msg {
                     Ok(Message::Text(t)) => hooks.payload(t.as_bytes()),
@@ -195,23 +199,58 @@ async fn pump(
                     // Protocol pings are answered by tungstenite itself.
                     Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => Flow::Continue,
                     Ok(Message::Close(frame)) => {
-                        return Ended::Closed {
+                        return Pumped::Closed {
                             code: frame.as_ref().map(|f| u16::from(f.code)),
                             reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
                         };
                     }
-                    Err(e) => return classify(url, e),
+                    Err(e) => return classify(url, e).into(),
                 };
                 if flow == Flow::Stop {
-                    return Ended::ConsumerGone;
+                    return Ended::ConsumerGone.into();
                 }
             }
         }
     }
 }
 
-fn at_after(d: Duration) -> SystemTime {
-    SystemTime::now() + d
+/// One WebSocket URL as a [`Stream`]: the hooks handle payloads and judge close frames.
+struct WsConn<'a, H> {
+    url: &'a str,
+    opts: &'a WsOptions,
+    hooks: &'a mut H,
+}
+
+impl<H: WsHooks + Send> Stream for WsConn<'_, H> {
+    type Conn = WsStream;
+
+    async fn connect(&mut self) -> Result<WsStream, EventError> {
+        connect(self.url, self.opts)
+            .await
+            .map_err(|e| self.hooks.handshake_error(e))
+    }
+
+    async fn pump(&mut self, mut ws: WsStream, stop: &mut Stop) -> Ended {
+        match pump(&mut ws, self.url, self.opts, stop, self.hooks).await {
+            Pumped::Ended(e) => e,
+            Pumped::Closed { code, reason } => {
+                if let Some(e) = code.and_then(|c| self.hooks.close_error(c)) {
+                    return Ended::Failed(e);
+                }
+                Ended::Dropped(match code {
+                    Some(c) if reason.is_empty() => {
+                        format!("the server closed the connection (code {c})")
+                    }
+                    Some(c) => format!("the server closed the connection (code {c}: {reason})"),
+                    None => "the server closed the connection".to_owned(),
+                })
+            }
+        }
+    }
+
+    fn state(&mut self, state: ConnectionState) -> Delivery {
+        self.hooks.state(state)
+    }
 }
 
 /// Connect to `url` and keep a connection open until `stop` flips, the consumer goes away or a
@@ -219,109 +258,15 @@ fn at_after(d: Duration) -> SystemTime {
 pub(crate) async fn supervise(
     url: &str,
     opts: &WsOptions,
-    mut stop: watch::Receiver<bool>,
-    hooks: &mut impl WsHooks,
+    stop: Stop,
+    hooks: &mut (impl WsHooks + Send),
 ) {
-    let mut backoff = Backoff::new(opts.backoff_base, opts.backoff_max);
-    let mut rng = fastrand::Rng::new();
-    let mut attempt = 0_u32;
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        attempt = attempt.saturating_add(1);
-        if hooks.state(ConnectionState::Connecting {
-            since: SystemTime::now(),
-            attempt,
-        }) == Delivery::Closed
-        {
-            return;
-        }
-        let connected = tokio::select! {
-            r = connect(url, opts) => r,
-            () = stopped(&mut stop) => return,
-        };
-        let failure = match connected {
-            Err(e) => hooks.handshake_error(e),
-            Ok(mut ws) => {
-                if hooks.state(ConnectionState::Connected {
-                    since: SystemTime::now(),
-                }) == Delivery::Closed
-                {
-                    return;
-                }
-                let up_since = Instant::now();
-                let ended = pump(&mut ws, url, opts, &mut stop, hooks).await;
-                if up_since.elapsed() >= opts.stable_after {
-                    backoff.reset();
-                    attempt = 0;
-                }
-                match ended {
-                    Ended::Stopped | Ended::ConsumerGone => return,
-                    Ended::Failed(e) => e,
-                    Ended::Closed { code, reason } => {
-                        if let Some(e) = code.and_then(|c| hooks.close_error(c)) {
-                            e
-                        } else {
-                            let delay = backoff.next_delay(rng.f64());
-                            let why = match code {
-                                Some(c) if reason.is_empty() => {
-                                    format!("the server closed the connection (code {c})")
-                                }
-                                Some(c) => {
-                                    format!("the server closed the connection (code {c}: {reason})")
-                                }
-                                None => "the server closed the connection".to_owned(),
-                            };
-                            if hooks.state(ConnectionState::Disconnected {
-                                reason: why,
-                                next_retry_at: at_after(delay),
-                            }) == Delivery::Closed
-                            {
-                                return;
-                            }
-                            if !sleep_or_stop(delay, &mut stop).await {
-                                return;
-                            }
-                            continue;
-                        }
-                    }
-                    Ended::Dropped(reason) => {
-                        let delay = backoff.next_delay(rng.f64());
-                        if hooks.state(ConnectionState::Disconnected {
-                            reason,
-                            next_retry_at: at_after(delay),
-                        }) == Delivery::Closed
-                        {
-                            return;
-                        }
-                        if !sleep_or_stop(delay, &mut stop).await {
-                            return;
-                        }
-                        continue;
-                    }
-                }
-            }
-        };
-        if failure.is_permanent() {
-            hooks.state(ConnectionState::Error {
-                error: failure,
-                next_retry_at: None,
-            });
-            return;
-        }
-        let delay = backoff.next_delay(rng.f64());
-        if hooks.state(ConnectionState::Error {
-            error: failure,
-            next_retry_at: Some(at_after(delay)),
-        }) == Delivery::Closed
-        {
-            return;
-        }
-        if !sleep_or_stop(delay, &mut stop).await {
-            return;
-        }
-    }
+    let schedule = StreamSchedule {
+        backoff_base: opts.backoff_base,
+        backoff_max: opts.backoff_max,
+        stable_after: opts.stable_after,
+    };
+    stream_loop(WsConn { url, opts, hooks }, schedule, stop).await;
 }
 
 /// Percent-encode a query-string value (RFC 3986 unreserved characters and `,` pass through).

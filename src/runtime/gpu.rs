@@ -1,0 +1,41 @@
+//! Local GPUs in the collector runtime: NVML, falling back to `nvidia-smi -q -x` when the config
+//! allows it, read by the framework's poll loop on the named "nvml" thread
+//! ([`crate::sources::nvml::spawn_gpu_thread`]).
+
+use std::thread::JoinHandle;
+
+use crate::config::NvmlConfig;
+use crate::model::ids::SourceId;
+use crate::model::input::SourceError;
+use crate::sources::framework::{Sink, Stop};
+use crate::sources::{nvidia_smi, nvml};
+
+/// Start reading local GPUs; returns the source's id and the thread.
+///
+/// # Errors
+/// The OS refused to start the thread.
+pub(super) fn start(
+    cfg: &NvmlConfig,
+    sink: Sink,
+    stop: Stop,
+) -> std::io::Result<(SourceId, JoinHandle<()>)> {
+    let id = SourceId::new(cfg.node.clone(), "nvml", "local");
+    let fallback = cfg.nvidia_smi_fallback;
+    let open: nvml::GpuOpener = Box::new(move || match nvml::NvmlReader::open_boxed() {
+        Ok(r) => Ok(r),
+        Err(nvml_err) if fallback => nvidia_smi::NvidiaSmiReader::open_boxed().map_err(|smi_err| {
+            let inner = |e: &SourceError| match e {
+                SourceError::NvmlUnavailable(reason) => reason.clone(),
+                other => other.to_string(),
+            };
+            SourceError::NvmlUnavailable(format!(
+                "{}; nvidia-smi fallback: {}",
+                inner(&nvml_err),
+                inner(&smi_err)
+            ))
+        }),
+        Err(e) => Err(e),
+    });
+    let handle = nvml::spawn_gpu_thread(id.clone(), cfg.interval, open, sink, stop)?;
+    Ok((id, handle))
+}

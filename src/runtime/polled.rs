@@ -1,0 +1,119 @@
+//! Prometheus targets and status endpoints as polled sources: GET → parse → map into a model
+//! update, run by the framework's `poll_loop`. They live here rather than under `sources/`
+//! because their settings are the config's own types (`config::PrometheusTarget`,
+//! `config::StatusEndpoint`); the parsing and mapping they call are in `sources/`.
+
+use std::time::SystemTime;
+
+use crate::config::{PrometheusTarget, StatusEndpoint};
+use crate::model::ids::SourceId;
+use crate::model::input::{SourceError, SourceUpdate};
+use crate::model::scrape::ScrapeData;
+use crate::model::status::ClusterStatus;
+use crate::sources::framework::Poll;
+use crate::sources::{http, mapping, prometheus, status};
+
+/// Ids of the sources a config describes.
+#[must_use]
+pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
+    SourceId::new(t.node.clone(), "prometheus", t.url.clone())
+}
+
+/// Id of a status endpoint.
+#[must_use]
+pub fn status_id(s: &StatusEndpoint) -> SourceId {
+    SourceId::new("cluster", "status", s.url.clone())
+}
+
+/// Fetch, parse and map one Prometheus target.
+///
+/// # Errors
+/// The request failed, or the body held no metric at all.
+pub async fn scrape_once(
+    client: &reqwest::Client,
+    t: &PrometheusTarget,
+) -> Result<ScrapeData, SourceError> {
+    let fetched = http::get(
+        client,
+        http::Request {
+            url: &t.url,
+            timeout: t.timeout,
+            max_body_bytes: t.max_body_bytes,
+            bearer: t.bearer_token.as_deref(),
+        },
+    )
+    .await?;
+    let format = prometheus::detect_format(fetched.content_type.as_deref(), &fetched.body);
+    let exp = prometheus::parse(&fetched.body, format);
+    if exp.families.is_empty() && !exp.errors.is_empty() {
+        let first = &exp.errors[0];
+        return Err(SourceError::Decode {
+            url: t.url.clone(),
+            reason: format!(
+                "no metric could be read ({} error(s), first: {first}); is this a Prometheus /metrics endpoint?",
+                exp.errors.len()
+            ),
+        });
+    }
+    Ok(mapping::map(&exp, t.kind, fetched.body.len()))
+}
+
+/// A Prometheus target as a polled source.
+pub(super) struct PrometheusPoll {
+    pub(super) id: SourceId,
+    pub(super) target: PrometheusTarget,
+    pub(super) client: reqwest::Client,
+}
+
+impl Poll for PrometheusPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let result = scrape_once(&self.client, &self.target).await;
+        Some(SourceUpdate::Scrape {
+            source: self.id.clone(),
+            at: SystemTime::now(),
+            result,
+        })
+    }
+}
+
+/// Fetch and read one status endpoint.
+///
+/// # Errors
+/// The request failed, or the body is not a status document.
+pub async fn status_once(
+    client: &reqwest::Client,
+    s: &StatusEndpoint,
+) -> Result<ClusterStatus, SourceError> {
+    let fetched = http::get(
+        client,
+        http::Request {
+            url: &s.url,
+            timeout: s.timeout,
+            max_body_bytes: s.max_body_bytes,
+            bearer: None,
+        },
+    )
+    .await?;
+    status::parse(&fetched.body).map_err(|e| SourceError::Decode {
+        url: s.url.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// A status endpoint as a polled source.
+pub(super) struct StatusPoll {
+    pub(super) id: SourceId,
+    pub(super) endpoint: StatusEndpoint,
+    pub(super) client: reqwest::Client,
+}
+
+impl Poll for StatusPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let result = status_once(&self.client, &self.endpoint).await;
+        Some(SourceUpdate::Status {
+            source: self.id.clone(),
+            at: SystemTime::now(),
+            result,
+        })
+    }
+}
