@@ -13,4 +13,7 @@ pub mod model;
 pub mod runtime;
 pub mod sim;
 pub mod sources;
+/// Scripted models for tests and benchmarks; not part of the API.
+#[doc(hidden)]
+pub mod testdata;
 pub mod ui;

@@ -362,12 +362,12 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::ui::sample;
+    use crate::testdata;
 
     #[test]
     fn card_refs_match_the_model_view() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let model = sample::sample_model(3, 4, 5, now);
+        let model = testdata::sample_model(3, 4, 5, now);
         let nodes = model.nodes();
         let models = models_by_node(&nodes);
         let refs = card_refs(&model, &models);

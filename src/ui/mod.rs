@@ -11,7 +11,6 @@ pub mod gpu_cards;
 pub mod grid;
 pub mod header;
 pub mod icons;
-pub mod sample;
 pub mod servers;
 pub mod theme;
 pub mod throughput;
