@@ -29,8 +29,7 @@ use swarmglass::ui::agents::agent_cards_ui;
 use swarmglass::ui::alerts::{SILENCE_FOR, ToastState, alert_history_ui, alerts_ui, toasts_ui};
 use swarmglass::ui::events::{EventStreamState, event_stream_ui};
 use swarmglass::ui::executions::{ExecutionsState, executions_ui};
-use swarmglass::ui::theme::CARD_GAP;
-use swarmglass::ui::theme_panels::AGENT_CARD;
+use swarmglass::ui::theme::{AGENT_CARD, CARD_GAP};
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)

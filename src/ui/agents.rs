@@ -9,8 +9,7 @@ use egui::RichText;
 
 use super::format;
 use super::panel_format as pf;
-use super::theme;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use super::widgets;
 use crate::model::tasks::{SessionView, StreamStatus, TaskStats, TasksSnapshot};
 
@@ -28,7 +27,7 @@ type CountOf = fn(&TaskStats) -> u64;
 
 /// Both cards, side by side when the width allows, stacked otherwise.
 pub fn agent_cards_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
-    if ui.available_width() >= 2.0 * tp::AGENT_CARD.x + theme::CARD_GAP {
+    if ui.available_width() >= 2.0 * theme::AGENT_CARD.x + theme::CARD_GAP {
         ui.horizontal_top(|ui| {
             sessions_card_ui(ui, snap);
             ui.add_space(theme::CARD_GAP);
@@ -41,10 +40,10 @@ pub fn agent_cards_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     }
 }
 
-/// A card of [`tp::AGENT_CARD`] size.
+/// A card of [`theme::AGENT_CARD`] size.
 fn fixed_card_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     let frame = theme::card_frame(ui.style());
-    let inner = tp::AGENT_CARD - frame.total_margin().sum();
+    let inner = theme::AGENT_CARD - frame.total_margin().sum();
     frame.show(ui, |ui| {
         ui.set_min_size(inner);
         ui.set_max_size(inner);
@@ -137,13 +136,13 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     });
     widgets::header_row_ui(
         ui,
-        &tp::SESSION_COLUMNS,
+        &theme::SESSION_COLUMNS,
         &["Session", "Model", "Age", "Idle", "Tokens in / out"],
     );
     egui::ScrollArea::vertical()
         .id_salt("sessions_rows")
         .auto_shrink(false)
-        .show_rows(ui, tp::ROW_HEIGHT, rows.len(), |ui, range| {
+        .show_rows(ui, theme::ROW_HEIGHT, rows.len(), |ui, range| {
             for v in rows.get(range).unwrap_or_default() {
                 session_row_ui(ui, v);
             }
@@ -151,10 +150,10 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
 }
 
 fn session_row_ui(ui: &mut egui::Ui, v: &SessionView) {
-    let [w_name, w_model, w_age, w_idle, w_tokens] = tp::SESSION_COLUMNS;
+    let [w_name, w_model, w_age, w_idle, w_tokens] = theme::SESSION_COLUMNS;
     let i = &v.info;
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
+        ui.set_height(theme::ROW_HEIGHT);
         ui.spacing_mut().item_spacing.x = 4.0;
         let (tone, word) = if v.active {
             (Tone::Ok, "active")
@@ -313,7 +312,7 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     }
     let mut stale: Vec<_> = w.stale.iter().collect();
     stale.sort_by(|a, b| format::natural_cmp(&a.worker_id, &b.worker_id));
-    let color = tp::tone_color(ui.visuals(), Tone::Warn);
+    let color = theme::tone_color(ui.visuals(), Tone::Warn);
     let line = ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Stale:").color(color));
         for v in stale.iter().take(STALE_NAMED) {
@@ -357,7 +356,7 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     egui::ScrollArea::vertical()
         .id_salt("task_streams")
         .auto_shrink(false)
-        .show_rows(ui, tp::ROW_HEIGHT, streams.len(), |ui, range| {
+        .show_rows(ui, theme::ROW_HEIGHT, streams.len(), |ui, range| {
             for s in streams.get(range).unwrap_or_default() {
                 stream_row_ui(ui, s, snap.as_of);
             }
@@ -366,10 +365,10 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
 
 fn stream_row_ui(ui: &mut egui::Ui, s: &StreamStatus, now: std::time::SystemTime) {
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
+        ui.set_height(theme::ROW_HEIGHT);
         widgets::cell_ui(
             ui,
-            tp::STREAM_NAME_WIDTH,
+            theme::STREAM_NAME_WIDTH,
             RichText::new(&s.source.kind).strong(),
         )
         .on_hover_ui(|ui| {

@@ -22,7 +22,6 @@ pub mod alerts;
 pub mod events;
 pub mod executions;
 pub mod panel_format;
-pub mod theme_panels;
 pub mod toasts;
 pub mod widgets;
 

@@ -11,8 +11,7 @@ use std::time::{Duration, SystemTime};
 use egui::RichText;
 
 use super::panel_format as pf;
-use super::theme_panels::{self as tp};
-use super::widgets;
+use super::{theme, widgets};
 use crate::alerts::{AlertEvent, AlertKey, AlertState, Severity};
 
 /// Toasts shown at once by default (the oldest goes first).
@@ -147,11 +146,11 @@ pub fn toasts_ui(ctx: &egui::Context, state: &mut ToastState, now: SystemTime) {
     }
     let mut dismissed = Vec::new();
     egui::Area::new(egui::Id::unique("swarmglass_toasts"))
-        .anchor(egui::Align2::RIGHT_TOP, tp::TOAST_OFFSET)
+        .anchor(egui::Align2::RIGHT_TOP, theme::TOAST_OFFSET)
         .order(egui::Order::Foreground)
         .fade_in(false)
         .show(ctx, |ui| {
-            ui.set_width(tp::TOAST_WIDTH);
+            ui.set_width(theme::TOAST_WIDTH);
             for t in state.iter() {
                 ui.push_id(("toast", t.id), |ui| {
                     if toast_ui(ui, t) {
@@ -168,12 +167,12 @@ pub fn toasts_ui(ctx: &egui::Context, state: &mut ToastState, now: SystemTime) {
 
 /// One toast; true when its "×" was clicked.
 fn toast_ui(ui: &mut egui::Ui, t: &Toast) -> bool {
-    let tone = tp::alert_state_tone(t.to, t.severity);
+    let tone = theme::alert_state_tone(t.to, t.severity);
     let mut dismiss = false;
-    tp::toast_frame(ui.style(), tone).show(ui, |ui| {
-        ui.set_width(tp::TOAST_WIDTH - 2.0 * f32::from(super::theme::CARD_MARGIN));
+    theme::toast_frame(ui.style(), tone).show(ui, |ui| {
+        ui.set_width(theme::TOAST_WIDTH - 2.0 * f32::from(theme::CARD_MARGIN));
         ui.horizontal(|ui| {
-            widgets::badge_ui(ui, tp::severity_tone(t.severity), t.severity.as_str());
+            widgets::badge_ui(ui, theme::severity_tone(t.severity), t.severity.as_str());
             widgets::badge_ui(ui, tone, t.to.label());
             ui.label(RichText::new(format!("(was {})", t.from.label())).weak());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

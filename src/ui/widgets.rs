@@ -9,12 +9,12 @@ use egui::{Align, Layout, RichText, Sense, Shape, Stroke, Vec2, WidgetText, pos2
 
 use super::icons::{self, Icon};
 use super::panel_format;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use crate::sources::events::ConnectionState;
 
 /// Paint the icon of `tone`, as tall as the body text times `scale`.
 pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response {
-    let color = tp::tone_color(ui.visuals(), tone);
+    let color = theme::tone_color(ui.visuals(), tone);
     match tone.level() {
         Some(l) => icons::icon_ui(ui, Icon::of_level(l), color, scale),
         None => {
@@ -37,7 +37,7 @@ pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response
 
 /// A state: its icon and its word in the tone's colour.
 pub fn badge_ui(ui: &mut egui::Ui, tone: Tone, word: &str) -> egui::Response {
-    let color = tp::tone_color(ui.visuals(), tone);
+    let color = theme::tone_color(ui.visuals(), tone);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         tone_icon_ui(ui, tone, 0.95);
@@ -48,14 +48,14 @@ pub fn badge_ui(ui: &mut egui::Ui, tone: Tone, word: &str) -> egui::Response {
 
 /// A card's title, the size the other cards use.
 pub fn card_title_ui(ui: &mut egui::Ui, title: &str) {
-    ui.label(RichText::new(title).strong().size(15.0));
+    ui.label(RichText::new(title).strong().size(theme::CARD_TITLE_SIZE));
 }
 
 /// One table cell `width` wide and one row high: the text on one line, cut with "…" (the full
 /// text on hover).
 pub fn cell_ui(ui: &mut egui::Ui, width: f32, text: impl Into<WidgetText>) -> egui::Response {
     ui.allocate_ui_with_layout(
-        vec2(width, tp::ROW_HEIGHT),
+        vec2(width, theme::ROW_HEIGHT),
         Layout::left_to_right(Align::Center),
         |ui| {
             ui.set_min_width(width);
@@ -94,7 +94,7 @@ pub fn connection_ui(
 ) {
     match state {
         Some(c) => {
-            badge_ui(ui, tp::connection_tone(c), c.label());
+            badge_ui(ui, theme::connection_tone(c), c.label());
             let detail = panel_format::connection_detail(c, now);
             ui.add(egui::Label::new(RichText::new(format!("— {detail}")).weak()).truncate());
         }
