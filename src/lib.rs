@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod format;
 pub mod headless;
 pub mod model;
 pub mod runtime;

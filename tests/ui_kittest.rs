@@ -283,7 +283,7 @@ fn all_up_and_age_of_newest_data() {
     let m = testdata::sample_model(2, 1, 900, now);
     let h = harness(m, UiState::default(), now + Duration::from_secs(2));
     assert!(h.query_by_label("all up").is_some());
-    assert!(h.query_by_label("updated 2 s ago").is_some());
+    assert!(h.query_by_label("updated 2s ago").is_some());
     assert!(h.query_by_label("Ready").is_some());
     assert_eq!(
         h.query_all_by_label_contains("peak").count(),

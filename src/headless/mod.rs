@@ -23,7 +23,7 @@ use crate::model::{HostStats, Model};
 use crate::runtime;
 
 pub use check::{CheckReport, CheckedFamily, check, read_input, render_check};
-pub use text::{fmt_opt, render_text};
+pub use text::render_text;
 
 /// Load the config and apply command-line sources, which replace the configured ones.
 ///
@@ -202,7 +202,7 @@ pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> a
             if let Err(e) = writeln!(
                 out,
                 "{} {} — {}",
-                humantime::format_rfc3339_seconds(ev.at),
+                crate::format::timestamp(ev.at),
                 ev.summary(),
                 ev.message
             ) {
@@ -214,7 +214,7 @@ pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> a
             if let Err(e) = writeln!(
                 out,
                 "{} notification problem: {p}",
-                humantime::format_rfc3339_seconds(now)
+                crate::format::timestamp(now)
             ) {
                 write_failed = Some(e);
             }

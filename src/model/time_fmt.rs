@@ -1,4 +1,5 @@
-//! Serde helpers: `SystemTime` as RFC 3339 text in JSON output.
+//! Serde helpers: `SystemTime` as RFC 3339 text in JSON output (written by
+//! [`crate::format::timestamp_ms`], so a time before 1970 is "invalid time", never a panic).
 
 use std::time::SystemTime;
 
@@ -9,7 +10,7 @@ use serde::Serializer;
 /// # Errors
 /// Only the serializer's own errors.
 pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&humantime::format_rfc3339_millis(*t))
+    s.collect_str(&crate::format::timestamp_ms(*t))
 }
 
 /// `Option<SystemTime>` as RFC 3339 or null.
@@ -24,7 +25,7 @@ pub mod option {
     /// Only the serializer's own errors.
     pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => s.collect_str(&humantime::format_rfc3339_millis(*t)),
+            Some(t) => s.collect_str(&crate::format::timestamp_ms(*t)),
             None => s.serialize_none(),
         }
     }

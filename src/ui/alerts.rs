@@ -11,14 +11,13 @@ use egui::RichText;
 pub use super::toasts::{MAX_TOASTS, TOAST_LIFETIME, Toast, ToastState, toasts_ui};
 
 use super::actions::PanelAction;
-use super::format;
-use super::panel_format as pf;
 use super::theme::{self, Tone};
 use super::widgets;
 use crate::alerts::{
     ActiveAlert, AlertEvent, AlertKey, AlertState, Engine, RuleKind, Severity, SilenceTarget,
     Suppression,
 };
+use crate::format;
 
 /// How long "Silence 1 h" silences.
 pub const SILENCE_FOR: Duration = Duration::from_secs(3600);
@@ -184,8 +183,8 @@ fn alert_row_ui(
                 Tone::Muted,
                 &format!(
                     "silenced until {} UTC ({})",
-                    pf::clock(until),
-                    pf::until(until, now)
+                    format::clock(until),
+                    format::until(until, now)
                 ),
             );
         }
@@ -204,7 +203,7 @@ pub fn transition_words(e: &AlertEvent) -> String {
 pub fn suppression_words(s: Suppression) -> String {
     match s {
         Suppression::Acknowledged => "acknowledged".to_owned(),
-        Suppression::Silenced { until } => format!("silenced until {} UTC", pf::clock(until)),
+        Suppression::Silenced { until } => format!("silenced until {} UTC", format::clock(until)),
     }
 }
 
@@ -234,7 +233,7 @@ pub fn alert_history_ui(ui: &mut egui::Ui, engine: &Engine, now: SystemTime) {
 fn history_row_ui(ui: &mut egui::Ui, e: &AlertEvent, now: SystemTime) {
     ui.horizontal(|ui| {
         ui.set_height(theme::ROW_HEIGHT);
-        widgets::cell_ui(ui, 64.0, RichText::new(pf::clock(e.at)).monospace())
+        widgets::cell_ui(ui, 64.0, RichText::new(format::clock(e.at)).monospace())
             .on_hover_text(format::age(e.at, now));
         ui.allocate_ui_with_layout(
             egui::vec2(96.0, theme::ROW_HEIGHT),

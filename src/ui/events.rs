@@ -11,10 +11,9 @@ use std::time::SystemTime;
 use egui::RichText;
 use serde::{Deserialize, Serialize};
 
-use super::format;
-use super::panel_format as pf;
 use super::theme::{self, Tone};
 use super::widgets;
+use crate::format;
 use crate::model::tasks::{EventFilter, RecentEvent, TaskModel};
 use crate::sources::events::nexus::EventType;
 
@@ -198,9 +197,9 @@ fn event_row_ui(ui: &mut egui::Ui, e: &RecentEvent, now: SystemTime) {
     let dash = || RichText::new("—").weak();
     ui.horizontal(|ui| {
         ui.set_height(theme::ROW_HEIGHT);
-        widgets::cell_ui(ui, w_time, RichText::new(pf::clock(e.at)).monospace()).on_hover_ui(
+        widgets::cell_ui(ui, w_time, RichText::new(format::clock(e.at)).monospace()).on_hover_ui(
             |ui| {
-                ui.label(humantime::format_rfc3339_seconds(e.at).to_string());
+                ui.label(format::timestamp(e.at));
                 ui.label(format::age(e.at, now));
                 ui.label(format!("from {}", e.source));
                 ui.label(format!("event {}", e.event_id));
@@ -257,7 +256,7 @@ fn message_ui(ui: &mut egui::Ui, e: &RecentEvent) {
         if !text.is_empty() {
             text.push_str(" · ");
         }
-        text.push_str(&format!("took {}", pf::duration_ms(ms)));
+        text.push_str(&format!("took {}", format::millis(Some(ms))));
     }
     if e.truncated {
         text.push_str(" (cut by the publisher)");

@@ -12,10 +12,9 @@ use egui::RichText;
 use serde::{Deserialize, Serialize};
 
 use super::actions::PanelAction;
-use super::format;
-use super::panel_format as pf;
 use super::theme::{self, Tone};
 use super::widgets;
+use crate::format;
 use crate::model::tasks::{ExecutionView, TaskModel};
 use crate::sources::events::exec_logs::{ExecLog, ExecStatus, LogLevel};
 
@@ -114,7 +113,7 @@ fn execution_row_ui(ui: &mut egui::Ui, v: &ExecutionView, selected: bool) -> boo
             .inner;
         status_badge_ui(ui, v);
         widgets::cell_ui(ui, 56.0, format::pct(v.progress_pct, 0));
-        widgets::cell_ui(ui, 70.0, pf::duration_opt(v.duration_ms));
+        widgets::cell_ui(ui, 70.0, format::millis(v.duration_ms));
         widgets::cell_ui(ui, 90.0, format!("{} line(s)", v.lines));
         match &v.connection {
             Some(c) => widgets::badge_ui(ui, theme::connection_tone(c), c.label()),
@@ -171,12 +170,12 @@ fn execution_detail_ui(
                 None => ui.label(RichText::new("n/a").strong()),
             };
             ui.label(RichText::new("Duration").weak());
-            ui.label(RichText::new(pf::duration_opt(v.duration_ms)).strong());
+            ui.label(RichText::new(format::millis(v.duration_ms)).strong());
             ui.end_row();
             ui.label(RichText::new("Started").weak());
             ui.label(v.started_at.map_or_else(
                 || "n/a".to_owned(),
-                |t| format!("{} UTC ({})", pf::clock(t), format::age(t, now)),
+                |t| format!("{} UTC ({})", format::clock(t), format::age(t, now)),
             ));
             ui.label(RichText::new("Lines").weak());
             ui.label(format!(
@@ -227,7 +226,9 @@ fn log_row_ui(ui: &mut egui::Ui, l: &ExecLog) {
     let [w_time, w_level, w_step, w_took] = theme::LOG_COLUMNS;
     ui.horizontal(|ui| {
         ui.set_height(theme::ROW_HEIGHT);
-        let time = l.timestamp.map_or_else(|| "n/a".to_owned(), pf::clock_ms);
+        let time = l
+            .timestamp
+            .map_or_else(|| "n/a".to_owned(), format::clock_ms);
         widgets::cell_ui(ui, w_time, RichText::new(time).monospace());
         ui.allocate_ui_with_layout(
             egui::vec2(w_level, theme::ROW_HEIGHT),
@@ -244,7 +245,7 @@ fn log_row_ui(ui: &mut egui::Ui, l: &ExecLog) {
             (None, None) => "—".to_owned(),
         };
         widgets::cell_ui(ui, w_step, step);
-        widgets::cell_ui(ui, w_took, pf::duration_opt(l.duration_ms));
+        widgets::cell_ui(ui, w_took, format::millis(l.duration_ms));
         let text = match &l.error_message {
             Some(e) => RichText::new(e).color(theme::tone_color(ui.visuals(), Tone::Crit)),
             None if !l.output_preview.is_empty() => RichText::new(&l.output_preview),

@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use egui::RichText;
 
-use super::panel_format as pf;
 use super::{theme, widgets};
 use crate::alerts::{AlertEvent, AlertKey, AlertState, Severity};
+use crate::format;
 
 /// Toasts shown at once by default (the oldest goes first).
 pub const MAX_TOASTS: usize = 5;
@@ -185,7 +185,7 @@ fn toast_ui(ui: &mut egui::Ui, t: &Toast) -> bool {
             ui.add(egui::Label::new(RichText::new(&t.message).weak()).wrap());
         }
         ui.label(
-            RichText::new(format!("at {} UTC", pf::clock(t.at)))
+            RichText::new(format!("at {} UTC", format::clock(t.at)))
                 .weak()
                 .small(),
         );

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use egui::{Align, Layout, RichText, Sense, Shape, Stroke, Vec2, WidgetText, pos2, vec2};
 
 use super::icons::{self, Icon};
-use super::panel_format;
 use super::theme::{self, Tone};
+use crate::format;
 use crate::sources::events::ConnectionState;
 
 /// Paint the icon of `tone`, as tall as the body text times `scale`.
@@ -95,11 +95,77 @@ pub fn connection_ui(
     match state {
         Some(c) => {
             badge_ui(ui, theme::connection_tone(c), c.label());
-            let detail = panel_format::connection_detail(c, now);
+            let detail = connection_detail(c, now);
             ui.add(egui::Label::new(RichText::new(format!("— {detail}")).weak()).truncate());
         }
         None => {
             badge_ui(ui, Tone::Muted, none_word);
         }
+    }
+}
+
+/// What goes beside a connection state's word: how long, why, and when the next attempt is.
+#[must_use]
+pub fn connection_detail(c: &ConnectionState, now: SystemTime) -> String {
+    match c {
+        ConnectionState::Connecting { since, attempt } => {
+            format!("attempt {attempt}, for {}", format::since(*since, now))
+        }
+        ConnectionState::Connected { since } => format!("for {}", format::since(*since, now)),
+        ConnectionState::Disconnected {
+            reason,
+            next_retry_at,
+        } => format!("{reason}; retry {}", format::until(*next_retry_at, now)),
+        ConnectionState::Error {
+            error,
+            next_retry_at: Some(at),
+        } => format!("{error}; retry {}", format::until(*at, now)),
+        ConnectionState::Error {
+            error,
+            next_retry_at: None,
+        } => format!("{error}; stopped: retrying cannot help"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::sources::events::EventError;
+
+    fn t(s: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
+    }
+
+    #[test]
+    fn connection_details_say_how_long_why_and_when() {
+        let c = ConnectionState::Connecting {
+            since: t(0),
+            attempt: 3,
+        };
+        assert_eq!(connection_detail(&c, t(154)), "attempt 3, for 2m 34s");
+        let c = ConnectionState::Connected { since: t(0) };
+        assert_eq!(connection_detail(&c, t(12)), "for 12s");
+        let d = ConnectionState::Disconnected {
+            reason: "closed by the server".into(),
+            next_retry_at: t(13),
+        };
+        assert_eq!(
+            connection_detail(&d, t(10)),
+            "closed by the server; retry in 3s"
+        );
+        assert_eq!(
+            connection_detail(&d, t(14)),
+            "closed by the server; retry due now"
+        );
+        let e = ConnectionState::Error {
+            error: EventError::BadUrl {
+                url: "x".into(),
+                reason: "no scheme".into(),
+            },
+            next_retry_at: None,
+        };
+        assert!(connection_detail(&e, t(10)).ends_with("; stopped: retrying cannot help"));
     }
 }
