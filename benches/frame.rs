@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::alerts::{Engine, RuleSet};
-use swarmglass::ui::{UiState, dashboard_ui, gpu_cards, sample, theme};
+use swarmglass::testdata;
+use swarmglass::ui::{UiState, dashboard_ui, gpu_cards, theme};
 
 const GPUS_PER_NODE: usize = 8;
 const HISTORY_POINTS: usize = 900;
@@ -47,7 +48,7 @@ fn ms(d: Duration) -> String {
 
 fn run(nodes: usize, size: egui::Vec2) -> Row {
     let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    let mut model = sample::sample_model(nodes, GPUS_PER_NODE, HISTORY_POINTS, start);
+    let mut model = testdata::sample_model(nodes, GPUS_PER_NODE, HISTORY_POINTS, start);
     let ctx = egui::Context::default();
     theme::apply(&ctx, true);
     let mut state = UiState::default();
@@ -70,7 +71,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         let now = start + Duration::from_secs_f64(t_s);
         let t0 = Instant::now();
         // Logic: what App::logic does with one node's worth of updates.
-        sample::apply_node(&mut model, frame % nodes, GPUS_PER_NODE, start, t_s);
+        testdata::apply_node(&mut model, frame % nodes, GPUS_PER_NODE, start, t_s);
         model.tick(now);
         let a0 = Instant::now();
         // The app evaluates the rules at most once a second, apart from the frames in between;

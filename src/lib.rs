@@ -8,9 +8,13 @@ pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod format;
 pub mod headless;
 pub mod model;
 pub mod runtime;
 pub mod sim;
 pub mod sources;
+/// Scripted models for tests and benchmarks; not part of the API.
+#[doc(hidden)]
+pub mod testdata;
 pub mod ui;

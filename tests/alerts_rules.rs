@@ -786,7 +786,7 @@ fn task_failure_rate_below_at_and_above_and_na_without_finished_tasks() {
             AlertState::Firing
         )]
     );
-    assert!(ev[0].message.contains("25.0 %"), "{}", ev[0].message);
+    assert!(ev[0].message.contains("25.0%"), "{}", ev[0].message);
     assert_eq!(ev[0].severity, Severity::Critical);
     assert!(e.evaluate(&m, t(8)).is_empty(), "transitions only");
 }

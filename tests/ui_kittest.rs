@@ -13,7 +13,8 @@ use swarmglass::model::ids::SourceId;
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::status::{ClusterStatus, StatusNode};
 use swarmglass::model::{Model, ModelSettings};
-use swarmglass::ui::{Density, UiState, dashboard_ui, sample};
+use swarmglass::testdata;
+use swarmglass::ui::{Density, UiState, dashboard_ui};
 
 const GIB: u64 = 1 << 30;
 
@@ -78,7 +79,7 @@ fn degraded_model() -> Model {
         m.register(id, Duration::from_secs(2));
     }
     for (k, at) in [t(0), t(2)].into_iter().enumerate() {
-        let mut scrape = sample::vllm_scrape(0, 2.0 * k as f64);
+        let mut scrape = testdata::vllm_scrape(0, 2.0 * k as f64);
         scrape.inference[0].model = Some("Qwen2.5-32B-Instruct-AWQ".into());
         m.apply(
             SourceUpdate::Scrape {
@@ -88,7 +89,7 @@ fn degraded_model() -> Model {
             },
             at,
         );
-        let mut gpus = sample::dcgm_scrape(0, 0, 0.0);
+        let mut gpus = testdata::dcgm_scrape(0, 0, 0.0);
         gpus.gpus = alpha_gpus();
         m.apply(
             SourceUpdate::Scrape {
@@ -279,10 +280,10 @@ fn waiting_before_any_data() {
 #[test]
 fn all_up_and_age_of_newest_data() {
     let now = t(100);
-    let m = sample::sample_model(2, 1, 900, now);
+    let m = testdata::sample_model(2, 1, 900, now);
     let h = harness(m, UiState::default(), now + Duration::from_secs(2));
     assert!(h.query_by_label("all up").is_some());
-    assert!(h.query_by_label("updated 2 s ago").is_some());
+    assert!(h.query_by_label("updated 2s ago").is_some());
     assert!(h.query_by_label("Ready").is_some());
     assert_eq!(
         h.query_all_by_label_contains("peak").count(),
@@ -315,7 +316,7 @@ fn pause_button_pauses_and_wall_mode_hides_it() {
 #[test]
 fn many_gpus_turn_compact_in_stable_order() {
     let now = t(100);
-    let m = sample::sample_model(4, 8, 10, now);
+    let m = testdata::sample_model(4, 8, 10, now);
     let h = harness(m, UiState::default(), now);
     // 32 cards > 16: compact cards, each one accessible summary "node-00 #0: up, VRAM 89%, …",
     // in node then index order.
@@ -343,6 +344,6 @@ fn many_gpus_turn_compact_in_stable_order() {
         density: Density::Comfortable,
         ..UiState::default()
     };
-    let h = harness(sample::sample_model(4, 8, 10, now), comfortable, now);
+    let h = harness(testdata::sample_model(4, 8, 10, now), comfortable, now);
     assert!(h.query_all_by_label("GPU 0").count() >= 1);
 }

@@ -175,7 +175,7 @@ fn describe(rule: &Rule, reading: &Reading, to: AlertState) -> String {
             };
             let v = metric.format(*v);
             let sym = comparison.symbol();
-            let for_ = humantime::format_duration(rule.for_duration);
+            let for_ = crate::format::duration(rule.for_duration);
             match to {
                 AlertState::Pending => format!(
                     "{} {v} {sym} {th}; fires if it lasts {for_}",

@@ -62,7 +62,7 @@ pub fn message_text(event: &AlertEvent) -> String {
         "{}\n{} (at {})",
         event.summary(),
         event.message,
-        humantime::format_rfc3339_seconds(event.at)
+        crate::format::timestamp(event.at)
     )
 }
 

@@ -22,7 +22,7 @@ use crate::model::{HostStats, Model};
 use crate::runtime;
 
 pub use check::{CheckReport, CheckedFamily, check, read_input, render_check};
-pub use text::{fmt_opt, render_text};
+pub use text::render_text;
 
 /// Run the collector for `duration` and return the model it built, with the alert engine
 /// evaluated after every update (so `for` durations count real time).
@@ -52,7 +52,7 @@ pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> a
             if let Err(e) = writeln!(
                 out,
                 "{} {} — {}",
-                humantime::format_rfc3339_seconds(ev.at),
+                crate::format::timestamp(ev.at),
                 ev.summary(),
                 ev.message
             ) {
@@ -64,7 +64,7 @@ pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> a
             if let Err(e) = writeln!(
                 out,
                 "{} notification problem: {p}",
-                humantime::format_rfc3339_seconds(now)
+                crate::format::timestamp(now)
             ) {
                 write_failed = Some(e);
             }

@@ -1,19 +1,8 @@
-//! Text rendering of a [`Snapshot`] for people: one section per part of the model, "n/a"
-//! wherever a figure is unknown.
-
-use std::time::Duration;
+//! Text rendering of a [`Snapshot`] for people: one section per part of the model, every
+//! figure written by [`crate::format`] (the window's style), "n/a" wherever one is unknown.
 
 use super::Snapshot;
-
-/// Format a figure, `n/a` when missing.
-#[must_use]
-pub fn fmt_opt(v: Option<f64>, unit: &str, decimals: usize) -> String {
-    v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.decimals$}{unit}"))
-}
-
-fn fmt_ms(v: Option<f64>) -> String {
-    fmt_opt(v.map(|s| s * 1000.0), " ms", 0)
-}
+use crate::format;
 
 /// Human-readable snapshot.
 #[must_use]
@@ -34,8 +23,8 @@ pub fn render_text(s: &Snapshot) -> String {
     let _ = writeln!(
         o,
         "Throughput: {} generated, {} prompt",
-        fmt_opt(s.totals.gen_tokens_per_s, " tok/s", 1),
-        fmt_opt(s.totals.prompt_tokens_per_s, " tok/s", 1)
+        format::tps(s.totals.gen_tokens_per_s),
+        format::tps(s.totals.prompt_tokens_per_s)
     );
     let _ = writeln!(o, "\nNodes:");
     for n in &s.nodes {
@@ -66,12 +55,12 @@ pub fn render_text(s: &Snapshot) -> String {
             g.node,
             gpu.index.map_or_else(|| "?".to_owned(), |i| i.to_string()),
             gpu.name.as_deref().unwrap_or("n/a"),
-            fmt_opt(gpu.util_pct, "%", 0),
-            fmt_opt(gpu.mem_used_pct(), "%", 1),
-            fmt_opt(gpu.mem_used_bytes.map(gib), " GiB", 1),
-            fmt_opt(gpu.mem_total_bytes.map(gib), " GiB", 1),
-            fmt_opt(gpu.temp_c, " °C", 0),
-            fmt_opt(gpu.power_w, " W", 0),
+            format::pct(gpu.util_pct, 0),
+            format::pct(gpu.mem_used_pct(), 1),
+            format::size(gpu.mem_used_bytes),
+            format::size(gpu.mem_total_bytes),
+            format::temp(gpu.temp_c, 0),
+            format::watts(gpu.power_w),
             g.model.as_deref().unwrap_or("n/a"),
         );
     }
@@ -83,22 +72,22 @@ pub fn render_text(s: &Snapshot) -> String {
         let st = &i.stats;
         let _ = writeln!(
             o,
-            "  {} {} [{}]\n    gen {}  prompt {}  running {}  waiting {}  KV {}  req/s {}  errors {}\n    TTFT p50 {} p95 {}  e2e p50 {} p95 {}  ITL p50 {}",
+            "  {} {} [{}]\n    gen {}  prompt {}  running {}  waiting {}  KV {}  requests {}  errors {}\n    TTFT p50 {} p95 {}  e2e p50 {} p95 {}  ITL p50 {}",
             i.node,
             st.model.as_deref().unwrap_or("(model n/a)"),
             i.kind.map_or("?", |k| k.as_str()),
-            fmt_opt(st.gen_tps, " tok/s", 1),
-            fmt_opt(st.prompt_tps, " tok/s", 1),
-            fmt_opt(st.running, "", 0),
-            fmt_opt(st.waiting, "", 0),
-            fmt_opt(st.kv_cache_pct, "%", 1),
-            fmt_opt(st.requests_per_s, "", 2),
-            fmt_opt(st.error_pct, "%", 1),
-            fmt_ms(st.ttft.p50_s),
-            fmt_ms(st.ttft.p95_s),
-            fmt_ms(st.e2e.p50_s),
-            fmt_ms(st.e2e.p95_s),
-            fmt_ms(st.itl.p50_s),
+            format::tps(st.gen_tps),
+            format::tps(st.prompt_tps),
+            format::count(st.running),
+            format::count(st.waiting),
+            format::pct(st.kv_cache_pct, 1),
+            format::rate(st.requests_per_s, "req/s"),
+            format::pct(st.error_pct, 1),
+            format::seconds(st.ttft.p50_s),
+            format::seconds(st.ttft.p95_s),
+            format::seconds(st.e2e.p50_s),
+            format::seconds(st.e2e.p95_s),
+            format::seconds(st.itl.p50_s),
         );
     }
     let _ = writeln!(o, "\nSources:");
@@ -143,8 +132,8 @@ pub fn render_text(s: &Snapshot) -> String {
             e.count,
             e.source,
             e.last_message,
-            humantime::format_rfc3339_seconds(e.first_seen),
-            humantime::format_rfc3339_seconds(e.last_seen)
+            format::timestamp(e.first_seen),
+            format::timestamp(e.last_seen)
         );
     }
     o
@@ -164,9 +153,9 @@ fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
             st.failed,
             st.timed_out,
             st.retried,
-            fmt_opt(st.success_rate.map(|r| r * 100.0), "%", 1),
-            fmt_opt(st.completion.avg_ms.map(|m| m / 1000.0), " s", 1),
-            fmt_opt(st.completion.p95_ms.map(|m| m / 1000.0), " s", 1),
+            format::fraction_pct(st.success_rate),
+            format::seconds(st.completion.avg_ms.map(|m| m / 1000.0)),
+            format::seconds(st.completion.p95_ms.map(|m| m / 1000.0)),
         );
     }
     if let Some(q) = &t.queue {
@@ -193,12 +182,9 @@ fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
         "  sessions   {} active of {} (oldest {}), tokens in {} out {}",
         s.active,
         s.total,
-        s.oldest_active_age_ms.map_or_else(
-            || "n/a".to_owned(),
-            |ms| humantime::format_duration(Duration::from_secs(ms / 1000)).to_string()
-        ),
-        s.input_tokens,
-        s.output_tokens
+        format::millis(s.oldest_active_age_ms),
+        format::tokens(Some(s.input_tokens)),
+        format::tokens(Some(s.output_tokens))
     );
     let _ = writeln!(
         o,
@@ -210,9 +196,4 @@ fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
         "  events     {} received, {} malformed, {} duplicate(s) dropped",
         t.events_total, t.malformed_total, t.duplicates_dropped
     );
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn gib(b: u64) -> f64 {
-    b as f64 / 1_073_741_824.0
 }

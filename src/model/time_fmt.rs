@@ -1,5 +1,6 @@
 //! Times for output: seconds since the epoch, and serde helpers that write `SystemTime` as
-//! RFC 3339 text in JSON.
+//! RFC 3339 text in JSON (through [`crate::format::timestamp_ms`], so a time before 1970 is
+//! "invalid time", never a panic).
 
 use std::time::SystemTime;
 
@@ -17,7 +18,7 @@ pub fn epoch_secs(t: SystemTime) -> u64 {
 /// # Errors
 /// Only the serializer's own errors.
 pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&humantime::format_rfc3339_millis(*t))
+    s.collect_str(&crate::format::timestamp_ms(*t))
 }
 
 /// `Option<SystemTime>` as RFC 3339 or null.
@@ -32,7 +33,7 @@ pub mod option {
     /// Only the serializer's own errors.
     pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
         match t {
-            Some(t) => s.collect_str(&humantime::format_rfc3339_millis(*t)),
+            Some(t) => s.collect_str(&crate::format::timestamp_ms(*t)),
             None => s.serialize_none(),
         }
     }

@@ -7,11 +7,9 @@
 
 use egui::RichText;
 
-use super::format;
-use super::panel_format as pf;
-use super::theme;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use super::widgets;
+use crate::format;
 use crate::model::tasks::{SessionView, StreamStatus, TaskStats, TasksSnapshot};
 
 /// Source kinds that deliver task events (their presence makes task counts meaningful).
@@ -28,7 +26,7 @@ type CountOf = fn(&TaskStats) -> u64;
 
 /// Both cards, side by side when the width allows, stacked otherwise.
 pub fn agent_cards_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
-    if ui.available_width() >= 2.0 * tp::AGENT_CARD.x + theme::CARD_GAP {
+    if ui.available_width() >= 2.0 * theme::AGENT_CARD.x + theme::CARD_GAP {
         ui.horizontal_top(|ui| {
             sessions_card_ui(ui, snap);
             ui.add_space(theme::CARD_GAP);
@@ -41,10 +39,10 @@ pub fn agent_cards_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     }
 }
 
-/// A card of [`tp::AGENT_CARD`] size.
+/// A card of [`theme::AGENT_CARD`] size.
 fn fixed_card_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     let frame = theme::card_frame(ui.style());
-    let inner = tp::AGENT_CARD - frame.total_margin().sum();
+    let inner = theme::AGENT_CARD - frame.total_margin().sum();
     frame.show(ui, |ui| {
         ui.set_min_size(inner);
         ui.set_max_size(inner);
@@ -71,8 +69,8 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let active: Vec<&SessionView> = s.sessions.iter().filter(|v| v.active).collect();
     let idle_min = active.iter().filter_map(|v| v.idle_ms).min();
     let idle_max = active.iter().filter_map(|v| v.idle_ms).max();
-    let tokens_in = pf::sum_known(s.sessions.iter().map(|v| v.info.input_tokens));
-    let tokens_out = pf::sum_known(s.sessions.iter().map(|v| v.info.output_tokens));
+    let tokens_in = sum_known(s.sessions.iter().map(|v| v.info.input_tokens));
+    let tokens_out = sum_known(s.sessions.iter().map(|v| v.info.output_tokens));
     let proxy_known = snap
         .streams
         .iter()
@@ -90,11 +88,13 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
                 "sessions updated within the last {} min, of all sessions known",
                 s.active_window_min
             ));
-            figure_ui(ui, "Oldest", pf::duration_opt(s.oldest_active_age_ms))
+            figure_ui(ui, "Oldest", format::millis(s.oldest_active_age_ms))
                 .on_hover_text("age of the oldest active session");
             ui.end_row();
             let idle = match (idle_min, idle_max) {
-                (Some(a), Some(b)) => format!("{} / {}", pf::duration_ms(a), pf::duration_ms(b)),
+                (Some(a), Some(b)) => {
+                    format!("{} / {}", format::millis(Some(a)), format::millis(Some(b)))
+                }
                 _ => "n/a".to_owned(),
             };
             figure_ui(ui, "Idle min/max", idle)
@@ -104,8 +104,8 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
                 "Tokens",
                 format!(
                     "{} in / {} out",
-                    pf::tokens(tokens_in),
-                    pf::tokens(tokens_out)
+                    format::tokens(tokens_in),
+                    format::tokens(tokens_out)
                 ),
             )
             .on_hover_text("input / output tokens over the sessions that report them");
@@ -137,13 +137,13 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     });
     widgets::header_row_ui(
         ui,
-        &tp::SESSION_COLUMNS,
+        &theme::SESSION_COLUMNS,
         &["Session", "Model", "Age", "Idle", "Tokens in / out"],
     );
     egui::ScrollArea::vertical()
         .id_salt("sessions_rows")
         .auto_shrink(false)
-        .show_rows(ui, tp::ROW_HEIGHT, rows.len(), |ui, range| {
+        .show_rows(ui, theme::ROW_HEIGHT, rows.len(), |ui, range| {
             for v in rows.get(range).unwrap_or_default() {
                 session_row_ui(ui, v);
             }
@@ -151,10 +151,10 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
 }
 
 fn session_row_ui(ui: &mut egui::Ui, v: &SessionView) {
-    let [w_name, w_model, w_age, w_idle, w_tokens] = tp::SESSION_COLUMNS;
+    let [w_name, w_model, w_age, w_idle, w_tokens] = theme::SESSION_COLUMNS;
     let i = &v.info;
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
+        ui.set_height(theme::ROW_HEIGHT);
         ui.spacing_mut().item_spacing.x = 4.0;
         let (tone, word) = if v.active {
             (Tone::Ok, "active")
@@ -185,15 +185,15 @@ fn session_row_ui(ui: &mut egui::Ui, v: &SessionView) {
             }
         });
         widgets::cell_ui(ui, w_model, i.model.as_deref().unwrap_or("n/a"));
-        widgets::cell_ui(ui, w_age, pf::duration_opt(v.age_ms));
-        widgets::cell_ui(ui, w_idle, pf::duration_opt(v.idle_ms));
+        widgets::cell_ui(ui, w_age, format::millis(v.age_ms));
+        widgets::cell_ui(ui, w_idle, format::millis(v.idle_ms));
         widgets::cell_ui(
             ui,
             w_tokens,
             format!(
                 "{} / {}",
-                pf::tokens(i.input_tokens),
-                pf::tokens(i.output_tokens)
+                format::tokens(i.input_tokens),
+                format::tokens(i.output_tokens)
             ),
         );
     });
@@ -220,7 +220,7 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
             "n/a".to_owned()
         }
     };
-    let secs = |ms: Option<f64>| format::latency(ms.map(|m| m / 1000.0));
+    let secs = |ms: Option<f64>| format::seconds(ms.map(|m| m / 1000.0));
     egui::Grid::new("task_stats_figures")
         .num_columns(3)
         .spacing([18.0, 2.0])
@@ -243,8 +243,8 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
             }
             ui.label(RichText::new("Success").weak())
                 .on_hover_text("completed / (completed + failed)");
-            ui.label(RichText::new(pf::rate_pct(h.success_rate)).strong());
-            ui.label(RichText::new(pf::rate_pct(d.success_rate)).strong());
+            ui.label(RichText::new(format::fraction_pct(h.success_rate)).strong());
+            ui.label(RichText::new(format::fraction_pct(d.success_rate)).strong());
             ui.end_row();
             ui.label(RichText::new("Avg time").weak());
             ui.label(RichText::new(secs(h.completion.avg_ms)).strong());
@@ -313,7 +313,7 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     }
     let mut stale: Vec<_> = w.stale.iter().collect();
     stale.sort_by(|a, b| format::natural_cmp(&a.worker_id, &b.worker_id));
-    let color = tp::tone_color(ui.visuals(), Tone::Warn);
+    let color = theme::tone_color(ui.visuals(), Tone::Warn);
     let line = ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Stale:").color(color));
         for v in stale.iter().take(STALE_NAMED) {
@@ -321,7 +321,7 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
                 RichText::new(format!(
                     "{} (silent {})",
                     v.worker_id,
-                    pf::duration_ms(v.silent_for_ms)
+                    format::millis(Some(v.silent_for_ms))
                 ))
                 .color(color),
             );
@@ -336,7 +336,7 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
                 ui.label(format!(
                     "{} (silent {})",
                     v.worker_id,
-                    pf::duration_ms(v.silent_for_ms)
+                    format::millis(Some(v.silent_for_ms))
                 ));
             }
         });
@@ -357,7 +357,7 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     egui::ScrollArea::vertical()
         .id_salt("task_streams")
         .auto_shrink(false)
-        .show_rows(ui, tp::ROW_HEIGHT, streams.len(), |ui, range| {
+        .show_rows(ui, theme::ROW_HEIGHT, streams.len(), |ui, range| {
             for s in streams.get(range).unwrap_or_default() {
                 stream_row_ui(ui, s, snap.as_of);
             }
@@ -366,10 +366,10 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
 
 fn stream_row_ui(ui: &mut egui::Ui, s: &StreamStatus, now: std::time::SystemTime) {
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
+        ui.set_height(theme::ROW_HEIGHT);
         widgets::cell_ui(
             ui,
-            tp::STREAM_NAME_WIDTH,
+            theme::STREAM_NAME_WIDTH,
             RichText::new(&s.source.kind).strong(),
         )
         .on_hover_ui(|ui| {
@@ -400,4 +400,24 @@ fn stream_row_ui(ui: &mut egui::Ui, s: &StreamStatus, now: std::time::SystemTime
             }
         }
     });
+}
+
+/// The sum of the values that are known; `None` when none is (so "n/a", never a made-up 0).
+fn sum_known(values: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    values
+        .into_iter()
+        .flatten()
+        .fold(None, |acc, v| Some(acc.unwrap_or(0_u64).saturating_add(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_only_what_is_known() {
+        assert_eq!(sum_known([None, None]), None);
+        assert_eq!(sum_known([None, Some(3), Some(4)]), Some(7));
+        assert_eq!(sum_known([Some(u64::MAX), Some(1)]), Some(u64::MAX));
+    }
 }

@@ -11,14 +11,13 @@ use egui::RichText;
 pub use super::toasts::{MAX_TOASTS, TOAST_LIFETIME, Toast, ToastState, toasts_ui};
 
 use super::actions::PanelAction;
-use super::format;
-use super::panel_format as pf;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use super::widgets;
 use crate::alerts::{
     ActiveAlert, AlertEvent, AlertKey, AlertState, Engine, RuleKind, Severity, SilenceTarget,
     Suppression,
 };
+use crate::format;
 
 /// How long "Silence 1 h" silences.
 pub const SILENCE_FOR: Duration = Duration::from_secs(3600);
@@ -120,10 +119,14 @@ fn alert_row_ui(
     let key = a.key();
     let mut action = None;
     ui.horizontal(|ui| {
-        widgets::badge_ui(ui, tp::severity_tone(a.severity), severity_word(a.severity));
         widgets::badge_ui(
             ui,
-            tp::alert_state_tone(a.state, a.severity),
+            theme::severity_tone(a.severity),
+            severity_word(a.severity),
+        );
+        widgets::badge_ui(
+            ui,
+            theme::alert_state_tone(a.state, a.severity),
             a.state.label(),
         );
         ui.label(RichText::new(&a.rule).strong());
@@ -180,8 +183,8 @@ fn alert_row_ui(
                 Tone::Muted,
                 &format!(
                     "silenced until {} UTC ({})",
-                    pf::clock(until),
-                    pf::until(until, now)
+                    format::clock(until),
+                    format::until(until, now)
                 ),
             );
         }
@@ -200,7 +203,7 @@ pub fn transition_words(e: &AlertEvent) -> String {
 pub fn suppression_words(s: Suppression) -> String {
     match s {
         Suppression::Acknowledged => "acknowledged".to_owned(),
-        Suppression::Silenced { until } => format!("silenced until {} UTC", pf::clock(until)),
+        Suppression::Silenced { until } => format!("silenced until {} UTC", format::clock(until)),
     }
 }
 
@@ -219,8 +222,8 @@ pub fn alert_history_ui(ui: &mut egui::Ui, engine: &Engine, now: SystemTime) {
     egui::ScrollArea::vertical()
         .id_salt("alert_history")
         .auto_shrink([false, true])
-        .max_height(tp::HISTORY_HEIGHT)
-        .show_rows(ui, tp::ROW_HEIGHT, events.len(), |ui, range| {
+        .max_height(theme::HISTORY_HEIGHT)
+        .show_rows(ui, theme::ROW_HEIGHT, events.len(), |ui, range| {
             for e in events.get(range).unwrap_or_default() {
                 history_row_ui(ui, e, now);
             }
@@ -229,18 +232,22 @@ pub fn alert_history_ui(ui: &mut egui::Ui, engine: &Engine, now: SystemTime) {
 
 fn history_row_ui(ui: &mut egui::Ui, e: &AlertEvent, now: SystemTime) {
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
-        widgets::cell_ui(ui, 64.0, RichText::new(pf::clock(e.at)).monospace())
+        ui.set_height(theme::ROW_HEIGHT);
+        widgets::cell_ui(ui, 64.0, RichText::new(format::clock(e.at)).monospace())
             .on_hover_text(format::age(e.at, now));
         ui.allocate_ui_with_layout(
-            egui::vec2(96.0, tp::ROW_HEIGHT),
+            egui::vec2(96.0, theme::ROW_HEIGHT),
             egui::Layout::left_to_right(egui::Align::Center),
             |ui| {
                 ui.set_min_width(96.0);
-                widgets::badge_ui(ui, tp::severity_tone(e.severity), severity_word(e.severity));
+                widgets::badge_ui(
+                    ui,
+                    theme::severity_tone(e.severity),
+                    severity_word(e.severity),
+                );
             },
         );
-        let color = tp::tone_color(ui.visuals(), tp::alert_state_tone(e.to, e.severity));
+        let color = theme::tone_color(ui.visuals(), theme::alert_state_tone(e.to, e.severity));
         widgets::cell_ui(ui, 160.0, RichText::new(transition_words(e)).color(color));
         widgets::cell_ui(ui, 150.0, RichText::new(&e.rule).strong());
         widgets::cell_ui(ui, 200.0, e.subject.to_string());

@@ -7,7 +7,8 @@ use std::time::SystemTime;
 use egui::RichText;
 
 use super::icons::{self, Icon};
-use super::{format, theme};
+use super::theme;
+use crate::format;
 use crate::model::health::Health;
 use crate::model::views::{ClusterView, NodeView};
 

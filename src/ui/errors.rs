@@ -5,7 +5,8 @@ use std::time::SystemTime;
 
 use egui::RichText;
 
-use super::{format, icons, theme};
+use super::{icons, theme};
+use crate::format;
 use crate::model::errors::{ErrorEntry, ErrorLog};
 
 /// At most this many rows are drawn; the rest are counted.
@@ -57,9 +58,9 @@ fn error_row_ui(ui: &mut egui::Ui, e: &ErrorEntry, now: SystemTime) {
                 RichText::new(format!(
                     "{} time(s) · first seen {} ({}) · last seen {} ({}) · source {}",
                     e.count,
-                    humantime::format_rfc3339_seconds(e.first_seen),
+                    format::timestamp(e.first_seen),
                     format::age(e.first_seen, now),
-                    humantime::format_rfc3339_seconds(e.last_seen),
+                    format::timestamp(e.last_seen),
                     format::age(e.last_seen, now),
                     e.source
                 ))

@@ -11,10 +11,9 @@ use std::time::SystemTime;
 use egui::RichText;
 use serde::{Deserialize, Serialize};
 
-use super::format;
-use super::panel_format as pf;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use super::widgets;
+use crate::format;
 use crate::model::input::EventType;
 use crate::model::tasks::{EventFilter, RecentEvent, TaskModel};
 
@@ -125,7 +124,7 @@ pub fn event_stream_ui(
         ui.label(RichText::new(text).weak());
         return;
     }
-    let [w_time, w_type, w_project, w_task, w_worker] = tp::EVENT_COLUMNS;
+    let [w_time, w_type, w_project, w_task, w_worker] = theme::EVENT_COLUMNS;
     widgets::header_row_ui(
         ui,
         &[w_time, w_type, w_project, w_task, w_worker],
@@ -134,8 +133,8 @@ pub fn event_stream_ui(
     egui::ScrollArea::vertical()
         .id_salt("event_rows")
         .auto_shrink([false, true])
-        .max_height(tp::EVENTS_HEIGHT)
-        .show_rows(ui, tp::ROW_HEIGHT, shown, |ui, range| {
+        .max_height(theme::EVENTS_HEIGHT)
+        .show_rows(ui, theme::ROW_HEIGHT, shown, |ui, range| {
             for e in matching.get(range).unwrap_or_default() {
                 event_row_ui(ui, e, now);
             }
@@ -194,20 +193,20 @@ fn filter_bar_ui(ui: &mut egui::Ui, tasks: &TaskModel, state: &mut EventStreamSt
 }
 
 fn event_row_ui(ui: &mut egui::Ui, e: &RecentEvent, now: SystemTime) {
-    let [w_time, w_type, w_project, w_task, w_worker] = tp::EVENT_COLUMNS;
+    let [w_time, w_type, w_project, w_task, w_worker] = theme::EVENT_COLUMNS;
     let dash = || RichText::new("—").weak();
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
-        widgets::cell_ui(ui, w_time, RichText::new(pf::clock(e.at)).monospace()).on_hover_ui(
+        ui.set_height(theme::ROW_HEIGHT);
+        widgets::cell_ui(ui, w_time, RichText::new(format::clock(e.at)).monospace()).on_hover_ui(
             |ui| {
-                ui.label(humantime::format_rfc3339_seconds(e.at).to_string());
+                ui.label(format::timestamp(e.at));
                 ui.label(format::age(e.at, now));
                 ui.label(format!("from {}", e.source));
                 ui.label(format!("event {}", e.event_id));
             },
         );
-        let tone = tp::event_type_tone(&e.event_type);
-        let color = tp::tone_color(ui.visuals(), tone);
+        let tone = theme::event_type_tone(&e.event_type);
+        let color = theme::tone_color(ui.visuals(), tone);
         widgets::cell_ui(
             ui,
             w_type,
@@ -257,13 +256,13 @@ fn message_ui(ui: &mut egui::Ui, e: &RecentEvent) {
         if !text.is_empty() {
             text.push_str(" · ");
         }
-        text.push_str(&format!("took {}", pf::duration_ms(ms)));
+        text.push_str(&format!("took {}", format::millis(Some(ms))));
     }
     if e.truncated {
         text.push_str(" (cut by the publisher)");
     }
     let rich = if e.error.is_some() {
-        RichText::new(text).color(tp::tone_color(ui.visuals(), Tone::Crit))
+        RichText::new(text).color(theme::tone_color(ui.visuals(), Tone::Crit))
     } else {
         RichText::new(text)
     };

@@ -12,10 +12,9 @@ use egui::RichText;
 use serde::{Deserialize, Serialize};
 
 use super::actions::PanelAction;
-use super::format;
-use super::panel_format as pf;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
 use super::widgets;
+use crate::format;
 use crate::model::input::{ExecLog, ExecStatus, LogLevel};
 use crate::model::tasks::{ExecutionView, TaskModel};
 
@@ -77,8 +76,8 @@ pub fn executions_ui(
     egui::ScrollArea::vertical()
         .id_salt("executions_list")
         .auto_shrink([false, true])
-        .max_height(tp::EXECUTIONS_LIST_HEIGHT)
-        .show_rows(ui, tp::ROW_HEIGHT, views.len(), |ui, range| {
+        .max_height(theme::EXECUTIONS_LIST_HEIGHT)
+        .show_rows(ui, theme::ROW_HEIGHT, views.len(), |ui, range| {
             for (i, v) in views.iter().enumerate().skip(range.start).take(range.len()) {
                 if execution_row_ui(ui, v, i == selected) {
                     state.selected = Some(v.execution_id.clone());
@@ -93,10 +92,10 @@ pub fn executions_ui(
 /// One execution in the list; true when clicked.
 fn execution_row_ui(ui: &mut egui::Ui, v: &ExecutionView, selected: bool) -> bool {
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
+        ui.set_height(theme::ROW_HEIGHT);
         let clicked = ui
             .allocate_ui_with_layout(
-                egui::vec2(ID_WIDTH, tp::ROW_HEIGHT),
+                egui::vec2(ID_WIDTH, theme::ROW_HEIGHT),
                 egui::Layout::left_to_right(egui::Align::Center),
                 |ui| {
                     ui.set_max_width(ID_WIDTH);
@@ -114,10 +113,10 @@ fn execution_row_ui(ui: &mut egui::Ui, v: &ExecutionView, selected: bool) -> boo
             .inner;
         status_badge_ui(ui, v);
         widgets::cell_ui(ui, 56.0, format::pct(v.progress_pct, 0));
-        widgets::cell_ui(ui, 70.0, pf::duration_opt(v.duration_ms));
+        widgets::cell_ui(ui, 70.0, format::millis(v.duration_ms));
         widgets::cell_ui(ui, 90.0, format!("{} line(s)", v.lines));
         match &v.connection {
-            Some(c) => widgets::badge_ui(ui, tp::connection_tone(c), c.label()),
+            Some(c) => widgets::badge_ui(ui, theme::connection_tone(c), c.label()),
             None => widgets::badge_ui(ui, Tone::Muted, "no stream yet"),
         };
         clicked
@@ -126,7 +125,7 @@ fn execution_row_ui(ui: &mut egui::Ui, v: &ExecutionView, selected: bool) -> boo
 }
 
 fn status_badge_ui(ui: &mut egui::Ui, v: &ExecutionView) -> egui::Response {
-    let r = widgets::badge_ui(ui, tp::exec_status_tone(v.status), status_word(v.status));
+    let r = widgets::badge_ui(ui, theme::exec_status_tone(v.status), status_word(v.status));
     if v.status_reported {
         r
     } else {
@@ -171,12 +170,12 @@ fn execution_detail_ui(
                 None => ui.label(RichText::new("n/a").strong()),
             };
             ui.label(RichText::new("Duration").weak());
-            ui.label(RichText::new(pf::duration_opt(v.duration_ms)).strong());
+            ui.label(RichText::new(format::millis(v.duration_ms)).strong());
             ui.end_row();
             ui.label(RichText::new("Started").weak());
             ui.label(v.started_at.map_or_else(
                 || "n/a".to_owned(),
-                |t| format!("{} UTC ({})", pf::clock(t), format::age(t, now)),
+                |t| format!("{} UTC ({})", format::clock(t), format::age(t, now)),
             ));
             ui.label(RichText::new("Lines").weak());
             ui.label(format!(
@@ -203,15 +202,15 @@ fn logs_ui(ui: &mut egui::Ui, tasks: &TaskModel, execution_id: &str) {
     }
     widgets::header_row_ui(
         ui,
-        &tp::LOG_COLUMNS,
+        &theme::LOG_COLUMNS,
         &["Time (UTC)", "Level", "Step", "Took", "Output or error"],
     );
     egui::ScrollArea::vertical()
         .id_salt(("exec_logs", execution_id))
         .stick_to_bottom(true)
         .auto_shrink([false, true])
-        .max_height(tp::LOG_PANE_HEIGHT)
-        .show_rows(ui, tp::ROW_HEIGHT, logs.len(), |ui, range| {
+        .max_height(theme::LOG_PANE_HEIGHT)
+        .show_rows(ui, theme::ROW_HEIGHT, logs.len(), |ui, range| {
             for l in logs.get(range).unwrap_or_default() {
                 log_row_ui(ui, l);
             }
@@ -224,17 +223,19 @@ fn logs_ui(ui: &mut egui::Ui, tasks: &TaskModel, execution_id: &str) {
 }
 
 fn log_row_ui(ui: &mut egui::Ui, l: &ExecLog) {
-    let [w_time, w_level, w_step, w_took] = tp::LOG_COLUMNS;
+    let [w_time, w_level, w_step, w_took] = theme::LOG_COLUMNS;
     ui.horizontal(|ui| {
-        ui.set_height(tp::ROW_HEIGHT);
-        let time = l.timestamp.map_or_else(|| "n/a".to_owned(), pf::clock_ms);
+        ui.set_height(theme::ROW_HEIGHT);
+        let time = l
+            .timestamp
+            .map_or_else(|| "n/a".to_owned(), format::clock_ms);
         widgets::cell_ui(ui, w_time, RichText::new(time).monospace());
         ui.allocate_ui_with_layout(
-            egui::vec2(w_level, tp::ROW_HEIGHT),
+            egui::vec2(w_level, theme::ROW_HEIGHT),
             egui::Layout::left_to_right(egui::Align::Center),
             |ui| {
                 ui.set_min_width(w_level);
-                widgets::badge_ui(ui, tp::log_level_tone(l.level), level_word(l.level));
+                widgets::badge_ui(ui, theme::log_level_tone(l.level), level_word(l.level));
             },
         );
         let step = match (&l.step_name, &l.step_type) {
@@ -244,9 +245,9 @@ fn log_row_ui(ui: &mut egui::Ui, l: &ExecLog) {
             (None, None) => "—".to_owned(),
         };
         widgets::cell_ui(ui, w_step, step);
-        widgets::cell_ui(ui, w_took, pf::duration_opt(l.duration_ms));
+        widgets::cell_ui(ui, w_took, format::millis(l.duration_ms));
         let text = match &l.error_message {
-            Some(e) => RichText::new(e).color(tp::tone_color(ui.visuals(), Tone::Crit)),
+            Some(e) => RichText::new(e).color(theme::tone_color(ui.visuals(), Tone::Crit)),
             None if !l.output_preview.is_empty() => RichText::new(&l.output_preview),
             None => RichText::new(&l.input_preview).weak(),
         };

@@ -13,8 +13,8 @@ use egui::text::{LayoutJob, TextWrapping};
 use egui::{Align2, FontId, ProgressBar, Rect, RichText, TextFormat, vec2};
 
 use super::icons::{self, Icon};
-use super::{format, grid, theme};
-use crate::headless::fmt_opt;
+use super::{grid, theme};
+use crate::format;
 use crate::model::Model;
 use crate::model::gpu::{GpuOrigin, GpuSample};
 use crate::model::health::Health;
@@ -143,7 +143,7 @@ fn temp_text(temp_c: Option<f64>) -> (String, theme::Level) {
         theme::Level::Crit => " too hot",
         theme::Level::Ok | theme::Level::Unknown => "",
     };
-    (format!("{}{word}", fmt_opt(temp_c, " °C", 0)), level)
+    (format!("{}{word}", format::temp(temp_c, 0)), level)
 }
 
 fn full_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>) {
@@ -293,7 +293,7 @@ fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
     );
     job.append(&temp, 0.0, TextFormat::simple(body.clone(), t_color));
     job.append(
-        &format!(" · {}", fmt_opt(g.power_w, " W", 0)),
+        &format!(" · {}", format::watts(g.power_w)),
         0.0,
         TextFormat::simple(body, text_color),
     );
@@ -318,7 +318,7 @@ fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
                 format::pct(pct, 0),
                 format::pct(g.util_pct, 0),
                 temp_text(g.temp_c).0,
-                fmt_opt(g.power_w, " W", 0)
+                format::watts(g.power_w)
             ),
         )
     });
@@ -362,12 +362,12 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::ui::sample;
+    use crate::testdata;
 
     #[test]
     fn card_refs_match_the_model_view() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let model = sample::sample_model(3, 4, 5, now);
+        let model = testdata::sample_model(3, 4, 5, now);
         let nodes = model.nodes();
         let models = models_by_node(&nodes);
         let refs = card_refs(&model, &models);

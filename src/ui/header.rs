@@ -6,7 +6,8 @@ use std::time::SystemTime;
 use egui::RichText;
 
 use super::icons::{self, Icon};
-use super::{Density, ThemeChoice, UiState, format, theme};
+use super::{Density, ThemeChoice, UiState, theme};
+use crate::format;
 use crate::model::Model;
 use crate::model::views::ClusterView;
 

@@ -6,12 +6,10 @@
 
 pub mod cluster;
 pub mod errors;
-pub mod format;
 pub mod gpu_cards;
 pub mod grid;
 pub mod header;
 pub mod icons;
-pub mod sample;
 pub mod servers;
 pub mod theme;
 pub mod throughput;
@@ -22,8 +20,6 @@ pub mod agents;
 pub mod alerts;
 pub mod events;
 pub mod executions;
-pub mod panel_format;
-pub mod theme_panels;
 pub mod toasts;
 pub mod widgets;
 
@@ -32,6 +28,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::Engine;
+use crate::format;
 use crate::model::Model;
 use actions::PanelAction;
 

@@ -4,7 +4,8 @@
 use egui::RichText;
 
 use super::icons::{self, Icon};
-use super::{format, grid, theme};
+use super::{grid, theme};
+use crate::format;
 use crate::model::SourceState;
 use crate::model::inference::InferenceStats;
 
@@ -90,18 +91,13 @@ fn server_card_ui(ui: &mut egui::Ui, i: usize, src: &SourceState, s: &InferenceS
             figure_ui(ui, "KV cache", format::pct(s.kv_cache_pct, 1), kv);
             figure_ui(ui, "Errors", format::pct(s.error_pct, 1), err);
             ui.end_row();
-            figure_ui(ui, "TTFT p50", format::latency(s.ttft.p50_s), ok);
-            figure_ui(ui, "p95", format::latency(s.ttft.p95_s), ok);
+            figure_ui(ui, "TTFT p50", format::seconds(s.ttft.p50_s), ok);
+            figure_ui(ui, "p95", format::seconds(s.ttft.p95_s), ok);
             ui.end_row();
-            figure_ui(ui, "E2E p50", format::latency(s.e2e.p50_s), ok);
-            figure_ui(ui, "p95", format::latency(s.e2e.p95_s), ok);
+            figure_ui(ui, "E2E p50", format::seconds(s.e2e.p50_s), ok);
+            figure_ui(ui, "p95", format::seconds(s.e2e.p95_s), ok);
             ui.end_row();
-            figure_ui(
-                ui,
-                "Req/s",
-                crate::headless::fmt_opt(s.requests_per_s, "", 2),
-                ok,
-            );
+            figure_ui(ui, "Req/s", format::rate(s.requests_per_s, ""), ok);
             ui.end_row();
             figure_ui(ui, "Gen", format::tps(s.gen_tps), ok);
             figure_ui(ui, "Prompt", format::tps(s.prompt_tps), ok);

@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use egui::{Color32, RichText};
 use egui_plot::{GridMark, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, Text};
 
-use super::{format, theme};
+use super::theme;
+use crate::format;
 use crate::model::Model;
 use crate::model::series::TimeSeries;
 
@@ -80,16 +81,16 @@ pub fn rate_marks(top: f64) -> Vec<GridMark> {
         .collect()
 }
 
-/// Label of a time mark: "now", "−30 s", "−5 min".
+/// Label of a time mark, in [`format`]'s units: "now", "−30s", "−5m".
 #[must_use]
 pub fn time_label(x: f64) -> String {
     let s = (-x).round();
     if s <= 0.0 {
         "now".to_owned()
     } else if s < 60.0 || s % 60.0 != 0.0 {
-        format!("−{s:.0} s")
+        format!("−{s:.0}s")
     } else {
-        format!("−{:.0} min", s / 60.0)
+        format!("−{:.0}m", s / 60.0)
     }
 }
 
@@ -311,7 +312,7 @@ fn series_plot_ui(
         .x_grid_spacer(move |_| time_marks(window_s))
         .y_grid_spacer(move |_| rate_marks(y_top))
         .x_axis_formatter(|mark, _| time_label(mark.value))
-        .y_axis_formatter(|mark, _| format::short_number(mark.value))
+        .y_axis_formatter(|mark, _| format::compact(mark.value))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint { position, .. } => Some(format!(
                 "{label_name}: {}\n{}",
@@ -352,15 +353,9 @@ fn series_plot_ui(
         });
 }
 
+/// When a point at `x` (seconds relative to now, ≤ 0) was: "just now", "12s ago", "2m 34s ago".
 fn ago_text(x: f64) -> String {
-    let s = -x;
-    if s < 1.0 {
-        "now".to_owned()
-    } else if s < 90.0 {
-        format!("{s:.0} s ago")
-    } else {
-        format!("{:.1} min ago", s / 60.0)
-    }
+    format::ago(Duration::try_from_secs_f64(-x).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -414,8 +409,8 @@ mod tests {
         assert_eq!(shown_window(&s, t(61)), Duration::from_secs(120));
         assert_eq!(shown_window(&s, t(3000)), WINDOW);
         assert_eq!(time_label(0.0), "now");
-        assert_eq!(time_label(-30.0), "−30 s");
-        assert_eq!(time_label(-300.0), "−5 min");
+        assert_eq!(time_label(-30.0), "−30s");
+        assert_eq!(time_label(-300.0), "−5m");
         assert_eq!(time_marks(900.0).len(), 6);
         let marks: Vec<f64> = rate_marks(985.0).iter().map(|m| m.value).collect();
         assert_eq!(marks, [0.0, 200.0, 400.0, 600.0, 800.0]);

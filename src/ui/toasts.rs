@@ -10,10 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use egui::RichText;
 
-use super::panel_format as pf;
-use super::theme_panels::{self as tp};
-use super::widgets;
+use super::{theme, widgets};
 use crate::alerts::{AlertEvent, AlertKey, AlertState, Severity};
+use crate::format;
 
 /// Toasts shown at once by default (the oldest goes first).
 pub const MAX_TOASTS: usize = 5;
@@ -147,11 +146,11 @@ pub fn toasts_ui(ctx: &egui::Context, state: &mut ToastState, now: SystemTime) {
     }
     let mut dismissed = Vec::new();
     egui::Area::new(egui::Id::unique("swarmglass_toasts"))
-        .anchor(egui::Align2::RIGHT_TOP, tp::TOAST_OFFSET)
+        .anchor(egui::Align2::RIGHT_TOP, theme::TOAST_OFFSET)
         .order(egui::Order::Foreground)
         .fade_in(false)
         .show(ctx, |ui| {
-            ui.set_width(tp::TOAST_WIDTH);
+            ui.set_width(theme::TOAST_WIDTH);
             for t in state.iter() {
                 ui.push_id(("toast", t.id), |ui| {
                     if toast_ui(ui, t) {
@@ -168,12 +167,12 @@ pub fn toasts_ui(ctx: &egui::Context, state: &mut ToastState, now: SystemTime) {
 
 /// One toast; true when its "×" was clicked.
 fn toast_ui(ui: &mut egui::Ui, t: &Toast) -> bool {
-    let tone = tp::alert_state_tone(t.to, t.severity);
+    let tone = theme::alert_state_tone(t.to, t.severity);
     let mut dismiss = false;
-    tp::toast_frame(ui.style(), tone).show(ui, |ui| {
-        ui.set_width(tp::TOAST_WIDTH - 2.0 * f32::from(super::theme::CARD_MARGIN));
+    theme::toast_frame(ui.style(), tone).show(ui, |ui| {
+        ui.set_width(theme::TOAST_WIDTH - 2.0 * f32::from(theme::CARD_MARGIN));
         ui.horizontal(|ui| {
-            widgets::badge_ui(ui, tp::severity_tone(t.severity), t.severity.as_str());
+            widgets::badge_ui(ui, theme::severity_tone(t.severity), t.severity.as_str());
             widgets::badge_ui(ui, tone, t.to.label());
             ui.label(RichText::new(format!("(was {})", t.from.label())).weak());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -186,7 +185,7 @@ fn toast_ui(ui: &mut egui::Ui, t: &Toast) -> bool {
             ui.add(egui::Label::new(RichText::new(&t.message).weak()).wrap());
         }
         ui.label(
-            RichText::new(format!("at {} UTC", pf::clock(t.at)))
+            RichText::new(format!("at {} UTC", format::clock(t.at)))
                 .weak()
                 .small(),
         );

@@ -8,13 +8,13 @@ use std::time::SystemTime;
 use egui::{Align, Layout, RichText, Sense, Shape, Stroke, Vec2, WidgetText, pos2, vec2};
 
 use super::icons::{self, Icon};
-use super::panel_format;
-use super::theme_panels::{self as tp, Tone};
+use super::theme::{self, Tone};
+use crate::format;
 use crate::model::input::ConnectionState;
 
 /// Paint the icon of `tone`, as tall as the body text times `scale`.
 pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response {
-    let color = tp::tone_color(ui.visuals(), tone);
+    let color = theme::tone_color(ui.visuals(), tone);
     match tone.level() {
         Some(l) => icons::icon_ui(ui, Icon::of_level(l), color, scale),
         None => {
@@ -37,7 +37,7 @@ pub fn tone_icon_ui(ui: &mut egui::Ui, tone: Tone, scale: f32) -> egui::Response
 
 /// A state: its icon and its word in the tone's colour.
 pub fn badge_ui(ui: &mut egui::Ui, tone: Tone, word: &str) -> egui::Response {
-    let color = tp::tone_color(ui.visuals(), tone);
+    let color = theme::tone_color(ui.visuals(), tone);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         tone_icon_ui(ui, tone, 0.95);
@@ -48,14 +48,14 @@ pub fn badge_ui(ui: &mut egui::Ui, tone: Tone, word: &str) -> egui::Response {
 
 /// A card's title, the size the other cards use.
 pub fn card_title_ui(ui: &mut egui::Ui, title: &str) {
-    ui.label(RichText::new(title).strong().size(15.0));
+    ui.label(RichText::new(title).strong().size(theme::CARD_TITLE_SIZE));
 }
 
 /// One table cell `width` wide and one row high: the text on one line, cut with "…" (the full
 /// text on hover).
 pub fn cell_ui(ui: &mut egui::Ui, width: f32, text: impl Into<WidgetText>) -> egui::Response {
     ui.allocate_ui_with_layout(
-        vec2(width, tp::ROW_HEIGHT),
+        vec2(width, theme::ROW_HEIGHT),
         Layout::left_to_right(Align::Center),
         |ui| {
             ui.set_min_width(width);
@@ -94,12 +94,78 @@ pub fn connection_ui(
 ) {
     match state {
         Some(c) => {
-            badge_ui(ui, tp::connection_tone(c), c.label());
-            let detail = panel_format::connection_detail(c, now);
+            badge_ui(ui, theme::connection_tone(c), c.label());
+            let detail = connection_detail(c, now);
             ui.add(egui::Label::new(RichText::new(format!("— {detail}")).weak()).truncate());
         }
         None => {
             badge_ui(ui, Tone::Muted, none_word);
         }
+    }
+}
+
+/// What goes beside a connection state's word: how long, why, and when the next attempt is.
+#[must_use]
+pub fn connection_detail(c: &ConnectionState, now: SystemTime) -> String {
+    match c {
+        ConnectionState::Connecting { since, attempt } => {
+            format!("attempt {attempt}, for {}", format::since(*since, now))
+        }
+        ConnectionState::Connected { since } => format!("for {}", format::since(*since, now)),
+        ConnectionState::Disconnected {
+            reason,
+            next_retry_at,
+        } => format!("{reason}; retry {}", format::until(*next_retry_at, now)),
+        ConnectionState::Error {
+            error,
+            next_retry_at: Some(at),
+        } => format!("{error}; retry {}", format::until(*at, now)),
+        ConnectionState::Error {
+            error,
+            next_retry_at: None,
+        } => format!("{error}; stopped: retrying cannot help"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::input::EventError;
+
+    fn t(s: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
+    }
+
+    #[test]
+    fn connection_details_say_how_long_why_and_when() {
+        let c = ConnectionState::Connecting {
+            since: t(0),
+            attempt: 3,
+        };
+        assert_eq!(connection_detail(&c, t(154)), "attempt 3, for 2m 34s");
+        let c = ConnectionState::Connected { since: t(0) };
+        assert_eq!(connection_detail(&c, t(12)), "for 12s");
+        let d = ConnectionState::Disconnected {
+            reason: "closed by the server".into(),
+            next_retry_at: t(13),
+        };
+        assert_eq!(
+            connection_detail(&d, t(10)),
+            "closed by the server; retry in 3s"
+        );
+        assert_eq!(
+            connection_detail(&d, t(14)),
+            "closed by the server; retry due now"
+        );
+        let e = ConnectionState::Error {
+            error: EventError::BadUrl {
+                url: "x".into(),
+                reason: "no scheme".into(),
+            },
+            next_retry_at: None,
+        };
+        assert!(connection_detail(&e, t(10)).ends_with("; stopped: retrying cannot help"));
     }
 }

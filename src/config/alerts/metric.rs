@@ -119,21 +119,23 @@ impl Metric {
         }
     }
 
-    /// A value with its unit, e.g. `91.0 °C`, `5.20 s`, `60`.
+    /// A value with its unit in [`crate::format`]'s style, precise enough to compare with a
+    /// threshold: `91.0 °C`, `85.0%`, `5.20s`, `842.3 tok/s`, `60`.
     #[must_use]
     pub fn format(self, v: f64) -> String {
+        use crate::format;
         match self {
-            Self::GpuTempC => format!("{v:.1} °C"),
+            Self::GpuTempC => format::temp(Some(v), 1),
             Self::GpuVramPct
             | Self::GpuUtilPct
             | Self::KvCachePct
             | Self::ErrorPct
             | Self::HostMemPct
             | Self::HostCpuPct
-            | Self::TaskFailurePct => format!("{v:.1} %"),
-            Self::QueueWaiting => format!("{v:.0}"),
-            Self::TtftP95S | Self::E2eP95S | Self::ItlP95S => format!("{v:.2} s"),
-            Self::ClusterGenTps => format!("{v:.1} tok/s"),
+            | Self::TaskFailurePct => format::pct(Some(v), 1),
+            Self::QueueWaiting => format::count(Some(v)),
+            Self::TtftP95S | Self::E2eP95S | Self::ItlP95S => format::number(Some(v), "s", 2),
+            Self::ClusterGenTps => format::number(Some(v), " tok/s", 1),
         }
     }
 }
@@ -149,6 +151,9 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), Metric::ALL.len());
         assert_eq!(Metric::GpuTempC.format(91.0), "91.0 °C");
-        assert_eq!(Metric::TtftP95S.format(5.2), "5.20 s");
+        assert_eq!(Metric::TtftP95S.format(5.2), "5.20s");
+        assert_eq!(Metric::ErrorPct.format(25.0), "25.0%");
+        assert_eq!(Metric::QueueWaiting.format(60.0), "60");
+        assert_eq!(Metric::ClusterGenTps.format(842.34), "842.3 tok/s");
     }
 }

@@ -1,7 +1,9 @@
-//! Scripted models for UI tests, the frame benchmark and screenshots without a network: N
-//! nodes × M GPUs, each node with a vLLM-like server and a dcgm-like GPU exporter, plus a smart
-//! proxy status, fed through [`Model::apply`] at explicit times like the real collector does.
-//! Deterministic: the same arguments give the same model.
+//! Test data, not UI: scripted models for the window's tests (`tests/ui_*.rs`, unit tests), the
+//! frame benchmarks, without a network. N nodes × M GPUs, each node with a
+//! vLLM-like server and a dcgm-like GPU exporter, plus a smart proxy status, fed through
+//! [`Model::apply`] at explicit times like the real collector does. Deterministic: the same
+//! arguments give the same model. Public (hidden from the docs) because integration tests and
+//! benchmarks are other crates and cannot see `cfg(test)` code.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};

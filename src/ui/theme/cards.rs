@@ -1,0 +1,43 @@
+//! The frames around cards (every card, and a card whose source is in trouble) and toasts.
+
+use egui::{Color32, CornerRadius, Frame, Margin, Stroke, Style};
+
+use super::layout::CARD_MARGIN;
+use super::levels::{Level, level_color};
+use super::tones::{Tone, tone_color};
+
+/// The frame around every card.
+pub fn card_frame(style: &Style) -> Frame {
+    let v = &style.visuals;
+    let fill = if v.dark_mode {
+        Color32::from_rgb(0x23, 0x26, 0x2b)
+    } else {
+        Color32::from_rgb(0xfb, 0xfb, 0xfc)
+    };
+    let stroke = if v.dark_mode {
+        Color32::from_rgb(0x3a, 0x3f, 0x47)
+    } else {
+        Color32::from_rgb(0xc8, 0xcc, 0xd2)
+    };
+    Frame::new()
+        .fill(fill)
+        .stroke(Stroke::new(1.0, stroke))
+        .corner_radius(CornerRadius::same(4))
+        .inner_margin(Margin::same(CARD_MARGIN))
+}
+
+/// The frame of a card whose source is down: the same card with a warning-coloured border.
+pub fn card_frame_for(style: &Style, l: Level) -> Frame {
+    let f = card_frame(style);
+    match l {
+        Level::Warn | Level::Crit => f.stroke(Stroke::new(1.5, level_color(&style.visuals, l))),
+        Level::Ok | Level::Unknown => f,
+    }
+}
+
+/// The frame of a toast: an opaque card with a border in the tone's colour.
+pub fn toast_frame(style: &Style, t: Tone) -> Frame {
+    card_frame(style)
+        .fill(style.visuals.window_fill)
+        .stroke(Stroke::new(1.5, tone_color(&style.visuals, t)))
+}
