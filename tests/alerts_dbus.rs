@@ -513,11 +513,20 @@ fn child() {
         "tray" => {
             let (tx, rx) = std::sync::mpsc::sync_channel(8);
             let icon = tray::start(TrayStatus::default(), tx, std::sync::Arc::new(|| {})).unwrap();
-            icon.set_status(TrayStatus {
+            // A burst, faster than the tray applies it: the newest must win (the host
+            // waits for the last one's tooltip), none may be reported as lost.
+            for firing in 1..=20 {
+                assert!(icon.set_status(TrayStatus {
+                    worst: Some(Severity::Warning),
+                    firing,
+                    paused: false,
+                }));
+            }
+            assert!(icon.set_status(TrayStatus {
                 worst: Some(Severity::Critical),
                 firing: 2,
                 paused: false,
-            });
+            }));
             let commands: Vec<TrayCommand> = (0..3)
                 .map(|_| rx.recv_timeout(WAIT).expect("no menu click arrived"))
                 .collect();

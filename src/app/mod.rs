@@ -273,7 +273,7 @@ impl eframe::App for App<'_> {
                 self.state.toasts.push_all(&events, now);
             }
         }
-        match self.alerting.poll_tray() {
+        match self.alerting.poll_tray(&mut self.model, now) {
             Some(alerting::WindowRequest::Show) => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
                 ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
