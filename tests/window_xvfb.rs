@@ -6,6 +6,8 @@
 //! Without `Xvfb` installed the test is skipped with a message, unless `CI` is set: there a
 //! missing Xvfb fails. Debian packages: see docs/BENCHMARKS.md ("Idle CPU") and the report.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -35,11 +37,6 @@ impl Drop for Display {
     }
 }
 
-fn in_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-}
-
 /// The display to use, or `None` (with the reason printed) when the test must be skipped.
 fn display() -> Option<Display> {
     if let Ok(name) = std::env::var("DISPLAY")
@@ -47,15 +44,7 @@ fn display() -> Option<Display> {
     {
         return Some(Display { name, xvfb: None });
     }
-    if !in_path("Xvfb") {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(
-            !ci,
-            "CI is set but Xvfb is not installed: apt-get install -y xvfb (see the test's docs)"
-        );
-        eprintln!(
-            "SKIPPED window_xvfb: no DISPLAY and no Xvfb in PATH (apt-get install xvfb to run it)"
-        );
+    if !common::tools::require("Xvfb", "xvfb") {
         return None;
     }
     for n in 90..190 {
