@@ -4,6 +4,7 @@
 //! "0" or "false"), the test fails, because CI installs them and a silent skip there would be
 //! a test that checks nothing.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 /// True when running under CI.
@@ -24,7 +25,8 @@ pub fn in_path(program: &str) -> bool {
 
 /// True when `program` (from the Debian package `package`) is installed. When it is not:
 /// under CI this panics (the test fails); otherwise it prints why the calling test is skipped
-/// and returns false, and the test must return at once.
+/// (uncaptured, so it shows in a plain `cargo test`) and returns false, and the test must
+/// return at once.
 pub fn require(program: &str, package: &str) -> bool {
     if in_path(program) {
         return true;
@@ -37,7 +39,12 @@ pub fn require(program: &str, package: &str) -> bool {
         !under_ci(),
         "{program} is not installed and CI is set, so `{test}` cannot be skipped: apt-get install -y {package}"
     );
-    eprintln!("SKIPPED: {test}: {program} not installed (apt-get install -y {package} to run it)");
+    // Straight to the stream, not through `eprintln!`, which the test harness captures and
+    // shows only for failing tests: a skip must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {test}: {program} not installed (apt-get install -y {package} to run it)"
+    );
     false
 }
 
