@@ -109,8 +109,9 @@ pub struct SourceArgs {
     /// An execution's log stream, ws://host:port/ws/executions/<id>/logs (repeatable).
     #[arg(long = "exec-logs", value_name = "URL")]
     pub exec_logs: Vec<String>,
-    /// An OpenClaw state directory (holds agents/<id>/sessions/sessions.json; repeatable).
-    #[arg(long = "openclaw-sessions", value_name = "DIR")]
+    /// OpenClaw session stores: the state directory (e.g. ~/.openclaw), an
+    /// agents/<id>/sessions directory, or a sessions.json file (repeatable).
+    #[arg(long = "openclaw-sessions", value_name = "PATH")]
     pub openclaw_sessions: Vec<std::path::PathBuf>,
     /// An OpenClaw gateway, e.g. http://host:18789 (token from OPENCLAW_GATEWAY_TOKEN; repeatable).
     #[arg(long = "openclaw-gateway", value_name = "URL")]

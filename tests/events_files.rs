@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use swarmglass::model::ids::SourceId;
 use swarmglass::model::input::{EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord};
+use swarmglass::model::input::{SessionsOrigin, SessionsReport};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::openclaw::{GatewayConfig, SessionsPoller, invoke_sessions_list};
 use swarmglass::sources::events::tool_proxy::{LogTail, TailOptions, TailStart};
@@ -97,6 +98,113 @@ fn session_stores_are_read_with_transcript_starts() {
     assert_eq!(s.sessions[0].idle_ms, Some(122_000));
     assert_eq!(s.sessions[2].idle_ms, Some(7_200_000));
     assert!(!s.sessions[2].active);
+}
+
+/// The `sessions.json` files a report says it read, relative to the fixtures.
+fn stores_read(report: &SessionsReport) -> Vec<String> {
+    let SessionsOrigin::Files { stores, .. } = &report.origin else {
+        panic!("not a files report: {:?}", report.origin)
+    };
+    stores
+        .iter()
+        .map(|s| {
+            Path::new(s)
+                .strip_prefix(fixtures().join("openclaw"))
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_state_directory_reads_every_agents_store_and_says_which() {
+    let report = SessionsPoller::new(fixtures().join("openclaw"))
+        .poll()
+        .unwrap();
+    assert_eq!(
+        stores_read(&report),
+        [
+            "agents/main/sessions/sessions.json",
+            "agents/research/sessions/sessions.json"
+        ]
+    );
+    assert_eq!(report.sessions.len(), 3);
+}
+
+/// Where OpenClaw's docs send people: the folder that holds `sessions.json`. The agent comes
+/// from the path (`agents/<id>/sessions`), transcripts from beside the store.
+#[test]
+fn an_agents_sessions_directory_reads_that_agents_store() {
+    let dir = fixtures().join("openclaw/agents/research/sessions");
+    let report = SessionsPoller::new(&dir).poll().unwrap();
+    assert_eq!(
+        stores_read(&report),
+        ["agents/research/sessions/sessions.json"]
+    );
+    let keys: Vec<(&str, &str)> = report
+        .sessions
+        .iter()
+        .map(|s| (s.agent_id.as_str(), s.key.as_str()))
+        .collect();
+    assert_eq!(keys, [("research", "agent:research:subagent:7f3a")]);
+    assert_eq!(report.sessions[0].started_at, Some(at(1_770_851_400)));
+    assert_eq!(report.skipped, 1, "{:?}", report.problems);
+}
+
+#[test]
+fn a_sessions_json_file_is_read_as_given() {
+    let file = fixtures().join("openclaw/agents/main/sessions/sessions.json");
+    let report = SessionsPoller::new(&file).poll().unwrap();
+    assert_eq!(stores_read(&report), ["agents/main/sessions/sessions.json"]);
+    let keys: Vec<&str> = report.sessions.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["agent:main:cron:nightly", "agent:main:main"]);
+    assert!(report.sessions.iter().all(|s| s.agent_id == "main"));
+    // The transcript beside the file gives the cron session's start.
+    assert_eq!(report.sessions[0].started_at, Some(at(1_770_843_600)));
+
+    // The snapshot names the file the sessions came from.
+    let mut model = TaskModel::default();
+    let now = fixture_now();
+    model.apply(
+        EventUpdate::Sessions {
+            source: SourceId::new("swarm", "openclaw_files", file.display().to_string()),
+            at: now,
+            result: Ok(report),
+        },
+        now,
+    );
+    assert_eq!(
+        model.sessions_summary(now).read_from,
+        [file.display().to_string()]
+    );
+}
+
+/// A store copied elsewhere (not under `agents/<id>/sessions`) belongs to the default agent.
+#[test]
+fn a_store_outside_the_layout_belongs_to_the_default_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessions.json");
+    std::fs::write(
+        &file,
+        r#"{"s1": {"sessionId": "x", "updatedAt": 1770853622114}}"#,
+    )
+    .unwrap();
+    for given in [dir.path(), file.as_path()] {
+        let report = SessionsPoller::new(given).poll().unwrap();
+        assert_eq!(report.sessions.len(), 1);
+        assert_eq!(report.sessions[0].agent_id, "main");
+    }
+}
+
+#[test]
+fn a_directory_without_a_store_says_what_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = SessionsPoller::new(dir.path()).poll().unwrap_err();
+    assert_eq!(e.kind(), "io");
+    let text = e.to_string();
+    assert!(text.contains("neither agents/ nor sessions.json"), "{text}");
+    assert!(text.contains("agents/<id>/sessions directory"), "{text}");
 }
 
 #[test]

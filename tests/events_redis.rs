@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 mod common;
 
 use common::redis_server::{RedisServer, free_port, redis_available};
+use common::tools::wait_until;
 use swarmglass::model::input::{ConnectionState, EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::redis::{RedisConfig, spawn};
@@ -24,23 +25,21 @@ struct Collected {
 }
 
 impl Collected {
+    /// Take in what has arrived until `pred` holds; fails after 20 s.
     async fn until(&mut self, what: &str, pred: impl Fn(&Self) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
+        let held = wait_until(Duration::from_secs(20), || {
             while let Some(u) = self.rx.try_recv().ok().and_then(SourceUpdate::into_agents) {
                 self.model.apply(u.clone(), SystemTime::now());
                 self.all.push(u);
             }
-            if pred(self) {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}; last updates: {:#?}",
-                &self.all[self.all.len().saturating_sub(15)..]
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+            pred(self)
+        })
+        .await;
+        assert!(
+            held,
+            "timed out waiting for {what}; last updates: {:#?}",
+            &self.all[self.all.len().saturating_sub(15)..]
+        );
     }
 
     fn labels(&self) -> Vec<&'static str> {
@@ -276,12 +275,14 @@ async fn heartbeat_keys_give_online_and_stale_workers() {
         beats(c).last().is_some_and(|b| b.len() == 3)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    got.until("a fresh poll", |_| true).await;
-    let v = got.model.workers.view(SystemTime::now());
     let ids = |ws: &[swarmglass::model::tasks::WorkerView]| {
         ws.iter().map(|w| w.worker_id.clone()).collect::<Vec<_>>()
     };
+    got.until("worker 3 silent for 30 s", |c| {
+        ids(&c.model.workers.view(SystemTime::now()).stale) == ["3"]
+    })
+    .await;
+    let v = got.model.workers.view(SystemTime::now());
     assert_eq!(ids(&v.online), ["1", "2", "4"]);
     assert_eq!(ids(&v.stale), ["3"]);
     assert!(v.stale[0].silent_for_ms > 30_000);

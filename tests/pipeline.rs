@@ -89,7 +89,14 @@ async fn rates_and_quantiles_match_what_the_server_produced() {
 #[tokio::test]
 async fn a_counter_reset_never_yields_a_negative_rate() {
     let base = common::scripted(vec![
-        common::vllm_body(1_000_000.0, 400.0, 90.0, 0.0, [1.0, 1.0, 1.0, 1.0], 1.0),
+        common::vllm_body(
+            1_000_000.0,
+            400.0,
+            90.0,
+            0.0,
+            [50.0, 80.0, 90.0, 90.0],
+            60.0,
+        ),
         // The server restarted: every counter is small again.
         common::vllm_body(100.0, 10.0, 2.0, 0.0, [1.0, 2.0, 2.0, 2.0], 1.0),
     ])
@@ -104,8 +111,13 @@ async fn a_counter_reset_never_yields_a_negative_rate() {
         "restarted counter: increase is the new value"
     );
     assert_eq!(s.prompt_tps, Some(5.0));
-    assert!(s.requests_per_s.unwrap() >= 0.0);
-    assert_eq!(s.e2e.p50_s.map(|v| v >= 0.0), Some(true));
+    // 2 requests finished since the restart (2 stop, 0 abort), over 2 s.
+    assert_eq!(s.requests_per_s, Some(1.0));
+    assert_eq!(s.error_pct, Some(0.0));
+    // The histogram restarted too: its increase is the new counts, 1 in (0,0.5] and 1 in
+    // (0.5,1] summing to 1 s. p50 = rank 1 → top of the first bucket.
+    assert_eq!(s.e2e.p50_s, Some(0.5));
+    assert_eq!(s.e2e.mean_s, Some(0.5));
 }
 
 #[tokio::test]

@@ -347,3 +347,75 @@ fn many_gpus_turn_compact_in_stable_order() {
     let h = harness(testdata::sample_model(4, 8, 10, now), comfortable, now);
     assert!(h.query_all_by_label("GPU 0").count() >= 1);
 }
+
+/// Every text painted in the last frame (labels, plot axes, plot texts), in paint order.
+fn painted_texts<S>(h: &Harness<'_, S>) -> Vec<String> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(t) => out.push(t.galley.text().to_owned()),
+            egui::Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, &mut out);
+    }
+    out
+}
+
+/// The throughput card alone, wide enough for both plots side by side.
+fn throughput_harness(model: Model, now: SystemTime) -> Harness<'static, Model> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1000.0, 400.0))
+        .build_ui_state(
+            move |ui, model: &mut Model| swarmglass::ui::throughput::throughput_ui(ui, model, now),
+            model,
+        );
+    h.run();
+    h
+}
+
+/// The painted texts that are bare numbers: the rate axes' labels.
+fn number_labels(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .filter(|t| t.trim_end_matches('k').parse::<f64>().is_ok())
+        .cloned()
+        .collect()
+}
+
+/// With no data the plots used to label their rate axes "1 1 1 0 0 0" (marks 0.2 apart
+/// printed as whole numbers). Now: a note, and no invented numbers.
+#[test]
+fn empty_throughput_plots_say_no_data_and_invent_no_rates() {
+    let h = throughput_harness(Model::new(ModelSettings::default()), t(0));
+    let texts = painted_texts(&h);
+    assert_eq!(
+        texts.iter().filter(|t| *t == "no data yet").count(),
+        2,
+        "one note per plot: {texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t == "now"),
+        "the time axis stays: {texts:?}"
+    );
+    assert_eq!(number_labels(&texts), Vec::<String>::new(), "{texts:?}");
+}
+
+/// Rates below one token/s: the axis labels carry the decimals they need, none repeats.
+#[test]
+fn small_throughput_rates_get_distinct_axis_labels() {
+    let mut model = Model::new(ModelSettings::default());
+    for (i, v) in [0.2, 0.5, 0.3, 0.4].into_iter().enumerate() {
+        model.gen_tps_history.push(t(i as u64), Some(v));
+    }
+    let h = throughput_harness(model, t(3));
+    let texts = painted_texts(&h);
+    assert_eq!(
+        texts.iter().filter(|t| *t == "no data yet").count(),
+        1,
+        "only the prompt plot is empty: {texts:?}"
+    );
+    assert_eq!(number_labels(&texts), ["0.0", "0.2", "0.4"], "{texts:?}");
+}

@@ -272,7 +272,8 @@ fn busy_model() -> TaskModel {
             at: ago(2),
             result: Ok(SessionsReport {
                 origin: SessionsOrigin::Files {
-                    state_dir: "/home/agent/.openclaw".into(),
+                    path: "/home/agent/.openclaw".into(),
+                    stores: vec!["/home/agent/.openclaw/agents/main/sessions/sessions.json".into()],
                 },
                 sessions: vec![
                     session("agent:main:main", 12, 154, Some((1200, 340))),

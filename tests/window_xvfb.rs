@@ -6,6 +6,8 @@
 //! Without `Xvfb` installed the test is skipped with a message, unless `CI` is set: there a
 //! missing Xvfb fails. Debian packages: see docs/BENCHMARKS.md ("Idle CPU") and the report.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,10 +18,15 @@ const CHILD_TIMEOUT: Duration = Duration::from_secs(90);
 /// Screen of the Xvfb started here.
 const SCREEN: (u32, u32) = (1920, 1200);
 
-/// A display to run on; stops the Xvfb it started when dropped.
+/// Held by each test while it uses a display: two tests starting an Xvfb at once could pick
+/// the same free display number, and one's Xvfb would then vanish under the other.
+static ONE_DISPLAY_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A display to run on; stops the Xvfb it started when dropped, then lets the next test in.
 struct Display {
     name: String,
     xvfb: Option<Child>,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Drop for Display {
@@ -35,27 +42,22 @@ impl Drop for Display {
     }
 }
 
-fn in_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-}
-
 /// The display to use, or `None` (with the reason printed) when the test must be skipped.
 fn display() -> Option<Display> {
+    // A test that failed while holding its turn leaves nothing behind that matters here.
+    let turn = ONE_DISPLAY_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Ok(name) = std::env::var("DISPLAY")
         && !name.is_empty()
     {
-        return Some(Display { name, xvfb: None });
+        return Some(Display {
+            name,
+            xvfb: None,
+            _turn: turn,
+        });
     }
-    if !in_path("Xvfb") {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(
-            !ci,
-            "CI is set but Xvfb is not installed: apt-get install -y xvfb (see the test's docs)"
-        );
-        eprintln!(
-            "SKIPPED window_xvfb: no DISPLAY and no Xvfb in PATH (apt-get install xvfb to run it)"
-        );
+    if !common::tools::require("Xvfb", "xvfb") {
         return None;
     }
     for n in 90..190 {
@@ -65,7 +67,7 @@ fn display() -> Option<Display> {
             continue;
         }
         let name = format!(":{n}");
-        let child = Command::new("Xvfb")
+        let mut child = Command::new("Xvfb")
             .args([
                 &name,
                 "-screen",
@@ -78,20 +80,25 @@ fn display() -> Option<Display> {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start Xvfb: {e}"));
-        let mut d = Display {
-            name,
-            xvfb: Some(child),
-        };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if socket.exists() {
-                return Some(d);
-            }
-            if let Some(x) = d.xvfb.as_mut()
-                && let Ok(Some(status)) = x.try_wait()
-            {
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
                 eprintln!("Xvfb on :{n} exited with {status}; trying the next display");
-                d.xvfb = None;
+                break;
+            }
+            if socket.exists() {
+                return Some(Display {
+                    name,
+                    xvfb: Some(child),
+                    _turn: turn,
+                });
+            }
+            if Instant::now() >= deadline {
+                eprintln!("Xvfb on :{n} made no socket within 10 s; trying the next display");
+                if let Err(e) = child.kill() {
+                    eprintln!("could not stop Xvfb: {e}");
+                }
+                let _reaped = child.wait();
                 break;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -102,8 +109,14 @@ fn display() -> Option<Display> {
 
 /// Run the binary with `args` on `display`, killing it after [`CHILD_TIMEOUT`].
 fn run_app(display: &Display, home: &Path, args: &[&str]) -> Output {
+    run_app_with(display, home, args, &[])
+}
+
+/// [`run_app`] with extra environment variables.
+fn run_app_with(display: &Display, home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_swarmglass"))
         .args(args)
+        .envs(env.iter().copied())
         .env("DISPLAY", &display.name)
         .env_remove("WAYLAND_DISPLAY")
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
@@ -242,6 +255,52 @@ fn no_display_is_a_clear_error() {
         "the error names the missing display: {err}"
     );
     assert!(!png.exists());
+}
+
+/// A window library that cannot be loaded (here: an empty file in its place, first on
+/// LD_LIBRARY_PATH) is named, with the Debian package that provides it, instead of the display
+/// being blamed. One library winit loads through xkbcommon-dl (which panics) and one through
+/// Xlib (which only says "one of xlib's shared libraries").
+#[test]
+fn a_missing_window_library_is_named_with_its_package() {
+    let Some(display) = display() else { return };
+    for (files, library, package) in [
+        (
+            ["libxkbcommon-x11.so.0", "libxkbcommon-x11.so"],
+            "libxkbcommon-x11.so.0",
+            "libxkbcommon-x11-0",
+        ),
+        (
+            ["libXcursor.so.1", "libXcursor.so"],
+            "libXcursor.so.1",
+            "libxcursor1",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let libs = dir.path().join("libs");
+        std::fs::create_dir(&libs).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        for f in files {
+            std::fs::write(libs.join(f), b"").unwrap_or_else(|e| panic!("stub {f}: {e}"));
+        }
+        let png = dir.path().join("x.png");
+        let out = run_app_with(
+            &display,
+            dir.path(),
+            &["demo", "--screenshot", &png.to_string_lossy()],
+            &[("LD_LIBRARY_PATH", &libs)],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{library} broken, yet it ran: {err}");
+        assert_eq!(out.status.code(), Some(2), "an error, not a crash: {err}");
+        assert!(
+            err.contains(&format!("{library} could not be loaded")),
+            "{err}"
+        );
+        assert!(err.contains(&format!("apt-get install {package}")), "{err}");
+        assert!(!err.contains("is there a display"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!png.exists());
+    }
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The tray icon: a freedesktop StatusNotifierItem over the D-Bus session bus (the `ksni`
 //! crate; no GTK). Its colour and tooltip show the worst firing alert; its menu offers Show
 //! window / Pause notifications / Quit, reported as [`TrayCommand`]s on a bounded channel.
-//! It runs on its own named thread ("tray"); [`TrayIcon::set_status`] never blocks.
+//! It runs on its own named thread ("tray"); [`TrayIcon::set_status`] never blocks and the
+//! newest status always wins: the handle and the thread share one latest-value slot (a tokio
+//! `watch` channel), so a burst of updates is applied as its last one, never dropped.
 //! Where there is no bus or no StatusNotifierWatcher, [`start`] returns one clear error.
 //!
 //! The icon colours live here rather than in `ui/theme.rs` because this module must not depend
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use ksni::TrayMethods;
 use ksni::menu::{CheckmarkItem, MenuItem, StandardItem};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 use super::Severity;
 
@@ -193,16 +195,19 @@ impl ksni::Tray for Item {
 
 /// A running tray icon. Dropping it removes the icon.
 pub struct TrayIcon {
-    tx: mpsc::Sender<TrayStatus>,
+    /// The latest status; the tray thread applies whatever is newest when it wakes.
+    tx: watch::Sender<TrayStatus>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl TrayIcon {
-    /// Show `status` (coalesced: if updates pile up, the newest wins). Never blocks.
-    pub fn set_status(&self, status: TrayStatus) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(status) {
-            log::debug!("tray: update skipped, the previous one is still being applied");
-        }
+    /// Show `status`. Never blocks: the status replaces any the tray has not applied yet, so the
+    /// newest always wins. Returns `false` when the tray thread has ended (the icon is gone and
+    /// the status will never be shown); the caller must not count it as shown then.
+    #[must_use]
+    pub fn set_status(&self, status: TrayStatus) -> bool {
+        self.tx.send_replace(status);
+        !self.tx.is_closed()
     }
 
     /// Remove the icon and wait (briefly) for its thread.
@@ -211,14 +216,22 @@ impl TrayIcon {
     }
 
     fn stop(&mut self) {
-        // Closing the channel ends the tray thread.
-        self.tx = mpsc::channel(1).0;
+        // Dropping the only sender ends the tray thread's wait for changes.
+        self.tx = watch::channel(TrayStatus::default()).0;
         if let Some(t) = self.thread.take()
             && t.join().is_err()
         {
             log::error!("the tray thread panicked");
         }
     }
+}
+
+/// A handle with no tray thread behind it, and the slot's receiving end, for the tests of the
+/// handle's callers: drop the receiver to play a tray that has gone.
+#[cfg(test)]
+pub(crate) fn detached() -> (TrayIcon, watch::Receiver<TrayStatus>) {
+    let (tx, rx) = watch::channel(TrayStatus::default());
+    (TrayIcon { tx, thread: None }, rx)
 }
 
 impl Drop for TrayIcon {
@@ -237,7 +250,7 @@ pub fn start(
     commands: SyncSender<TrayCommand>,
     wake: Wake,
 ) -> Result<TrayIcon, TrayError> {
-    let (tx, mut rx) = mpsc::channel::<TrayStatus>(4);
+    let (tx, mut rx) = watch::channel(initial);
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<(), TrayError>>(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -276,14 +289,16 @@ pub fn start(
                 if ready_tx.try_send(Ok(())).is_err() {
                     log::debug!("tray: start result not delivered");
                 }
-                while let Some(mut status) = rx.recv().await {
-                    while let Ok(newer) = rx.try_recv() {
-                        status = newer;
-                    }
+                // Wakes once per burst of updates and applies the newest; ends when the
+                // handle is dropped or the tray service has gone.
+                while rx.changed().await.is_ok() {
+                    let status = *rx.borrow_and_update();
                     if handle.update(|t| t.status = status).await.is_none() {
                         break;
                     }
                 }
+                // Dropping the receiver tells `set_status` that nothing is shown any more.
+                drop(rx);
                 handle.shutdown().await;
             });
         })
@@ -329,5 +344,37 @@ mod tests {
         assert_eq!(TrayStatus::default().describe(), "no alerts firing");
         assert_ne!(s.argb(), TrayStatus::default().argb());
         assert_eq!(icon([1, 2, 3, 4]).data.len(), 22 * 22 * 4);
+    }
+
+    fn status(firing: usize) -> TrayStatus {
+        TrayStatus {
+            worst: Some(Severity::Warning),
+            firing,
+            paused: false,
+        }
+    }
+
+    /// A burst of updates the tray thread has not taken yet: it finds the newest, not the first
+    /// few (the old bounded queue kept the first four and dropped the rest).
+    #[test]
+    fn the_newest_status_wins_when_updates_pile_up() {
+        let (icon, mut rx) = detached();
+        for n in 1..=10 {
+            assert!(icon.set_status(status(n)), "the tray is still listening");
+        }
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(*rx.borrow_and_update(), status(10));
+        assert!(
+            !rx.has_changed().unwrap(),
+            "one wake-up for the whole burst"
+        );
+    }
+
+    /// Once the tray thread has ended, a status is reported as not shown.
+    #[test]
+    fn a_status_after_the_tray_ended_is_not_reported_as_shown() {
+        let (icon, rx) = detached();
+        drop(rx);
+        assert!(!icon.set_status(status(1)));
     }
 }

@@ -2,7 +2,8 @@
 //! notifier (desktop, webhooks) and the in-window toasts, keeps the tray icon's colour and
 //! tooltip in step, and carries out what the operator asks (acknowledge, silence, reconnect,
 //! the tray menu). Everything that can be missing (no session bus, no tray host) is reported
-//! once in the error list and the rest runs on.
+//! once in the error list and the rest runs on. A tray status counts as shown only when the tray
+//! took it; a tray that has gone away is reported once and no longer fed.
 
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::SystemTime;
@@ -26,6 +27,7 @@ pub struct Alerting {
     problems: Option<Receiver<NotifyError>>,
     tray: Option<TrayIcon>,
     tray_commands: Receiver<TrayCommand>,
+    /// The last status the tray took (not merely the last one offered).
     last_tray: Option<TrayStatus>,
 }
 
@@ -87,20 +89,32 @@ impl Alerting {
                 model.errors.record(SOURCE, "notify", &e.to_string(), now);
             }
         }
-        self.sync_tray();
+        self.sync_tray(model, now);
         events
     }
 
-    fn sync_tray(&mut self) {
+    /// Offer the tray the current status when it differs from the last one it took.
+    fn sync_tray(&mut self, model: &mut Model, now: SystemTime) {
         let Some(t) = &self.tray else { return };
         let status = TrayStatus {
             worst: self.engine.worst(),
             firing: self.engine.firing().count(),
             paused: self.notifier.as_ref().is_some_and(Notifier::is_paused),
         };
-        if self.last_tray.as_ref() != Some(&status) {
-            t.set_status(status);
+        if self.last_tray.as_ref() == Some(&status) {
+            return;
+        }
+        if t.set_status(status) {
             self.last_tray = Some(status);
+        } else {
+            self.tray = None;
+            self.last_tray = None;
+            model.errors.record(
+                SOURCE,
+                "tray",
+                "the tray icon stopped (its D-Bus service went away), so it no longer shows the alert state; restart Swarmglass to bring it back",
+                now,
+            );
         }
     }
 
@@ -135,11 +149,11 @@ impl Alerting {
                 }
             }
         }
-        self.sync_tray();
+        self.sync_tray(model, now);
     }
 
-    /// Handle tray menu choices; returns what the window must do.
-    pub fn poll_tray(&mut self) -> Option<WindowRequest> {
+    /// Handle tray menu choices at `now`; returns what the window must do.
+    pub fn poll_tray(&mut self, model: &mut Model, now: SystemTime) -> Option<WindowRequest> {
         let mut request = None;
         while let Ok(cmd) = self.tray_commands.try_recv() {
             match cmd {
@@ -153,8 +167,65 @@ impl Alerting {
             }
         }
         if request.is_some() || self.tray.is_some() {
-            self.sync_tray();
+            self.sync_tray(model, now);
         }
         request
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::alerts::RuleSet;
+    use crate::model::ModelSettings;
+
+    fn alerting(tray: TrayIcon) -> Alerting {
+        Alerting {
+            engine: Engine::new(RuleSet::empty()),
+            notifier: None,
+            problems: None,
+            tray: Some(tray),
+            tray_commands: std::sync::mpsc::sync_channel(1).1,
+            last_tray: None,
+        }
+    }
+
+    #[test]
+    fn a_status_the_tray_took_is_remembered_and_not_sent_again() {
+        let (icon, mut rx) = tray::detached();
+        let mut a = alerting(icon);
+        let mut model = Model::new(ModelSettings::default());
+        let now = SystemTime::UNIX_EPOCH;
+        a.evaluate(&mut model, now);
+        assert_eq!(*rx.borrow_and_update(), TrayStatus::default());
+        assert_eq!(a.last_tray, Some(TrayStatus::default()));
+        assert_eq!(a.poll_tray(&mut model, now), None);
+        assert!(
+            !rx.has_changed().unwrap(),
+            "an unchanged status is not sent again"
+        );
+        assert!(model.errors.is_empty());
+    }
+
+    /// The old code recorded every status as sent, even one the tray never took.
+    #[test]
+    fn a_status_the_tray_did_not_take_is_not_recorded_as_shown() {
+        let (icon, rx) = tray::detached();
+        drop(rx);
+        let mut a = alerting(icon);
+        let mut model = Model::new(ModelSettings::default());
+        a.evaluate(&mut model, SystemTime::UNIX_EPOCH);
+        assert_eq!(a.last_tray, None);
+        assert!(a.tray.is_none(), "a tray that has gone is not fed any more");
+        let errors = model.errors.recent();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            (errors[0].source.as_str(), errors[0].kind.as_str()),
+            (SOURCE, "tray")
+        );
+        assert!(errors[0].last_message.contains("tray icon stopped"));
+        a.evaluate(&mut model, SystemTime::UNIX_EPOCH);
+        assert_eq!(model.errors.recent()[0].count, 1, "said once");
     }
 }

@@ -6,14 +6,13 @@
 pub mod alerting;
 mod demo;
 pub mod screenshot;
+pub mod window_error;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant, SystemTime};
-
-use anyhow::Context as _;
 
 pub use demo::DemoCluster;
 use screenshot::ScreenshotJob;
@@ -273,7 +272,7 @@ impl eframe::App for App<'_> {
                 self.state.toasts.push_all(&events, now);
             }
         }
-        match self.alerting.poll_tray() {
+        match self.alerting.poll_tray(&mut self.model, now) {
             Some(alerting::WindowRequest::Show) => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
                 ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
@@ -367,9 +366,17 @@ impl eframe::App for App<'_> {
 /// Open the window on `cfg` and run until it is closed. `demo` is kept alive meanwhile.
 ///
 /// # Errors
-/// When the size is malformed, the window or the collector cannot start, or a requested
-/// screenshot could not be taken.
+/// When the size is malformed, the window or the collector cannot start (a missing window
+/// library is named, with its Debian package), or a requested screenshot could not be taken.
 pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Result<()> {
+    // A missing keyboard library makes xkbcommon-dl panic; that becomes an error naming it.
+    match window_error::catching_library_panics(|| run_window(cfg, w, demo)) {
+        Ok(result) => result,
+        Err(panic) => anyhow::bail!(window_error::explain(&panic)),
+    }
+}
+
+fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Result<()> {
     let size = w.size.as_deref().map(parse_size).transpose()?;
     let screenshot = w
         .screenshot
@@ -480,9 +487,9 @@ pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Re
         log::debug!("could not remove {}", p.display());
     }
     drop(demo);
-    result
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("the window could not run (is there a display? DISPLAY / WAYLAND_DISPLAY)")?;
+    if let Err(e) = result {
+        anyhow::bail!(window_error::explain(&e.to_string()));
+    }
     match outcome {
         Some(e) => Err(e),
         None => Ok(()),

@@ -31,7 +31,7 @@ pub struct AgentSources {
     pub nexus_redis: Vec<RedisConfig>,
     /// Execution-log streams.
     pub exec_logs: Vec<ExecLogSource>,
-    /// OpenClaw state directories.
+    /// OpenClaw session stores (state directories, sessions directories or sessions.json files).
     pub openclaw_sessions: Vec<SessionsFilesConfig>,
     /// OpenClaw gateways.
     pub openclaw_gateway: Vec<GatewayConfig>,
@@ -177,7 +177,7 @@ fn openclaw_sessions(w: &mut Walker, prefix: &str, t: &Table) -> Option<Sessions
             w.problem(
                 &format!("{prefix}.dir"),
                 "missing",
-                "the OpenClaw state directory, e.g. \"~/.openclaw\" (agents/<id>/sessions/ below it)",
+                "the OpenClaw state directory, e.g. \"~/.openclaw\", an agents/<id>/sessions directory, or a sessions.json file",
             );
         }
         return None;
@@ -300,10 +300,7 @@ path = "/var/log/proxy.log"
                 .contains(&"nexus:events:project:p1".to_owned())
         );
         assert_eq!(a.exec_logs[0].executions.len(), 1);
-        assert_eq!(
-            a.openclaw_sessions[0].state_dir.to_str(),
-            Some("/srv/openclaw")
-        );
+        assert_eq!(a.openclaw_sessions[0].path.to_str(), Some("/srv/openclaw"));
         assert_eq!(a.openclaw_gateway[0].token_env, "OPENCLAW_GATEWAY_TOKEN");
         assert_eq!(a.tool_proxy_logs.len(), 1);
     }

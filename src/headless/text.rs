@@ -186,6 +186,9 @@ fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
         format::tokens(Some(s.input_tokens)),
         format::tokens(Some(s.output_tokens))
     );
+    if !s.read_from.is_empty() {
+        let _ = writeln!(o, "             from {}", s.read_from.join(", "));
+    }
     let _ = writeln!(
         o,
         "  tool proxy {} error(s) in the last hour",

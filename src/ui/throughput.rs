@@ -1,7 +1,8 @@
 //! Throughput plots: cluster-wide generation and prompt tokens/s over the last 15 minutes, with
 //! peak, average and current, values on hover. Gaps (`None` points: a failed poll) split the
 //! line into separate segments, so a gap is a break, never a dive to 0. Points are decimated
-//! to about one per two pixels (keeping each bucket's min and max, so peaks survive).
+//! to about one per two pixels (keeping each bucket's min and max, so peaks survive). With no
+//! data a plot says so and its rate axis carries no numbers.
 
 use std::time::{Duration, SystemTime};
 
@@ -79,6 +80,20 @@ pub fn rate_marks(top: f64) -> Vec<GridMark> {
             step_size: step,
         })
         .collect()
+}
+
+/// Label of a rate mark `step` apart from the next: whole numbers (as [`format::compact`])
+/// when the step is 1 or more, else as many decimals as the step needs — a plot from 0 to 0.5
+/// reads 0.0, 0.2, 0.4, not 0 0 0.
+#[must_use]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn rate_label(value: f64, step: f64) -> String {
+    if step >= 1.0 - 1e-9 || !(step > 0.0 && step.is_finite()) {
+        return format::compact(value);
+    }
+    // 0.2 → 1 decimal, 0.05 → 2; the epsilon keeps 0.1 (log10 ≈ −0.99999…) at one.
+    let decimals = (-step.log10() - 1e-9).ceil().max(0.0) as usize;
+    format!("{value:.decimals$}")
 }
 
 /// Label of a time mark, in [`format`]'s units: "now", "−30s", "−5m".
@@ -310,9 +325,10 @@ fn series_plot_ui(
         .auto_bounds(egui::Vec2b::new(false, false))
         .y_axis_min_width(36.0)
         .x_grid_spacer(move |_| time_marks(window_s))
-        .y_grid_spacer(move |_| rate_marks(y_top))
+        // No data: no rate is known, so the y axis has no numbers (the note says why).
+        .y_grid_spacer(move |_| if empty { Vec::new() } else { rate_marks(y_top) })
         .x_axis_formatter(|mark, _| time_label(mark.value))
-        .y_axis_formatter(|mark, _| format::compact(mark.value))
+        .y_axis_formatter(|mark, _| rate_label(mark.value, mark.step_size))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint { position, .. } => Some(format!(
                 "{label_name}: {}\n{}",
@@ -417,6 +433,25 @@ mod tests {
         let marks: Vec<f64> = rate_marks(1100.0).iter().map(|m| m.value).collect();
         assert_eq!(marks, [0.0, 500.0, 1000.0]);
         assert_eq!(rate_marks(0.0).len(), 1);
+    }
+
+    /// Marks below one apart get decimals, so no two labels of one axis read the same.
+    #[test]
+    fn rate_labels_are_distinct_for_small_tops() {
+        for top in [0.05, 0.55, 1.0, 3.0, 7.5, 985.0, 25_000.0] {
+            let labels: Vec<String> = rate_marks(top)
+                .iter()
+                .map(|m| rate_label(m.value, m.step_size))
+                .collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(unique, labels, "top {top}");
+        }
+        assert_eq!(rate_label(0.2, 0.2), "0.2");
+        assert_eq!(rate_label(0.3, 0.1), "0.3");
+        assert_eq!(rate_label(0.05, 0.05), "0.05");
+        assert_eq!(rate_label(400.0, 200.0), "400");
+        assert_eq!(rate_label(20_000.0, 5_000.0), "20.0k");
     }
 
     #[test]

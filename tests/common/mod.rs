@@ -1,4 +1,6 @@
-//! Loopback test servers shared by the integration tests. Everything binds 127.0.0.1:0.
+//! Loopback test servers shared by the integration tests (everything binds 127.0.0.1:0), a real
+//! `redis-server` ([`redis_server`]), and the one rule for external programs and waiting
+//! ([`tools`]).
 
 #![allow(
     dead_code,
@@ -8,6 +10,7 @@
 )]
 
 pub mod redis_server;
+pub mod tools;
 
 use std::sync::{Arc, Mutex};
 

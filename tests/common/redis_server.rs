@@ -1,6 +1,6 @@
 //! A real `redis-server` for the tests: started on a free 127.0.0.1 port with no persistence,
-//! killed on drop. Without the binary a test is skipped with a reason, except under `CI=true`,
-//! where that is a failure (`.ci/run` installs it).
+//! killed on drop. Without the binary a test is skipped visibly, except under CI, where that is
+//! a failure (`.ci/run` installs it); the rule lives in [`super::tools`].
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,25 +17,10 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// True when redis-server can run here; otherwise explains why the test is skipped (or fails
-/// under CI=true).
+/// True when redis-server is installed; otherwise the test is skipped visibly, or fails under
+/// CI (see [`super::tools::require`]).
 pub fn redis_available() -> bool {
-    let ok = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "redis-server is not installed, and CI=true: install it (apt-get install -y redis-server)"
-        );
-        eprintln!(
-            "SKIPPED: redis-server is not installed (apt-get install -y redis-server to run this test)"
-        );
-    }
-    ok
+    super::tools::require("redis-server", "redis-server")
 }
 
 impl RedisServer {

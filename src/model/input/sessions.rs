@@ -54,10 +54,13 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum SessionsOrigin {
-    /// Session store files under a state directory.
+    /// Session store files.
     Files {
-        /// The state directory.
-        state_dir: String,
+        /// The path given: a state directory, an `agents/<id>/sessions` directory or a
+        /// `sessions.json` file.
+        path: String,
+        /// The `sessions.json` files read for this report.
+        stores: Vec<String>,
     },
     /// The gateway's `sessions_list` tool.
     Gateway {

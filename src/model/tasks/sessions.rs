@@ -1,14 +1,14 @@
 //! The sessions summary at an explicit `now`: the latest report of each session source merged
 //! (one row per agent + key, the freshest `updatedAt` wins), active sessions (updated within
 //! the active window, 60 min by default), the oldest active session's age, idle time and tokens
-//! per session.
+//! per session, and where they were read from.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::model::input::{SessionInfo, SessionsReport};
+use crate::model::input::{SessionInfo, SessionsOrigin, SessionsReport};
 
 /// One session at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +44,8 @@ pub struct SessionsSummary {
     /// When the newest report was read.
     #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
     pub as_of: Option<SystemTime>,
+    /// Where the sessions were read from: each `sessions.json` file and gateway URL, sorted.
+    pub read_from: Vec<String>,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -59,8 +61,13 @@ pub fn summarize<'a>(
 ) -> SessionsSummary {
     let mut merged: BTreeMap<(String, String), SessionInfo> = BTreeMap::new();
     let mut as_of = None;
+    let mut read_from = Vec::new();
     for (report, at) in reports {
         as_of = Some(as_of.map_or(at, |a: SystemTime| a.max(at)));
+        match &report.origin {
+            SessionsOrigin::Files { stores, .. } => read_from.extend(stores.iter().cloned()),
+            SessionsOrigin::Gateway { url } => read_from.push(url.clone()),
+        }
         for s in &report.sessions {
             let k = (s.agent_id.clone(), s.key.clone());
             match merged.get_mut(&k) {
@@ -86,6 +93,7 @@ pub fn summarize<'a>(
     let mut out = SessionsSummary {
         active_window_min: active_window.as_secs() / 60,
         as_of,
+        read_from,
         ..SessionsSummary::default()
     };
     for info in merged.into_values() {
@@ -118,5 +126,7 @@ pub fn summarize<'a>(
             .then_with(|| b.info.updated_at.cmp(&a.info.updated_at))
             .then_with(|| a.info.key.cmp(&b.info.key))
     });
+    out.read_from.sort();
+    out.read_from.dedup();
     out
 }

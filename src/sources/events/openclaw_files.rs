@@ -1,7 +1,10 @@
-//! Polling OpenClaw session stores on disk: every `agents/<agentId>/sessions/sessions.json`
-//! under the state directory, with session starts from transcripts (read once, cached). Blocking
-//! file reads in [`SessionsPoller::poll`], run on the blocking pool by [`run_files`]. One
-//! unreadable store is a line in the report, not a failure.
+//! Polling OpenClaw session stores on disk, with session starts from transcripts (read once,
+//! cached). The path given may be the state directory (every
+//! `agents/<agentId>/sessions/sessions.json` below it), one agent's `sessions` directory (where
+//! OpenClaw's docs send people), or a `sessions.json` file; it is looked at again on every poll,
+//! so it may appear later. Each report names the store files it read. Blocking file reads in
+//! [`SessionsPoller::poll`], run on the blocking pool by [`run_files`]. One unreadable store is a
+//! line in the report, not a failure.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Read};
@@ -34,50 +37,120 @@ fn read_transcript_start(path: &Path) -> Option<SystemTime> {
     parse_transcript_header(&line)
 }
 
-/// Reads every agent's session store under a state directory, caching transcript start times.
+/// The file name of a session store.
+const STORE_FILE: &str = "sessions.json";
+/// OpenClaw's default agent, for a store whose path does not name its agent.
+const DEFAULT_AGENT: &str = "main";
+
+/// What to do when the path given holds no session store.
+const WHAT_TO_GIVE: &str = "give the OpenClaw state directory (e.g. ~/.openclaw, or OPENCLAW_STATE_DIR), one agent's agents/<id>/sessions directory, or its sessions.json file";
+
+/// One session store to read: the agent it belongs to and the `sessions.json` path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Store {
+    agent: String,
+    file: PathBuf,
+}
+
+/// The agent of a store in `sessions_dir`: `<id>` in `agents/<id>/sessions`, else the default.
+fn agent_of(sessions_dir: &Path) -> String {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name(sessions_dir).as_deref() == Some("sessions")
+        && let Some(agent) = sessions_dir.parent().and_then(name)
+    {
+        return agent;
+    }
+    DEFAULT_AGENT.to_owned()
+}
+
+/// The stores `path` stands for, sorted by agent: a `sessions.json` file; a directory holding
+/// one (an agent's `sessions` directory); or a state directory, whose `agents/<id>/sessions/`
+/// directories are listed (those without a store yet are left out).
+///
+/// # Errors
+/// [`EventError::Io`] when `path` cannot be read or is none of the three.
+fn stores_at(path: &Path) -> Result<Vec<Store>, EventError> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| io_error(path, &e, &format!("; {WHAT_TO_GIVE}")))?;
+    if meta.is_file() {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        return Ok(vec![Store {
+            agent: agent_of(dir),
+            file: path.to_path_buf(),
+        }]);
+    }
+    let own = path.join(STORE_FILE);
+    if own.is_file() {
+        return Ok(vec![Store {
+            agent: agent_of(path),
+            file: own,
+        }]);
+    }
+    let agents_dir = path.join("agents");
+    let entries = match std::fs::read_dir(&agents_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(EventError::Io {
+                path: path.display().to_string(),
+                reason: format!("holds neither agents/ nor {STORE_FILE}; {WHAT_TO_GIVE}"),
+            });
+        }
+        Err(e) => return Err(io_error(&agents_dir, &e, "; check its permissions")),
+    };
+    let mut stores: Vec<Store> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| Store {
+            agent: e.file_name().to_string_lossy().into_owned(),
+            file: e.path().join("sessions").join(STORE_FILE),
+        })
+        .filter(|s| s.file.exists())
+        .collect();
+    stores.sort_by(|a, b| a.agent.cmp(&b.agent));
+    Ok(stores)
+}
+
+/// Reads the session stores at a path (see the module docs), caching transcript start times.
 #[derive(Debug)]
 pub struct SessionsPoller {
-    state_dir: PathBuf,
+    path: PathBuf,
     starts: HashMap<PathBuf, SystemTime>,
+    /// The stores the last poll read, to log when that changes.
+    last_read: Vec<String>,
 }
 
 impl SessionsPoller {
-    /// A poller of `state_dir` (the directory that holds `agents/`).
+    /// A poller of `path`: a state directory, an `agents/<id>/sessions` directory or a
+    /// `sessions.json` file.
     #[must_use]
-    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
-            state_dir: state_dir.into(),
+            path: path.into(),
             starts: HashMap::new(),
+            last_read: Vec::new(),
         }
     }
 
-    /// Read every `agents/<agentId>/sessions/sessions.json` now (blocking file I/O).
+    /// Read the stores now (blocking file I/O). The report's origin names the files read.
     ///
     /// # Errors
-    /// [`EventError::Io`] when `agents/` cannot be listed; one unreadable store only adds a line
-    /// to the report's `problems`.
+    /// [`EventError::Io`] when the path is missing, unreadable or holds no store layout; one
+    /// unreadable store only adds a line to the report's `problems`.
     pub fn poll(&mut self) -> Result<SessionsReport, EventError> {
-        let agents_dir = self.state_dir.join("agents");
-        let entries = std::fs::read_dir(&agents_dir)
-            .map_err(|e| io_error(&agents_dir, &e, "; set the OpenClaw state directory (`state_dir`, or OPENCLAW_STATE_DIR) to the folder that holds agents/"))?;
-        let mut agents: Vec<(String, PathBuf)> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-            .collect();
-        agents.sort();
+        let stores = stores_at(&self.path)?;
         let mut report = SessionsReport {
             origin: SessionsOrigin::Files {
-                state_dir: self.state_dir.display().to_string(),
+                path: self.path.display().to_string(),
+                stores: Vec::new(),
             },
             sessions: Vec::new(),
             skipped: 0,
             problems: Vec::new(),
         };
+        let mut read = Vec::new();
         let mut seen_transcripts = HashSet::new();
-        for (agent, dir) in agents {
-            let sessions_dir = dir.join("sessions");
-            let store = sessions_dir.join("sessions.json");
+        for Store { agent, file: store } in stores {
+            let sessions_dir = store.parent().unwrap_or(Path::new("")).to_path_buf();
             let bytes = match read_capped(&store) {
                 Ok(Some(b)) => b,
                 Ok(None) => continue,
@@ -87,6 +160,7 @@ impl SessionsPoller {
                     continue;
                 }
             };
+            read.push(store.display().to_string());
             let parsed = match parse_sessions_store(&bytes, &agent) {
                 Ok(p) => p,
                 Err(e) => {
@@ -128,6 +202,20 @@ impl SessionsPoller {
         // Forget transcripts no store names any more: the cache stays as big as the stores.
         self.starts.retain(|p, _| seen_transcripts.contains(p));
         report.problems.truncate(20);
+        if read != self.last_read {
+            if read.is_empty() {
+                log::info!(
+                    "OpenClaw sessions: no {STORE_FILE} under {} yet",
+                    self.path.display()
+                );
+            } else {
+                log::info!("OpenClaw sessions: reading {}", read.join(", "));
+            }
+            self.last_read.clone_from(&read);
+        }
+        if let SessionsOrigin::Files { stores, .. } = &mut report.origin {
+            *stores = read;
+        }
         Ok(report)
     }
 }
@@ -157,20 +245,22 @@ fn read_capped(path: &Path) -> Result<Option<Vec<u8>>, EventError> {
 pub struct SessionsFilesConfig {
     /// Id of this source.
     pub id: SourceId,
-    /// The state directory (see [`super::openclaw::resolve_state_dir`]).
-    pub state_dir: PathBuf,
+    /// Where the stores are: the state directory (see
+    /// [`super::openclaw::resolve_state_dir`]), an `agents/<id>/sessions` directory, or a
+    /// `sessions.json` file.
+    pub path: PathBuf,
     /// How often the stores are read.
     pub interval: Duration,
 }
 
 impl SessionsFilesConfig {
-    /// Read `state_dir` every 10 s.
+    /// Read the stores at `path` every 10 s.
     #[must_use]
-    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
-        let state_dir = state_dir.into();
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
         Self {
-            id: SourceId::new("swarm", "openclaw_files", state_dir.display().to_string()),
-            state_dir,
+            id: SourceId::new("swarm", "openclaw_files", path.display().to_string()),
+            path,
             interval: Duration::from_secs(10),
         }
     }
@@ -184,7 +274,7 @@ struct FilesPoll {
 
 impl Poll for FilesPoll {
     async fn poll(&mut self) -> Option<SourceUpdate> {
-        let dir = self.cfg.state_dir.clone();
+        let dir = self.cfg.path.clone();
         let result = read_blocking(
             &mut self.poller,
             || SessionsPoller::new(dir),
@@ -193,7 +283,7 @@ impl Poll for FilesPoll {
         .await
         .unwrap_or_else(|reason| {
             Err(EventError::Io {
-                path: self.cfg.state_dir.display().to_string(),
+                path: self.cfg.path.display().to_string(),
                 reason,
             })
         });
