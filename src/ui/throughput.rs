@@ -451,7 +451,7 @@ mod tests {
         assert_eq!(rate_label(0.3, 0.1), "0.3");
         assert_eq!(rate_label(0.05, 0.05), "0.05");
         assert_eq!(rate_label(400.0, 200.0), "400");
-        assert_eq!(rate_label(20_000.0, 5_000.0), "20.0k");
+        assert_eq!(rate_label(20_000.0, 5_000.0), "20k");
     }
 
     #[test]
