@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::Duration;
 
 use swarmglass::model::gpu::{GpuProcess, GpuSample};
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::sources::nvidia_smi::{self, NvidiaSmiReader};
 use swarmglass::sources::nvml::{GpuReader, MIG_ENABLED_LABEL, spawn_gpu_thread};
@@ -289,7 +289,7 @@ fn start(
         wake_tx.try_send(()).ok();
     });
     let handle = spawn_gpu_thread(
-        SourceId::new("local", "nvml", "local"),
+        SourceId::new("local", SourceKind::Nvml, "local"),
         interval,
         Box::new(move || reader.map(|r| Box::new(r) as Box<dyn GpuReader>)),
         tx,
@@ -332,7 +332,10 @@ fn first_update_arrives_at_once_and_stop_ends_the_thread() {
     let h = start(Duration::from_hours(1), 4, Ok(CountingReader(0)));
     assert_eq!(h.handle.thread().name(), Some("nvml"));
     let first = h.updates.recv_timeout(PATIENCE).unwrap();
-    assert_eq!(first.source(), &SourceId::new("local", "nvml", "local"));
+    assert_eq!(
+        first.source(),
+        &SourceId::new("local", SourceKind::Nvml, "local")
+    );
     assert_eq!(gpus(first).unwrap()[0].name.as_deref(), Some("read 1"));
     h.wakes.recv_timeout(PATIENCE).unwrap();
 

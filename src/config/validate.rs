@@ -281,6 +281,7 @@ fn prometheus_target(
     let mut target = PrometheusTarget::new(url.as_deref().unwrap_or(""));
     if let Some(node) = w.string(t, prefix, "node") {
         target.node = node;
+        target.node_named = true;
     } else if let Some(u) = &url {
         target.node = node_from_url(u);
     }
@@ -366,6 +367,7 @@ pub fn from_toml_str(
 
     let mut nvml = NvmlConfig::default();
     if let Some(t) = w.table(&root, "nvml") {
+        nvml.implicit = false;
         w.unknown_keys(t, "nvml", NVML_KEYS);
         if let Some(b) = w.boolean(t, "nvml", "enabled") {
             nvml.enabled = b;
@@ -378,6 +380,7 @@ pub fn from_toml_str(
         }
         if let Some(n) = w.string(t, "nvml", "node") {
             nvml.node = n;
+            nvml.node_named = true;
         }
     }
 

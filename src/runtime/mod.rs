@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
 use crate::config::{AgentSources, Config, PrometheusTarget, StatusEndpoint};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind, SourceSpec};
 use crate::model::input::{SourceError, SourceUpdate};
 use crate::sources::events::exec_logs::ExecLogConfig;
 use crate::sources::events::{self, Delivery, EventSink};
@@ -52,8 +52,8 @@ pub struct Runtime {
     nvml_stop: Option<SyncSender<()>>,
     threads: Vec<JoinHandle<()>>,
     dropped: Arc<AtomicU64>,
-    /// Every source that will report, with its interval, for [`crate::model::Model::register`].
-    pub sources: Vec<(SourceId, Duration)>,
+    /// Every source that will report, for [`crate::model::Model::register_spec`].
+    pub sources: Vec<SourceSpec>,
 }
 
 /// A request from the consumer to the collectors.
@@ -107,13 +107,13 @@ impl Drop for Runtime {
 /// Ids of the sources a config describes.
 #[must_use]
 pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
-    SourceId::new(t.node.clone(), "prometheus", t.url.clone())
+    SourceId::new(t.node.clone(), SourceKind::Prometheus, t.url.clone())
 }
 
 /// Id of a status endpoint.
 #[must_use]
 pub fn status_id(s: &StatusEndpoint) -> SourceId {
-    SourceId::new("cluster", "status", s.url.clone())
+    SourceId::new("cluster", SourceKind::Status, s.url.clone())
 }
 
 /// Start collecting. Returns the consumer end of the channel (capacity `capacity`) and the
@@ -141,10 +141,20 @@ pub fn start(
     let targets = config.prometheus.clone();
     let statuses = config.status.clone();
     for t in &targets {
-        sources.push((prometheus_id(t), t.interval));
+        sources.push(SourceSpec {
+            id: prometheus_id(t),
+            interval: t.interval,
+            node_named: t.node_named,
+            implicit: t.implicit,
+        });
     }
     for s in &statuses {
-        sources.push((status_id(s), s.interval));
+        sources.push(SourceSpec {
+            id: status_id(s),
+            interval: s.interval,
+            node_named: false,
+            implicit: s.implicit,
+        });
     }
     let rt_sink = sink.clone();
     let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<Command>(16);
@@ -207,7 +217,7 @@ pub fn start(
     let mut nvml_stop = None;
     if config.nvml.enabled {
         let (stop_tx, stop_rx) = std::sync::mpsc::sync_channel(1);
-        let id = SourceId::new(config.nvml.node.clone(), "nvml", "local");
+        let id = SourceId::new(config.nvml.node.clone(), SourceKind::Nvml, "local");
         let fallback = config.nvml.nvidia_smi_fallback;
         let open: nvml::GpuOpener = Box::new(move || match nvml::NvmlReader::open_boxed() {
             Ok(r) => Ok(r),
@@ -235,7 +245,12 @@ pub fn start(
             stop_rx,
             Arc::clone(&dropped),
         )?;
-        sources.push((id, config.nvml.interval));
+        sources.push(SourceSpec {
+            id,
+            interval: config.nvml.interval,
+            node_named: config.nvml.node_named,
+            implicit: config.nvml.implicit,
+        });
         nvml_stop = Some(stop_tx);
         threads.push(handle);
     }

@@ -12,14 +12,9 @@ use super::panel_format as pf;
 use super::theme;
 use super::theme_panels::{self as tp, Tone};
 use super::widgets;
+use crate::model::ids::SourceKind;
 use crate::model::tasks::{SessionView, StreamStatus, TaskStats, TasksSnapshot};
 
-/// Source kinds that deliver task events (their presence makes task counts meaningful).
-const TASK_EVENT_KINDS: [&str; 2] = ["nexus_ws", "nexus_redis"];
-/// Source kind of the tool proxy's log.
-const TOOL_PROXY_KIND: &str = "tool_proxy_log";
-/// Source kind of execution-log streams (shown by the executions panel, not here).
-const EXEC_LOGS_KIND: &str = "exec_logs";
 /// Stale workers named on the card; the rest are counted (all of them on hover).
 const STALE_NAMED: usize = 6;
 
@@ -76,7 +71,7 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let proxy_known = snap
         .streams
         .iter()
-        .any(|st| st.source.kind == TOOL_PROXY_KIND);
+        .any(|st| st.source.kind == SourceKind::ToolProxyLog);
     egui::Grid::new("sessions_figures")
         .num_columns(4)
         .spacing([10.0, 3.0])
@@ -211,7 +206,7 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         || snap
             .streams
             .iter()
-            .any(|s| TASK_EVENT_KINDS.contains(&s.source.kind.as_str()));
+            .any(|s| s.source.kind.delivers_task_events());
     let (h, d) = (&snap.last_hour, &snap.last_24h);
     let count = |n: u64| {
         if counted {
@@ -347,7 +342,8 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let streams: Vec<&StreamStatus> = snap
         .streams
         .iter()
-        .filter(|s| s.source.kind != EXEC_LOGS_KIND)
+        // Execution-log streams are shown by the executions panel, not here.
+        .filter(|s| s.source.kind != SourceKind::ExecLogs)
         .collect();
     ui.label(RichText::new(format!("Streams ({})", streams.len())).weak());
     if streams.is_empty() {
@@ -370,7 +366,7 @@ fn stream_row_ui(ui: &mut egui::Ui, s: &StreamStatus, now: std::time::SystemTime
         widgets::cell_ui(
             ui,
             tp::STREAM_NAME_WIDTH,
-            RichText::new(&s.source.kind).strong(),
+            RichText::new(s.source.kind.as_str()).strong(),
         )
         .on_hover_ui(|ui| {
             ui.label(s.source.to_string());

@@ -89,42 +89,9 @@ pub fn vram(used: Option<u64>, total: Option<u64>, used_pct: Option<f64>) -> Str
     )
 }
 
-/// Order names the way people read them: digit runs compare as numbers, so `node-2` comes
-/// before `node-10`. Ties fall back to plain byte order, so the order is total and stable.
-#[must_use]
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let (x, y) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() && j < y.len() {
-        if x[i].is_ascii_digit() && y[j].is_ascii_digit() {
-            let (si, sj) = (i, j);
-            while i < x.len() && x[i].is_ascii_digit() {
-                i += 1;
-            }
-            while j < y.len() && y[j].is_ascii_digit() {
-                j += 1;
-            }
-            let (da, db) = (trim_zeros(&x[si..i]), trim_zeros(&y[sj..j]));
-            let ord = da.len().cmp(&db.len()).then_with(|| da.cmp(db));
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        } else {
-            if x[i] != y[j] {
-                return x[i].cmp(&y[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
-}
-
-fn trim_zeros(d: &[u8]) -> &[u8] {
-    let k = d.iter().take_while(|&&c| c == b'0').count();
-    &d[k.min(d.len().saturating_sub(1))..]
-}
+/// Natural order ("node-2" before "node-10"): the model's one function, re-exported here
+/// for the panels that sort their own lists.
+pub use crate::model::text::natural_cmp;
 
 #[cfg(test)]
 mod tests {
@@ -139,31 +106,6 @@ mod tests {
         assert_eq!(age(t, t + Duration::from_secs(2)), "2 s ago");
         assert_eq!(age(t, t + Duration::from_secs(190)), "3 min ago");
         assert_eq!(age(t + Duration::from_secs(5), t), "just now");
-    }
-
-    #[test]
-    fn natural_order() {
-        let mut v = vec![
-            "sim-node-10",
-            "sim-node-2",
-            "sim-node-1",
-            "alpha",
-            "sim-node-02",
-            "sim-node-1a",
-        ];
-        v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "alpha",
-                "sim-node-1",
-                "sim-node-1a",
-                "sim-node-02",
-                "sim-node-2",
-                "sim-node-10"
-            ]
-        );
-        assert_eq!(natural_cmp("gpu", "gpu"), std::cmp::Ordering::Equal);
     }
 
     #[test]

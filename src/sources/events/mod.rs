@@ -205,7 +205,7 @@ mod tests {
     use super::*;
     use std::time::SystemTime;
 
-    use crate::model::ids::SourceId;
+    use crate::model::ids::{SourceId, SourceKind};
     use crate::model::input::{ConnectionState, EventError};
 
     #[test]
@@ -218,7 +218,7 @@ mod tests {
                 w.fetch_add(1, Ordering::Relaxed);
             }),
         );
-        let id = SourceId::new("swarm", "test", "x");
+        let id = SourceId::new("swarm", SourceKind::NexusWs, "x");
         let upd = || EventUpdate::Connection {
             source: id.clone(),
             state: ConnectionState::Connected {
@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn errors_surface_for_the_error_log() {
-        let id = SourceId::new("swarm", "test", "x");
+        let id = SourceId::new("swarm", SourceKind::NexusWs, "x");
         let u = EventUpdate::Malformed {
             source: id.clone(),
             at: SystemTime::UNIX_EPOCH,

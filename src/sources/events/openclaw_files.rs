@@ -14,7 +14,7 @@ use super::openclaw::{
     MAX_STORE_BYTES, MAX_TRANSCRIPT_HEADER_BYTES, parse_sessions_store, parse_transcript_header,
 };
 use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{EventError, EventUpdate, SessionsOrigin, SessionsReport};
 
 fn io_error(path: &Path, e: &std::io::Error, what_to_do: &str) -> EventError {
@@ -168,7 +168,11 @@ impl SessionsFilesConfig {
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
         let state_dir = state_dir.into();
         Self {
-            id: SourceId::new("swarm", "openclaw_files", state_dir.display().to_string()),
+            id: SourceId::new(
+                "swarm",
+                SourceKind::OpenclawFiles,
+                state_dir.display().to_string(),
+            ),
             state_dir,
             interval: Duration::from_secs(10),
         }

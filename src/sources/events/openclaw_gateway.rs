@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::openclaw::RawEntry;
 use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{EventError, EventUpdate, SessionInfo, SessionsOrigin, SessionsReport};
 
 /// The gateway source's settings.
@@ -39,7 +39,7 @@ impl GatewayConfig {
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into();
         Self {
-            id: SourceId::new("swarm", "openclaw_gateway", url.clone()),
+            id: SourceId::new("swarm", SourceKind::OpenclawGateway, url.clone()),
             url,
             token_env: "OPENCLAW_GATEWAY_TOKEN".into(),
             active_minutes: 60,

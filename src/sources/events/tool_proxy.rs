@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use super::tail::{FileFollower, TailLine};
 pub use super::tail::{TailStart, TailStats};
 use super::{Delivery, EventSink, SourceTask, sleep_or_stop, stopped};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord};
 use crate::model::text::truncate_str;
 
@@ -218,7 +218,11 @@ impl ToolProxyConfig {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         Self {
-            id: SourceId::new("swarm", "tool_proxy_log", path.display().to_string()),
+            id: SourceId::new(
+                "swarm",
+                SourceKind::ToolProxyLog,
+                path.display().to_string(),
+            ),
             path,
             interval: Duration::from_secs(2),
             tail: TailOptions::default(),
