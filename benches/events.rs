@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::{Frame, parse_frame};
@@ -131,7 +131,7 @@ fn mib(kib: u64) -> f64 {
 }
 
 fn source() -> SourceId {
-    SourceId::new("bench", "nexus_ws", "flood")
+    SourceId::new("bench", SourceKind::NexusWs, "flood")
 }
 
 /// Producer: generate, parse and send up to `rate` events/s (`None` = as fast as it goes) for

@@ -27,7 +27,7 @@ use swarmglass::alerts::{Engine, RuleSet};
 use swarmglass::app::{
     ALERT_EVAL_INTERVAL, CHANNEL_CAPACITY, DRAIN_BUDGET, HEARTBEAT, URGENT_BACKLOG,
 };
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::EventUpdate;
 use swarmglass::model::input::SourceUpdate;
 use swarmglass::model::{Model, ModelSettings};
@@ -89,7 +89,7 @@ fn main() {
             .name("flood".into())
             .spawn(move || {
                 let start = Instant::now();
-                let source = SourceId::new("swarm", "nexus_ws", "ws://flood");
+                let source = SourceId::new("swarm", SourceKind::NexusWs, "ws://flood");
                 let mut sent = 0_u64;
                 while start.elapsed() < run {
                     let due = (start.elapsed().as_secs_f64() * RATE as f64) as u64;

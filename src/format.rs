@@ -15,9 +15,9 @@
 //! - times of day are UTC (`22:13:20`, `22:13:20.007`), timestamps RFC 3339 in UTC
 //!   (`2023-11-14T22:13:20Z`); a time before 1970 or after 9999 reads [`INVALID_TIME`].
 //!
-//! Names are ordered the way people read them by [`natural_cmp`] (`node-2` before `node-10`).
+//! Names are ordered the way people read them by the model's `text::natural_cmp` (`node-2`
+//! before `node-10`).
 
-use std::cmp::Ordering;
 use std::time::{Duration, SystemTime};
 
 /// What a missing figure reads.
@@ -319,43 +319,6 @@ pub fn clock_ms(t: SystemTime) -> String {
     )
 }
 
-/// Order names the way people read them: digit runs compare as numbers, so `node-2` comes
-/// before `node-10`. Ties fall back to plain byte order, so the order is total and stable.
-#[must_use]
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (x, y) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() && j < y.len() {
-        if x[i].is_ascii_digit() && y[j].is_ascii_digit() {
-            let (si, sj) = (i, j);
-            while i < x.len() && x[i].is_ascii_digit() {
-                i += 1;
-            }
-            while j < y.len() && y[j].is_ascii_digit() {
-                j += 1;
-            }
-            let (da, db) = (leading_zeros_cut(&x[si..i]), leading_zeros_cut(&y[sj..j]));
-            let ord = da.len().cmp(&db.len()).then_with(|| da.cmp(db));
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        } else {
-            if x[i] != y[j] {
-                return x[i].cmp(&y[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-    }
-    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
-}
-
-/// A digit run without its leading zeros (one zero stays for an all-zero run).
-fn leading_zeros_cut(d: &[u8]) -> &[u8] {
-    let k = d.iter().take_while(|&&c| c == b'0').count();
-    &d[k.min(d.len().saturating_sub(1))..]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,35 +526,5 @@ mod tests {
         }
         // Ages and countdowns across 1970 are still plain spans.
         assert_eq!(age(before_1970, SystemTime::UNIX_EPOCH), "1s ago");
-    }
-
-    #[test]
-    fn natural_order() {
-        let mut v = vec![
-            "sim-node-10",
-            "sim-node-2",
-            "sim-node-1",
-            "alpha",
-            "sim-node-02",
-            "sim-node-1a",
-        ];
-        v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "alpha",
-                "sim-node-1",
-                "sim-node-1a",
-                "sim-node-02",
-                "sim-node-2",
-                "sim-node-10"
-            ]
-        );
-        assert_eq!(natural_cmp("gpu", "gpu"), Ordering::Equal);
-        assert_eq!(
-            natural_cmp("gpu-0", "gpu-000"),
-            Ordering::Less,
-            "byte-order tie"
-        );
     }
 }

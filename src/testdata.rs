@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use crate::model::Model;
 use crate::model::ModelSettings;
 use crate::model::gpu::GpuSample;
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::SourceUpdate;
 use crate::model::scrape::{Histogram, InferenceRaw, ScrapeData, ServerKind};
 use crate::model::status::{ClusterStatus, StatusNode};
@@ -27,7 +27,7 @@ pub fn node_name(i: usize) -> String {
 pub fn vllm_id(i: usize) -> SourceId {
     SourceId::new(
         node_name(i),
-        "prometheus",
+        SourceKind::Prometheus,
         format!("http://10.0.{}.{}:8000/metrics", i / 250, i % 250 + 1),
     )
 }
@@ -37,7 +37,7 @@ pub fn vllm_id(i: usize) -> SourceId {
 pub fn dcgm_id(i: usize) -> SourceId {
     SourceId::new(
         node_name(i),
-        "prometheus",
+        SourceKind::Prometheus,
         format!("http://10.0.{}.{}:9400/metrics", i / 250, i % 250 + 1),
     )
 }
@@ -45,7 +45,7 @@ pub fn dcgm_id(i: usize) -> SourceId {
 /// Id of the smart proxy's status endpoint.
 #[must_use]
 pub fn status_id() -> SourceId {
-    SourceId::new("cluster", "status", "http://10.0.0.1:9199/status")
+    SourceId::new("cluster", SourceKind::Status, "http://10.0.0.1:9199/status")
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -230,7 +230,7 @@ pub fn fill_history(model: &mut Model, points: usize, now: SystemTime) {
         settings.history_retention,
         settings.history_resolution,
     );
-    let nodes = model.sources.len().max(1) as f64;
+    let nodes = model.sources().len().max(1) as f64;
     for k in (0..points).rev() {
         let Some(t) = now.checked_sub(Duration::from_secs(k as u64)) else {
             continue;

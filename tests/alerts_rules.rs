@@ -11,7 +11,7 @@ use swarmglass::alerts::{
     Subject, Suppression,
 };
 use swarmglass::model::gpu::GpuSample;
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::inference::InferenceStats;
 use swarmglass::model::status::{ClusterStatus, StatusNode};
 use swarmglass::model::{HostStats, Model, ModelSettings};
@@ -21,11 +21,11 @@ fn t(s: u64) -> SystemTime {
 }
 
 fn gpu_src() -> SourceId {
-    SourceId::new("a", "nvml", "local")
+    SourceId::new("a", SourceKind::Nvml, "local")
 }
 
 fn vllm_src() -> SourceId {
-    SourceId::new("a", "prometheus", "http://10.0.0.5:8000/metrics")
+    SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.5:8000/metrics")
 }
 
 fn model() -> Model {
@@ -34,7 +34,7 @@ fn model() -> Model {
 
 fn source<'m>(m: &'m mut Model, id: &SourceId) -> &'m mut swarmglass::model::SourceState {
     m.register(id.clone(), Duration::from_secs(2));
-    let s = m.sources.get_mut(id).unwrap();
+    let s = m.source_state_mut(id).unwrap();
     if s.health.last_ok.is_none() {
         s.health.on_success(t(0));
     }
@@ -346,7 +346,7 @@ fn a_subject_that_disappears_resolves_and_a_disabled_rule_resolves() {
     let mut m = model();
     set_gpu(&mut m, |g| g.temp_c = Some(95.0));
     assert_eq!(engine.evaluate(&m, t(0)).len(), 1);
-    m.sources.get_mut(&gpu_src()).unwrap().gpus.clear();
+    m.source_state_mut(&gpu_src()).unwrap().gpus.clear();
     let ev = engine.evaluate(&m, t(1));
     assert_eq!(ev.len(), 1);
     assert_eq!(
@@ -380,7 +380,7 @@ fn the_same_gpu_from_two_sources_is_one_alert_with_the_worse_figure() {
     let (mut engine, ..) = only("gpu_temp_high", Duration::ZERO);
     let mut m = model();
     set_gpu(&mut m, |g| g.temp_c = Some(70.0));
-    let dcgm = SourceId::new("a", "prometheus", "http://10.0.0.5:9400/metrics");
+    let dcgm = SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.5:9400/metrics");
     source(&mut m, &dcgm).gpus = vec![GpuSample {
         index: Some(0),
         temp_c: Some(91.0),
@@ -412,17 +412,16 @@ fn transitions(ev: &[swarmglass::alerts::AlertEvent]) -> Vec<(String, Subject, A
 fn node_down_node_stale_and_source_unreachable() {
     let mut engine = engine_with(&["node_down", "node_stale", "source_unreachable"]);
     let mut m = model();
-    let a = SourceId::new("a", "prometheus", "http://a:8000/metrics");
-    let b1 = SourceId::new("b", "prometheus", "http://b:8000/metrics");
-    let b2 = SourceId::new("b", "prometheus", "http://b:9400/metrics");
+    let a = SourceId::new("a", SourceKind::Prometheus, "http://a:8000/metrics");
+    let b1 = SourceId::new("b", SourceKind::Prometheus, "http://b:8000/metrics");
+    let b2 = SourceId::new("b", SourceKind::Prometheus, "http://b:9400/metrics");
     for id in [&a, &b1, &b2] {
         source(&mut m, id);
     }
     assert!(engine.evaluate(&m, t(1)).is_empty(), "all up: nothing");
 
     // One blip: stale.
-    m.sources
-        .get_mut(&a)
+    m.source_state_mut(&a)
         .unwrap()
         .health
         .on_failure(t(2), "connection refused");
@@ -441,8 +440,7 @@ fn node_down_node_stale_and_source_unreachable() {
         ev[0].message
     );
     // Two: down — the node (its only source) and the source; stale resolves.
-    m.sources
-        .get_mut(&a)
+    m.source_state_mut(&a)
         .unwrap()
         .health
         .on_failure(t(4), "connection refused");
@@ -464,7 +462,7 @@ fn node_down_node_stale_and_source_unreachable() {
     assert_eq!(engine.worst(), Some(Severity::Critical));
 
     // On node b one source of two is down: the source is unreachable, the node is not down.
-    let s = m.sources.get_mut(&b2).unwrap();
+    let s = m.source_state_mut(&b2).unwrap();
     s.health.on_failure(t(5), "timed out");
     s.health.on_failure(t(6), "timed out");
     let ev = engine.evaluate(&m, t(6));
@@ -478,7 +476,7 @@ fn node_down_node_stale_and_source_unreachable() {
     );
 
     // Recovery resolves.
-    m.sources.get_mut(&a).unwrap().health.on_success(t(8));
+    m.source_state_mut(&a).unwrap().health.on_success(t(8));
     let ev = engine.evaluate(&m, t(8));
     assert_eq!(
         transitions(&ev),
@@ -503,7 +501,7 @@ fn node_down_node_stale_and_source_unreachable() {
 }
 
 fn proxy(m: &mut Model, failover_ready: Option<bool>, b_healthy: Option<bool>) {
-    let id = SourceId::new("cluster", "status", "http://proxy:9199/status");
+    let id = SourceId::new("cluster", SourceKind::Status, "http://proxy:9199/status");
     let s = source(m, &id);
     s.status = Some(ClusterStatus {
         healthy: Some(true),
@@ -741,7 +739,7 @@ fn agent_event(m: &mut Model, json: &str, at: u64) {
         panic!("not an event: {json}")
     };
     let update = EventUpdate::Event {
-        source: SourceId::new("swarm", "nexus_ws", "ws://x"),
+        source: SourceId::new("swarm", SourceKind::NexusWs, "ws://x"),
         received_at: t(at),
         event,
     };

@@ -75,14 +75,28 @@ async fn snapshot_json_reports_the_simulated_cluster() {
         .unwrap();
     assert_eq!(n0["health"]["state"], "up");
     assert_eq!(n1["health"]["state"], "down");
-    assert_eq!(n1["health"]["reason"], "the proxy reports it unhealthy");
-    // Command-line targets on 127.0.0.1 belong to node "local"; the down one names its error.
+    // One machine is one node: the vLLM server, the GPU exporter on the same address and the
+    // proxy's entry for it are one node, named by the exporter (node 0) or the proxy (node 1,
+    // whose exporter is down) — never "local" beside the proxy's names.
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    for n in [n0, n1] {
+        assert_eq!(n["sources"], 3, "two sources and the proxy's verdict: {n}");
+    }
+    assert!(
+        n1["health"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 503"),
+        "{n1}"
+    );
+    assert!(n0["models"][0] == sim.profile(0).model.as_str(), "{n0}");
+    // The down source names its error.
     let sources = v["sources"].as_array().unwrap();
     let s1 = sources
         .iter()
         .find(|s| s["url"] == ep.nodes[1].metrics_url)
         .unwrap();
-    assert_eq!(s1["node"], "local");
+    assert_eq!(s1["node"], ep.nodes[1].name.as_str());
     assert_eq!(s1["health"]["state"], "down");
     assert!(
         s1["health"]["reason"]
@@ -110,11 +124,17 @@ async fn snapshot_json_reports_the_simulated_cluster() {
 
     let gpus = v["gpus"].as_array().unwrap();
     assert!(
-        gpus.iter().any(|g| g["node"] == "local"
+        gpus.iter().any(|g| g["node"] == ep.nodes[0].name.as_str()
             && g["origin"] == "dcgm"
+            && g["model"] == sim.profile(0).model.as_str()
             && g["gpu"]["temp_c"].is_number()),
         "{gpus:?}"
     );
+    let i0_node = &inf
+        .iter()
+        .find(|i| i["url"] == ep.nodes[0].metrics_url)
+        .unwrap()["node"];
+    assert_eq!(i0_node, ep.nodes[0].name.as_str());
     let errors = v["errors"].as_array().unwrap();
     assert!(
         errors
@@ -331,4 +351,111 @@ async fn snapshot_json_includes_agents_and_tasks() {
     let execs = t["executions"].as_array().unwrap();
     assert_eq!(execs.len(), sim.endpoints().exec_ids.len(), "{execs:?}");
     sim.shutdown().await;
+}
+
+/// A command that reads no config file (a fresh home), so the built-in defaults apply.
+fn bin_without_config(home: &std::path::Path) -> Command {
+    let mut cmd = bin();
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd
+}
+
+#[test]
+fn defaults_nobody_configured_that_do_not_answer_are_not_found_not_down() {
+    for port in [8000, 9199] {
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "something answers on 127.0.0.1:{port}; this test needs the built-in default address free"
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = bin_without_config(home.path())
+        .args(["snapshot", "--json", "--duration", "1500ms"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    for url in [
+        "http://localhost:8000/metrics",
+        "http://localhost:9199/status",
+    ] {
+        let s = sources.iter().find(|s| s["url"] == url).expect(url);
+        assert_eq!(s["health"]["state"], "not_found", "{s}");
+    }
+    let nodes = v["nodes"].as_array().unwrap();
+    assert!(
+        nodes.iter().all(|n| n["health"]["state"] != "down"),
+        "{nodes:?}"
+    );
+    assert_eq!(
+        v["alerts"]["firing"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["alerts"]
+    );
+    assert_eq!(
+        v["alerts"]["pending"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["alerts"]
+    );
+    // Said once, quietly: one "not found" line per default, counted once.
+    let errors = v["errors"].as_array().unwrap();
+    for url in [
+        "http://localhost:8000/metrics",
+        "http://localhost:9199/status",
+    ] {
+        let e: Vec<&Value> = errors
+            .iter()
+            .filter(|e| e["source"].as_str().unwrap().contains(url))
+            .collect();
+        assert_eq!(e.len(), 1, "{errors:?}");
+        assert_eq!(e[0]["kind"], "not_found");
+        assert_eq!(e[0]["count"], 1);
+    }
+}
+
+#[test]
+fn only_agent_sources_on_the_command_line_add_no_default_endpoints() {
+    let home = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let out = bin_without_config(home.path())
+        .args([
+            "snapshot",
+            "--json",
+            "--duration",
+            "500ms",
+            "--openclaw-sessions",
+        ])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kinds.contains(&"prometheus") && !kinds.contains(&"status"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        v["alerts"]["firing"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["alerts"]
+    );
 }

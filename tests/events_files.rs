@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord};
 use swarmglass::model::input::{SessionsOrigin, SessionsReport};
 use swarmglass::model::tasks::TaskModel;
@@ -74,7 +74,7 @@ fn session_stores_are_read_with_transcript_starts() {
 
     let mut model = TaskModel::default();
     let now = fixture_now();
-    let src = SourceId::new("swarm", "openclaw_files", "fixtures");
+    let src = SourceId::new("swarm", SourceKind::OpenclawFiles, "fixtures");
     model.apply(
         EventUpdate::Sessions {
             source: src,
@@ -168,7 +168,11 @@ fn a_sessions_json_file_is_read_as_given() {
     let now = fixture_now();
     model.apply(
         EventUpdate::Sessions {
-            source: SourceId::new("swarm", "openclaw_files", file.display().to_string()),
+            source: SourceId::new(
+                "swarm",
+                SourceKind::OpenclawFiles,
+                file.display().to_string(),
+            ),
             at: now,
             result: Ok(report),
         },
@@ -306,7 +310,7 @@ async fn gateway_sessions_with_bearer_token_and_clear_refusals() {
     let now = fixture_now();
     model.apply(
         EventUpdate::Sessions {
-            source: SourceId::new("swarm", "openclaw_files", "f"),
+            source: SourceId::new("swarm", SourceKind::OpenclawFiles, "f"),
             at: now,
             result: Ok(files),
         },
@@ -459,7 +463,7 @@ fn proxy_log_tail_follows_appends_rotation_and_truncation() {
 
     // Errors per rolling hour, at explicit times.
     let mut model = TaskModel::default();
-    let src = SourceId::new("swarm", "tool_proxy_log", log.display().to_string());
+    let src = SourceId::new("swarm", SourceKind::ToolProxyLog, log.display().to_string());
     let ten_to_midnight = at(1_770_854_340); // 2026-02-11T23:59:00Z
     model.apply(
         EventUpdate::ProxyLog {

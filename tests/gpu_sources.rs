@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::time::Duration;
 
 use swarmglass::model::gpu::{GpuProcess, GpuSample};
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::sources::framework::Sink;
 use swarmglass::sources::nvidia_smi::{self, NvidiaSmiReader};
@@ -290,7 +290,7 @@ fn start(
     let (sink, updates) = Sink::channel(capacity, wake);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let handle = spawn_gpu_thread(
-        SourceId::new("local", "nvml", "local"),
+        SourceId::new("local", SourceKind::Nvml, "local"),
         interval,
         Box::new(move || reader.map(|r| Box::new(r) as Box<dyn GpuReader>)),
         sink.clone(),
@@ -332,7 +332,10 @@ fn first_update_arrives_at_once_and_stop_ends_the_thread() {
     h.sink.take();
     assert_eq!(h.handle.thread().name(), Some("nvml"));
     let first = h.updates.recv_timeout(PATIENCE).unwrap();
-    assert_eq!(first.source(), &SourceId::new("local", "nvml", "local"));
+    assert_eq!(
+        first.source(),
+        &SourceId::new("local", SourceKind::Nvml, "local")
+    );
     assert_eq!(gpus(first).unwrap()[0].name.as_deref(), Some("read 1"));
     h.wakes.recv_timeout(PATIENCE).unwrap();
 

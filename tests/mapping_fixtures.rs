@@ -167,6 +167,27 @@ fn dcgm_fixture_maps_gpus_and_blank_sentinel_is_na() {
     let d = map(&parse(sentinel.as_bytes(), Format::Prometheus), None, 0);
     assert_eq!(d.gpus[0].temp_c, None, "DCGM blank sentinel is n/a");
     assert_eq!(d.gpus[0].util_pct, Some(40.0));
+    assert_eq!(
+        d.host_name.as_deref(),
+        Some("n"),
+        "`hostname` (2026) is read too"
+    );
+}
+
+#[test]
+fn exporters_report_their_machines_host_name() {
+    // dcgm-exporter's `Hostname` label (the fixture's first series).
+    let d = mapped("datadog__dcgm_exporter_metrics.txt", None);
+    assert_eq!(d.host_name.as_deref(), Some("424773df46e0"));
+    // node_exporter's `node_uname_info{nodename}`.
+    let uname = "# TYPE node_uname_info gauge\n\
+                 node_uname_info{domainname=\"(none)\",machine=\"x86_64\",nodename=\"gpu-a\",release=\"6.8.0\",sysname=\"Linux\"} 1\n\
+                 node_memory_MemTotal_bytes 1e+09\n";
+    let d = map(&parse(uname.as_bytes(), Format::Prometheus), None, 0);
+    assert_eq!(d.kind, Some(ServerKind::NodeExporter));
+    assert_eq!(d.host_name.as_deref(), Some("gpu-a"));
+    // An inference server does not say.
+    assert_eq!(mapped("datadog__vllm_metrics.txt", None).host_name, None);
 }
 
 #[test]

@@ -187,7 +187,7 @@ async fn a_server_that_never_answers_times_out_and_is_down_in_time() {
     let mut model = Model::new(ModelSettings::default());
     let id = u.source().clone();
     model.apply(u, SystemTime::now());
-    let h = &model.sources[&id].health.health;
+    let h = &model.sources()[&id].health.health;
     assert!(
         matches!(h, Health::Down { reason, .. } if reason.contains("timed out")),
         "{h:?}"
@@ -212,8 +212,8 @@ async fn garbage_records_errors_and_leaves_other_targets_untouched() {
     let cfg = config(vec![target(&good), target(&bad)]);
     let (rx, rt) = runtime::start(&cfg, 64, Arc::new(|| {})).unwrap();
     let mut model = Model::new(ModelSettings::default());
-    for (id, i) in &rt.sources {
-        model.register(id.clone(), *i);
+    for spec in &rt.sources {
+        model.register_spec(spec.clone());
     }
     let (g2, b2) = (good.clone(), bad.clone());
     let updates = tokio::task::spawn_blocking(move || {
@@ -229,12 +229,12 @@ async fn garbage_records_errors_and_leaves_other_targets_untouched() {
     }
     rt.shutdown();
     let good_src = model
-        .sources
+        .sources()
         .values()
         .find(|s| s.id.locator == good)
         .unwrap();
     let bad_src = model
-        .sources
+        .sources()
         .values()
         .find(|s| s.id.locator == bad)
         .unwrap();

@@ -16,7 +16,7 @@ mod common;
 
 use common::redis_server::{RedisServer, free_port, redis_available};
 use futures_util::{SinkExt, StreamExt};
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{
     ConnectionState, Event, EventError, EventUpdate, ExecStatus, SourceUpdate,
 };
@@ -230,7 +230,7 @@ async fn monitor_filters_are_honoured() {
     let with = |f: &dyn Fn(&mut WsMonitorConfig), name: &str| {
         let mut cfg = monitor(&base);
         f(&mut cfg);
-        cfg.id = SourceId::new("swarm", "nexus_ws", name);
+        cfg.id = SourceId::new("swarm", SourceKind::NexusWs, name);
         (cfg.id.clone(), spawn(cfg, sink.clone()))
     };
     let (stats_id, stats) = with(&|c| c.stats_only = true, "stats");
@@ -440,7 +440,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
     let (sink, mut got) = sink();
     let client = |channel: &str, name: &str| {
         let mut cfg = RedisConfig::new(server.url());
-        cfg.id = SourceId::new("swarm", "nexus_redis", name);
+        cfg.id = SourceId::new("swarm", SourceKind::NexusRedis, name);
         cfg.channels = vec![channel.to_owned()];
         cfg.heartbeat_interval = Duration::from_millis(200);
         cfg.backoff_base = Duration::from_millis(50);
@@ -575,7 +575,11 @@ async fn the_cluster_runs_the_agent_layer_and_writes_its_config() {
     let mut model = TaskModel::default();
     model.apply(
         EventUpdate::Sessions {
-            source: SourceId::new("swarm", "openclaw_files", dir.display().to_string()),
+            source: SourceId::new(
+                "swarm",
+                SourceKind::OpenclawFiles,
+                dir.display().to_string(),
+            ),
             at: SystemTime::now(),
             result: Ok(report),
         },

@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use swarmglass::alerts::{Engine, RuleSet};
 use swarmglass::model::gpu::GpuSample;
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::status::{ClusterStatus, StatusNode};
 use swarmglass::model::{Model, ModelSettings};
@@ -23,16 +23,28 @@ fn t(s: u64) -> SystemTime {
 }
 
 fn alpha_vllm() -> SourceId {
-    SourceId::new("alpha", "prometheus", "http://10.0.0.2:8000/metrics")
+    SourceId::new(
+        "alpha",
+        SourceKind::Prometheus,
+        "http://10.0.0.2:8000/metrics",
+    )
 }
 fn alpha_dcgm() -> SourceId {
-    SourceId::new("alpha", "prometheus", "http://10.0.0.2:9400/metrics")
+    SourceId::new(
+        "alpha",
+        SourceKind::Prometheus,
+        "http://10.0.0.2:9400/metrics",
+    )
 }
 fn beta_dcgm() -> SourceId {
-    SourceId::new("beta", "prometheus", "http://10.0.0.3:9400/metrics")
+    SourceId::new(
+        "beta",
+        SourceKind::Prometheus,
+        "http://10.0.0.3:9400/metrics",
+    )
 }
 fn proxy() -> SourceId {
-    SourceId::new("cluster", "status", "http://10.0.0.1:9199/status")
+    SourceId::new("cluster", SourceKind::Status, "http://10.0.0.1:9199/status")
 }
 
 /// Two GPUs on alpha: GPU 0 fully reported, GPU 1 without temperature or power.

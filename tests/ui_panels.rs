@@ -16,7 +16,7 @@ use swarmglass::alerts::{
     Subject,
 };
 use swarmglass::model::gpu::GpuSample;
-use swarmglass::model::ids::SourceId;
+use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{
     ConnectionState, EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord, SessionInfo,
     SessionsOrigin, SessionsReport,
@@ -47,28 +47,32 @@ fn ago(s: u64) -> SystemTime {
 }
 
 fn ws_src() -> SourceId {
-    SourceId::new("swarm", "nexus_ws", "ws://10.0.0.9:8080/ws/monitor")
+    SourceId::new(
+        "swarm",
+        SourceKind::NexusWs,
+        "ws://10.0.0.9:8080/ws/monitor",
+    )
 }
 fn redis_src() -> SourceId {
-    SourceId::new("swarm", "nexus_redis", "redis://10.0.0.9:6379")
+    SourceId::new("swarm", SourceKind::NexusRedis, "redis://10.0.0.9:6379")
 }
 fn gateway_src() -> SourceId {
     SourceId::new(
         "swarm",
-        "openclaw_gateway",
+        SourceKind::OpenclawGateway,
         "http://10.0.0.9:18789/tools/invoke",
     )
 }
 fn sessions_src() -> SourceId {
-    SourceId::new("swarm", "openclaw_files", "/home/agent/.openclaw")
+    SourceId::new("swarm", SourceKind::OpenclawFiles, "/home/agent/.openclaw")
 }
 fn proxy_src() -> SourceId {
-    SourceId::new("swarm", "tool_proxy_log", "/var/log/tool-proxy.log")
+    SourceId::new("swarm", SourceKind::ToolProxyLog, "/var/log/tool-proxy.log")
 }
 fn exec_src(id: &str) -> SourceId {
     SourceId::new(
         "swarm",
-        "exec_logs",
+        SourceKind::ExecLogs,
         format!("ws://10.0.0.9:8080/ws/executions/{id}/logs"),
     )
 }
@@ -790,7 +794,7 @@ fn clicking_an_execution_selects_it() {
 // Alerts
 
 fn gpu_src() -> SourceId {
-    SourceId::new("a", "nvml", "local")
+    SourceId::new("a", SourceKind::Nvml, "local")
 }
 
 fn gpu_key() -> AlertKey {
@@ -807,7 +811,7 @@ fn gpu_key() -> AlertKey {
 fn alert_model(temp_c: f64) -> Model {
     let mut m = Model::new(ModelSettings::default());
     m.register(gpu_src(), Duration::from_secs(2));
-    let s = m.sources.get_mut(&gpu_src()).unwrap();
+    let s = m.source_state_mut(&gpu_src()).unwrap();
     s.health.on_success(t(0));
     s.gpus = vec![GpuSample {
         index: Some(0),

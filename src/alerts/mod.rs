@@ -95,7 +95,9 @@ pub enum Subject {
 }
 
 impl Subject {
-    /// The node this subject belongs to, if any.
+    /// The node this subject belongs to, if any. For a source it is the name the source was
+    /// configured with (the URL's host when none was given), which the views may show under a
+    /// better name (`model::identity`).
     #[must_use]
     pub fn node(&self) -> Option<&str> {
         match self {

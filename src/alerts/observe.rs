@@ -1,14 +1,13 @@
 //! Reading the model for the rules: one [`Reading`] per subject a rule applies to. Pure: takes
-//! `&Model` (and the views computed from it once per evaluation), returns plain values.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! the model's shared [`Views`] and builds every subject once per evaluation ([`Subjects`]);
+//! each rule then reads its figure or condition off those subjects.
 
 use super::Subject;
 use crate::config::alerts::{Comparison, Metric, RuleKind, Scope};
-use crate::model::Model;
 use crate::model::health::Health;
 use crate::model::inference::InferenceStats;
-use crate::model::views::{ClusterView, GpuCard, NodeView};
+use crate::model::views::{GpuCard, NodeView, Views};
+use crate::model::{Model, SourceState};
 
 /// What a rule sees of one subject.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +23,20 @@ pub(crate) enum Reading {
     },
 }
 
-/// The views one evaluation needs, computed once.
-pub(crate) struct Views {
-    nodes: Vec<NodeView>,
-    gpus: Vec<GpuCard>,
-    cluster: ClusterView,
-    /// Nodes an up proxy reports unhealthy.
-    proxy_unhealthy: BTreeSet<String>,
+/// Every subject of one evaluation, built once and read by every rule.
+pub(crate) struct Subjects<'m> {
+    views: &'m Views,
+    cluster: Subject,
+    /// One per [`Views::nodes`], same order.
+    nodes: Vec<Subject>,
+    /// One per [`Views::gpus`], same order.
+    gpus: Vec<Subject>,
+    /// One per [`Views::inference`], same order.
+    servers: Vec<Subject>,
+    /// Every source with its subject.
+    sources: Vec<(Subject, &'m SourceState)>,
+    /// Cluster-wide generation tokens/s.
+    gen_tps: Option<f64>,
     /// Failed share of the tasks finished in the last hour, percent (`None`: none finished).
     task_failure_pct: Option<f64>,
     /// Workers gone stale, and whether any worker source reports at all.
@@ -38,30 +44,54 @@ pub(crate) struct Views {
     workers_known: bool,
 }
 
-impl Views {
-    /// Compute the views of `model`.
-    pub(crate) fn of(model: &Model, now: std::time::SystemTime) -> Self {
+impl<'m> Subjects<'m> {
+    /// The subjects of `model` at `now`.
+    pub(crate) fn of(model: &'m Model, now: std::time::SystemTime) -> Self {
+        let views = model.views();
         let stats = model
             .tasks
             .task_stats(std::time::Duration::from_secs(3600), now);
         let workers = model.tasks.workers.view(now);
-        let proxy_unhealthy = model
-            .sources
-            .values()
-            .filter(|s| s.id.kind == "status" && matches!(s.health.health, Health::Up { .. }))
-            .filter_map(|s| s.status.as_ref())
-            .flat_map(|st| {
-                st.nodes
-                    .iter()
-                    .filter(|n| n.healthy == Some(false))
-                    .map(|n| n.name.clone())
-            })
-            .collect();
         Self {
-            nodes: model.nodes(),
-            gpus: model.gpu_cards(),
-            cluster: model.cluster(),
-            proxy_unhealthy,
+            views,
+            cluster: Subject::Cluster,
+            nodes: views
+                .nodes
+                .iter()
+                .map(|n| Subject::Node {
+                    node: n.name.clone(),
+                })
+                .collect(),
+            gpus: views
+                .gpus
+                .iter()
+                .map(|c| Subject::Gpu {
+                    node: c.node.clone(),
+                    gpu: c.gpu.key(),
+                })
+                .collect(),
+            servers: views
+                .inference
+                .iter()
+                .map(|i| Subject::Server {
+                    node: i.node.clone(),
+                    url: i.source.locator.clone(),
+                    model: i.stats.model.clone(),
+                })
+                .collect(),
+            sources: model
+                .sources()
+                .values()
+                .map(|s| {
+                    (
+                        Subject::Source {
+                            source: s.id.clone(),
+                        },
+                        s,
+                    )
+                })
+                .collect(),
+            gen_tps: model.total_tps().0,
             task_failure_pct: stats.success_rate.map(|r| (1.0 - r) * 100.0),
             workers_known: !(workers.online.is_empty() && workers.stale.is_empty()),
             stale_workers: workers.stale.iter().map(|w| w.worker_id.clone()).collect(),
@@ -90,7 +120,7 @@ fn gpu_figure(metric: Metric, card: &GpuCard) -> Option<f64> {
     }
 }
 
-/// Keep the worse of two readings of one subject (the same GPU reported by two sources):
+/// Keep the worse of two readings of one subject (two sources reporting a GPU by index alone):
 /// a figure beats n/a; between figures the one further on the bad side wins.
 fn worse(comparison: Comparison, a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
@@ -102,66 +132,62 @@ fn worse(comparison: Comparison, a: Option<f64>, b: Option<f64>) -> Option<f64> 
     }
 }
 
-fn figures(
-    model: &Model,
-    views: &Views,
-    metric: Metric,
+/// Merge readings of one subject (adjacent: the views are sorted) into the worse one.
+fn merge_duplicates(
     comparison: Comparison,
-) -> BTreeMap<Subject, Reading> {
-    let mut out: BTreeMap<Subject, Option<f64>> = BTreeMap::new();
-    let mut put = |subject: Subject, v: Option<f64>| {
-        // NaN is no reading at all.
-        let v = v.filter(|x| !x.is_nan());
-        let slot = out.entry(subject).or_insert(None);
-        *slot = worse(comparison, *slot, v);
-    };
-    match metric.scope() {
-        Scope::Gpu => {
-            for card in &views.gpus {
-                put(
-                    Subject::Gpu {
-                        node: card.node.clone(),
-                        gpu: card.gpu.key(),
-                    },
-                    gpu_figure(metric, card),
-                );
+    readings: Vec<(&Subject, Reading)>,
+) -> Vec<(&Subject, Reading)> {
+    let mut out: Vec<(&Subject, Reading)> = Vec::with_capacity(readings.len());
+    for (s, r) in readings {
+        match (out.last_mut(), r) {
+            (Some((last, Reading::Figure(a))), Reading::Figure(b)) if *last == s => {
+                *a = worse(comparison, *a, b);
             }
+            (_, r) => out.push((s, r)),
         }
-        Scope::Server => {
-            for (s, i) in model.inference_stats() {
-                let subject = Subject::Server {
-                    node: s.id.node.clone(),
-                    url: s.id.locator.clone(),
-                    model: i.model.clone(),
-                };
-                put(subject, server_figure(metric, i));
-            }
-        }
-        Scope::Node => {
-            for s in model.sources.values() {
-                if let Some(h) = s.host {
-                    let v = if metric == Metric::HostMemPct {
-                        h.mem_pct
-                    } else {
-                        h.cpu_pct
-                    };
-                    put(
-                        Subject::Node {
-                            node: s.id.node.clone(),
-                        },
-                        v,
-                    );
-                }
-            }
-        }
-        Scope::Cluster if metric == Metric::TaskFailurePct => {
-            put(Subject::Cluster, views.task_failure_pct);
-        }
-        Scope::Cluster => put(Subject::Cluster, model.total_tps().0),
     }
-    out.into_iter()
-        .map(|(s, v)| (s, Reading::Figure(v)))
-        .collect()
+    out
+}
+
+/// A figure; NaN is no reading at all.
+fn figure(v: Option<f64>) -> Reading {
+    Reading::Figure(v.filter(|x| !x.is_nan()))
+}
+
+fn figures<'s>(subjects: &'s Subjects<'_>, metric: Metric) -> Vec<(&'s Subject, Reading)> {
+    let v = subjects.views;
+    match metric.scope() {
+        Scope::Gpu => subjects
+            .gpus
+            .iter()
+            .zip(&v.gpus)
+            .map(|(s, card)| (s, figure(gpu_figure(metric, card))))
+            .collect(),
+        Scope::Server => subjects
+            .servers
+            .iter()
+            .zip(&v.inference)
+            .map(|(s, i)| (s, figure(server_figure(metric, &i.stats))))
+            .collect(),
+        Scope::Node => subjects
+            .nodes
+            .iter()
+            .zip(&v.nodes)
+            .filter_map(|(s, n)| {
+                let h = n.host?;
+                let x = if metric == Metric::HostMemPct {
+                    h.mem_pct
+                } else {
+                    h.cpu_pct
+                };
+                Some((s, figure(x)))
+            })
+            .collect(),
+        Scope::Cluster if metric == Metric::TaskFailurePct => {
+            vec![(&subjects.cluster, figure(subjects.task_failure_pct))]
+        }
+        Scope::Cluster => vec![(&subjects.cluster, figure(subjects.gen_tps))],
+    }
 }
 
 fn node_detail(n: &NodeView) -> String {
@@ -176,68 +202,61 @@ fn node_detail(n: &NodeView) -> String {
     s
 }
 
-/// Every subject `kind` applies to in `model`, with what the rule sees of it.
-pub(crate) fn readings(
+/// Every subject `kind` applies to, with what the rule sees of it.
+pub(crate) fn readings<'s>(
     kind: &RuleKind,
-    model: &Model,
-    views: &Views,
-) -> BTreeMap<Subject, Reading> {
+    subjects: &'s Subjects<'_>,
+) -> Vec<(&'s Subject, Reading)> {
+    let views = subjects.views;
+    let cluster = &subjects.cluster;
     match kind {
         RuleKind::Threshold {
             metric, comparison, ..
-        } => figures(model, views, *metric, *comparison),
-        RuleKind::NodeDown => views
+        } => merge_duplicates(*comparison, figures(subjects, *metric)),
+        RuleKind::NodeDown => subjects
             .nodes
             .iter()
-            .map(|n| {
+            .zip(&views.nodes)
+            .map(|(s, n)| {
                 let down = matches!(n.health, Health::Down { .. })
                     && (n.sources_up == 0 || views.proxy_unhealthy.contains(&n.name));
                 let reading = Reading::Condition {
                     breach: Some(down),
                     detail: node_detail(n),
                 };
-                (
-                    Subject::Node {
-                        node: n.name.clone(),
-                    },
-                    reading,
-                )
+                (s, reading)
             })
             .collect(),
-        RuleKind::NodeStale => views
+        RuleKind::NodeStale => subjects
             .nodes
             .iter()
-            .map(|n| {
+            .zip(&views.nodes)
+            .map(|(s, n)| {
                 let stale = matches!(n.health, Health::Stale { .. });
                 let reading = Reading::Condition {
                     breach: Some(stale),
                     detail: node_detail(n),
                 };
-                (
-                    Subject::Node {
-                        node: n.name.clone(),
-                    },
-                    reading,
-                )
+                (s, reading)
             })
             .collect(),
         RuleKind::WorkerStale => {
-            let detail = if views.stale_workers.is_empty() {
+            let detail = if subjects.stale_workers.is_empty() {
                 "every worker is sending heartbeats".to_owned()
             } else {
                 format!(
                     "{} worker(s) stopped sending heartbeats: {}",
-                    views.stale_workers.len(),
-                    views.stale_workers.join(", ")
+                    subjects.stale_workers.len(),
+                    subjects.stale_workers.join(", ")
                 )
             };
             let reading = Reading::Condition {
-                breach: views
+                breach: subjects
                     .workers_known
-                    .then_some(!views.stale_workers.is_empty()),
+                    .then_some(!subjects.stale_workers.is_empty()),
                 detail,
             };
-            BTreeMap::from([(Subject::Cluster, reading)])
+            vec![(cluster, reading)]
         }
         RuleKind::FailoverNotReady => {
             let c = &views.cluster;
@@ -253,21 +272,21 @@ pub(crate) fn readings(
                 breach: c.failover_ready.map(|r| !r),
                 detail,
             };
-            BTreeMap::from([(Subject::Cluster, reading)])
+            vec![(cluster, reading)]
         }
-        RuleKind::SourceUnreachable => model
+        RuleKind::SourceUnreachable => subjects
             .sources
-            .values()
-            .map(|s| {
+            .iter()
+            .map(|(subject, s)| {
+                // Only a configured source (or a default that was found) can be down: a
+                // default that never answered is "not found", never a breach.
                 let down = matches!(s.health.health, Health::Down { .. });
                 let detail = match s.health.health.reason() {
                     Some(r) => format!("{} is {}: {r}", s.id, s.health.health.label()),
                     None => format!("{} is {}", s.id, s.health.health.label()),
                 };
                 (
-                    Subject::Source {
-                        source: s.id.clone(),
-                    },
+                    subject,
                     Reading::Condition {
                         breach: Some(down),
                         detail,
@@ -289,5 +308,30 @@ mod tests {
         assert_eq!(worse(Comparison::Below, Some(80.0), Some(90.0)), Some(80.0));
         assert_eq!(worse(Comparison::Above, None, Some(1.0)), Some(1.0));
         assert_eq!(worse(Comparison::Above, None, None), None);
+    }
+
+    #[test]
+    fn duplicate_subjects_merge_into_the_worse_reading() {
+        let a = Subject::Gpu {
+            node: "n".into(),
+            gpu: "gpu0".into(),
+        };
+        let b = a.clone();
+        let c = Subject::Cluster;
+        let merged = merge_duplicates(
+            Comparison::Above,
+            vec![
+                (&a, Reading::Figure(Some(70.0))),
+                (&b, Reading::Figure(Some(90.0))),
+                (&c, Reading::Figure(None)),
+            ],
+        );
+        assert_eq!(
+            merged,
+            vec![
+                (&a, Reading::Figure(Some(90.0))),
+                (&c, Reading::Figure(None))
+            ]
+        );
     }
 }

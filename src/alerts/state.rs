@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::observe::{self, Reading, Views};
+use super::observe::{self, Reading, Subjects};
 use super::{AlertEvent, AlertKey, AlertState, Subject, Suppression};
 use crate::config::alerts::{Comparison, Rule, RuleKind, RuleSet, Severity};
 use crate::model::Model;
@@ -255,14 +255,15 @@ impl Engine {
     /// the history). Evaluating twice in the same state returns nothing the second time.
     pub fn evaluate(&mut self, model: &Model, now: SystemTime) -> Vec<AlertEvent> {
         self.silences.retain(|s| s.until > now);
-        let views = Views::of(model, now);
+        // Every subject once per evaluation; each rule reads its own off them.
+        let subjects = Subjects::of(model, now);
         let mut seen = BTreeSet::new();
         let mut events = Vec::new();
         // Taken out for the loop so `step` may borrow the engine mutably.
         let rules = std::mem::take(&mut self.rules);
         for rule in rules.iter().filter(|r| r.enabled) {
-            for (subject, reading) in observe::readings(&rule.kind, model, &views) {
-                let key = AlertKey::new(rule.name.clone(), subject);
+            for (subject, reading) in observe::readings(&rule.kind, &subjects) {
+                let key = AlertKey::new(rule.name.clone(), subject.clone());
                 if let Some(e) = self.step(rule, &key, &reading, now) {
                     events.push(e);
                 }

@@ -442,8 +442,8 @@ fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow:
             });
             let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
             let mut model = Model::new(cfg.model.clone());
-            for (id, interval) in &rt.sources {
-                model.register(id.clone(), *interval);
+            for spec in &rt.sources {
+                model.register_spec(spec.clone());
             }
             let tray_ctx = cc.egui_ctx.clone();
             // A screenshot run is a one-shot: no tray icon, no desktop notifications.

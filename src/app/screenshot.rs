@@ -42,7 +42,7 @@ pub struct ScreenshotJob {
 #[must_use]
 pub fn round_complete(model: &Model) -> bool {
     model
-        .sources
+        .sources()
         .values()
         .all(|s| !matches!(s.health.health, Health::Unknown))
 }

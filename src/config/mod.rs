@@ -34,6 +34,10 @@ pub struct NvmlConfig {
     pub interval: Duration,
     /// Node name the local GPUs belong to.
     pub node: String,
+    /// `node` was given in the config (else the node is named by `model::identity`).
+    pub node_named: bool,
+    /// On by default, not asked for in a config: no GPU here is "not found", not "down".
+    pub implicit: bool,
     /// Fall back to `nvidia-smi -q -x` when NVML cannot be loaded.
     pub nvidia_smi_fallback: bool,
 }
@@ -43,8 +47,12 @@ pub struct NvmlConfig {
 pub struct PrometheusTarget {
     /// URL to scrape.
     pub url: String,
-    /// Node the target belongs to.
+    /// Node the target belongs to: the config's name, else the URL's host.
     pub node: String,
+    /// `node` was given in the config (else the node is named by `model::identity`).
+    pub node_named: bool,
+    /// A built-in default nobody configured (`localhost:8000`): "not found", not "down".
+    pub implicit: bool,
     /// Server kind; `None` = detect from the metric names.
     pub kind: Option<ServerKind>,
     /// Scrape interval.
@@ -64,6 +72,8 @@ pub struct PrometheusTarget {
 pub struct StatusEndpoint {
     /// URL to GET.
     pub url: String,
+    /// A built-in default nobody configured (`localhost:9199`): "not found", not "down".
+    pub implicit: bool,
     /// Poll interval.
     pub interval: Duration,
     /// Whole-request timeout.
@@ -90,7 +100,7 @@ pub struct Config {
 }
 
 /// Node name used for this machine's own sources.
-pub const LOCAL_NODE: &str = "local";
+pub const LOCAL_NODE: &str = crate::model::identity::LOCAL_NODE;
 
 /// Default scrape interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
@@ -102,8 +112,14 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             nvml: NvmlConfig::default(),
-            prometheus: vec![PrometheusTarget::new("http://localhost:8000/metrics")],
-            status: vec![StatusEndpoint::new("http://localhost:9199/status")],
+            prometheus: vec![PrometheusTarget {
+                implicit: true,
+                ..PrometheusTarget::new("http://localhost:8000/metrics")
+            }],
+            status: vec![StatusEndpoint {
+                implicit: true,
+                ..StatusEndpoint::new("http://localhost:9199/status")
+            }],
             model: ModelSettings::default(),
             alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
@@ -117,6 +133,8 @@ impl Default for NvmlConfig {
             enabled: true,
             interval: DEFAULT_INTERVAL,
             node: LOCAL_NODE.to_owned(),
+            node_named: false,
+            implicit: true,
             nvidia_smi_fallback: true,
         }
     }
@@ -129,6 +147,8 @@ impl PrometheusTarget {
         Self {
             url: url.to_owned(),
             node: node_from_url(url),
+            node_named: false,
+            implicit: false,
             kind: None,
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
@@ -145,6 +165,7 @@ impl StatusEndpoint {
     pub fn new(url: &str) -> Self {
         Self {
             url: url.to_owned(),
+            implicit: false,
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             max_body_bytes: 1024 * 1024,

@@ -57,6 +57,19 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
             "http://10.0.0.5:9199/status",
         )?;
     }
+    let agents_only = args.prometheus.is_empty()
+        && args.status.is_empty()
+        && !(args.nexus_ws.is_empty()
+            && args.nexus_redis.is_empty()
+            && args.exec_logs.is_empty()
+            && args.openclaw_sessions.is_empty()
+            && args.openclaw_gateway.is_empty()
+            && args.tool_proxy_log.is_empty());
+    if agents_only {
+        // Only agent sources asked for: the built-in inference and proxy defaults are not added.
+        cfg.prometheus.retain(|t| !t.implicit);
+        cfg.status.retain(|s| !s.implicit);
+    }
     if !args.prometheus.is_empty() {
         cfg.prometheus = args
             .prometheus

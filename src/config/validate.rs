@@ -46,6 +46,7 @@ fn prometheus_target(w: &mut Walker, prefix: &str, t: &Table) -> Option<Promethe
     let mut target = PrometheusTarget::new(url.as_deref().unwrap_or(""));
     if let Some(node) = w.string(t, prefix, "node") {
         target.node = node;
+        target.node_named = true;
     } else if let Some(u) = &url {
         target.node = node_from_url(u);
     }
@@ -123,6 +124,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
 
     let mut nvml = NvmlConfig::default();
     if let Some(t) = w.table(&root, "", "nvml") {
+        nvml.implicit = false;
         w.unknown_keys(t, "nvml", NVML_KEYS);
         if let Some(b) = w.boolean(t, "nvml", "enabled") {
             nvml.enabled = b;
@@ -135,6 +137,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         }
         if let Some(n) = w.string(t, "nvml", "node") {
             nvml.node = n;
+            nvml.node_named = true;
         }
     }
 

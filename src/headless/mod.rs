@@ -16,6 +16,7 @@ use crate::alerts::{AlertsSnapshot, Engine};
 use crate::config::Config;
 use crate::model::errors::ErrorEntry;
 use crate::model::health::Health;
+use crate::model::ids::SourceKind;
 use crate::model::inference::InferenceStats;
 use crate::model::views::{ClusterView, GpuCard, NodeView};
 use crate::model::{HostStats, Model};
@@ -73,7 +74,7 @@ pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> a
     let stats = notifier.shutdown(Duration::from_secs(5));
     log::debug!(
         "notifier stopped: {stats:?}; {} source(s) watched",
-        model.sources.len()
+        model.sources().len()
     );
     match write_failed {
         Some(e) => Err(anyhow::anyhow!("cannot write alert transitions: {e}")),
@@ -90,8 +91,8 @@ fn run_collector(
 ) -> anyhow::Result<Model> {
     let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
     let mut model = Model::new(cfg.model.clone());
-    for (id, interval) in &rt.sources {
-        model.register(id.clone(), *interval);
+    for spec in &rt.sources {
+        model.register_spec(spec.clone());
     }
     let deadline = duration.map(|d| Instant::now() + d);
     loop {
@@ -139,10 +140,10 @@ pub struct InferenceEntry {
 /// One source in a snapshot.
 #[derive(Debug, Serialize)]
 pub struct SourceEntry {
-    /// Node.
+    /// The node it is shown on (see README.md, "How nodes are named").
     pub node: String,
     /// `prometheus`, `status`, `nvml`, `nvidia_smi`.
-    pub kind: String,
+    pub kind: SourceKind,
     /// URL or `local`.
     pub url: String,
     /// Detected or configured server kind.
@@ -198,35 +199,37 @@ pub struct Snapshot {
     pub dropped_updates: u64,
 }
 
-/// Build the snapshot document from a model.
+/// Build the snapshot document from a model: its shared views, every source, errors, alerts.
 #[must_use]
 pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot {
+    let views = model.views();
     let (gen_tps, prompt_tps) = model.total_tps();
     Snapshot {
         schema: 1,
         taken_at: now,
-        cluster: model.cluster(),
+        cluster: views.cluster.clone(),
         totals: Totals {
             gen_tokens_per_s: gen_tps,
             prompt_tokens_per_s: prompt_tps,
         },
-        nodes: model.nodes(),
-        gpus: model.gpu_cards(),
-        inference: model
-            .inference_stats()
-            .map(|(s, i)| InferenceEntry {
-                node: s.id.node.clone(),
-                url: s.id.locator.clone(),
-                kind: s.kind,
-                stats: i.clone(),
+        nodes: views.nodes.clone(),
+        gpus: views.gpus.clone(),
+        inference: views
+            .inference
+            .iter()
+            .map(|c| InferenceEntry {
+                node: c.node.clone(),
+                url: c.source.locator.clone(),
+                kind: c.kind,
+                stats: c.stats.clone(),
             })
             .collect(),
         sources: model
-            .sources
+            .sources()
             .values()
             .map(|s| SourceEntry {
-                node: s.id.node.clone(),
-                kind: s.id.kind.clone(),
+                node: views.node_of(&s.id).to_owned(),
+                kind: s.id.kind,
                 url: s.id.locator.clone(),
                 server_kind: s.kind,
                 health: s.health.health.clone(),

@@ -73,6 +73,32 @@ impl GpuSample {
         }
     }
 
+    /// Fill what this reading lacks from `other`, a reading of the same GPU by another source
+    /// (NVML's figures first, an exporter's filling the gaps).
+    pub fn fill_gaps_from(&mut self, other: &Self) {
+        fn fill<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+        fill(&mut self.index, &other.index);
+        fill(&mut self.uuid, &other.uuid);
+        fill(&mut self.name, &other.name);
+        fill(&mut self.mig, &other.mig);
+        fill(&mut self.util_pct, &other.util_pct);
+        fill(&mut self.mem_used_bytes, &other.mem_used_bytes);
+        fill(&mut self.mem_total_bytes, &other.mem_total_bytes);
+        fill(&mut self.temp_c, &other.temp_c);
+        fill(&mut self.power_w, &other.power_w);
+        fill(&mut self.power_limit_w, &other.power_limit_w);
+        fill(&mut self.sm_clock_mhz, &other.sm_clock_mhz);
+        fill(&mut self.mem_clock_mhz, &other.mem_clock_mhz);
+        fill(&mut self.fan_pct, &other.fan_pct);
+        if self.processes.is_empty() {
+            self.processes.clone_from(&other.processes);
+        }
+    }
+
     /// A key that identifies this GPU within its node: UUID (plus MIG instance) if known,
     /// else the index.
     #[must_use]
@@ -83,5 +109,32 @@ impl GpuSample {
             (None, _, Some(i)) => format!("gpu{i}"),
             (None, _, None) => "gpu?".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_are_filled_and_figures_kept() {
+        let mut nvml = GpuSample {
+            index: Some(0),
+            uuid: Some("GPU-1".into()),
+            util_pct: Some(50.0),
+            ..GpuSample::default()
+        };
+        let dcgm = GpuSample {
+            index: Some(3),
+            uuid: Some("GPU-1".into()),
+            util_pct: Some(99.0),
+            power_limit_w: Some(700.0),
+            ..GpuSample::default()
+        };
+        nvml.fill_gaps_from(&dcgm);
+        assert_eq!(nvml.util_pct, Some(50.0));
+        assert_eq!(nvml.index, Some(0));
+        assert_eq!(nvml.power_limit_w, Some(700.0));
+        assert_eq!(nvml.temp_c, None);
     }
 }

@@ -1,5 +1,6 @@
 //! Health of a source as a state machine: `Unknown → Up ⇄ Stale → Down`, driven by poll
-//! results and by the passage of time (`tick`). Time is always an argument.
+//! results and by the passage of time (`tick`). Time is always an argument. A built-in default
+//! source that nobody configured and that never answered is `NotFound`, never `Down`.
 
 use std::time::{Duration, SystemTime};
 
@@ -33,15 +34,21 @@ pub enum Health {
         /// The last error.
         reason: String,
     },
+    /// A built-in default nobody configured, which has never answered: nothing is there. Not a
+    /// fault: it forms no node and raises no alert.
+    NotFound {
+        /// What was tried.
+        reason: String,
+    },
 }
 
 impl Health {
-    /// Severity order for "worst of": Up < Unknown < Stale < Down.
+    /// Severity order for "worst of": Up < Unknown, NotFound < Stale < Down.
     #[must_use]
     pub fn severity(&self) -> u8 {
         match self {
             Self::Up { .. } => 0,
-            Self::Unknown => 1,
+            Self::Unknown | Self::NotFound { .. } => 1,
             Self::Stale { .. } => 2,
             Self::Down { .. } => 3,
         }
@@ -55,14 +62,17 @@ impl Health {
             Self::Up { .. } => "up",
             Self::Stale { .. } => "stale",
             Self::Down { .. } => "down",
+            Self::NotFound { .. } => "not found",
         }
     }
 
-    /// The reason, for stale and down.
+    /// The reason, for stale, down and not found.
     #[must_use]
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Self::Stale { reason, .. } | Self::Down { reason, .. } => Some(reason),
+            Self::Stale { reason, .. } | Self::Down { reason, .. } | Self::NotFound { reason } => {
+                Some(reason)
+            }
             _ => None,
         }
     }
@@ -133,8 +143,25 @@ impl SourceHealth {
         }
     }
 
-    /// Let time pass: an `Up` source with no data for `stale_after` becomes `Stale`.
-    pub fn tick(&mut self, now: SystemTime) {
+    /// A poll of a built-in default source failed at `now`: while it has never answered, it
+    /// is not found (not down); once it has answered, a failure counts as for any source.
+    /// Returns true when it has just become "not found" (to say so once).
+    pub fn on_failure_implicit(&mut self, now: SystemTime, reason: &str) -> bool {
+        if self.last_ok.is_some() {
+            self.on_failure(now, reason);
+            return false;
+        }
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        let first = !matches!(self.health, Health::NotFound { .. });
+        self.health = Health::NotFound {
+            reason: reason.to_owned(),
+        };
+        first
+    }
+
+    /// Let time pass: an `Up` source with no data for `stale_after` becomes `Stale`. Returns
+    /// true when the state changed.
+    pub fn tick(&mut self, now: SystemTime) -> bool {
         if let (Health::Up { .. }, Some(last)) = (&self.health, self.last_ok) {
             let quiet = now.duration_since(last).unwrap_or_default();
             if quiet > self.stale_after {
@@ -142,8 +169,10 @@ impl SourceHealth {
                     since: last + self.stale_after,
                     reason: format!("no data for {}s", quiet.as_secs()),
                 };
+                return true;
             }
         }
+        false
     }
 }
 
@@ -198,12 +227,35 @@ mod tests {
     }
 
     #[test]
+    fn an_implicit_source_that_never_answered_is_not_found_then_counts_once_found() {
+        let mut h = SourceHealth::new(Duration::from_secs(6), 2);
+        assert!(h.on_failure_implicit(t(1), "refused"));
+        assert!(!h.on_failure_implicit(t(3), "refused"), "said once");
+        assert_eq!(
+            h.health,
+            Health::NotFound {
+                reason: "refused".into()
+            }
+        );
+        assert_eq!(h.health.label(), "not found");
+        h.on_success(t(5));
+        h.on_failure_implicit(t(7), "refused");
+        assert_eq!(
+            h.health.label(),
+            "stale",
+            "found once: an ordinary source now"
+        );
+        h.on_failure_implicit(t(9), "refused");
+        assert_eq!(h.health.label(), "down");
+    }
+
+    #[test]
     fn silence_makes_up_stale() {
         let mut h = SourceHealth::new(Duration::from_secs(6), 2);
         h.on_success(t(0));
-        h.tick(t(6));
+        assert!(!h.tick(t(6)));
         assert_eq!(h.health.label(), "up");
-        h.tick(t(7));
+        assert!(h.tick(t(7)));
         assert_eq!(h.health.label(), "stale");
         assert_eq!(h.health.reason(), Some("no data for 7s"));
     }

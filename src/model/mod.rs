@@ -1,11 +1,13 @@
 //! The model: plain data and pure state transitions. The UI thread (or a headless command) is
 //! its single owner; collectors send [`SourceUpdate`]s that [`Model::apply`] folds in at an
-//! explicit `now`. Nothing here does I/O or knows about egui.
+//! explicit `now`. Nothing here does I/O or knows about egui. [`Model::views`] is the one read
+//! of it that the window, `snapshot`, `watch` and the alert rules share, built once per change.
 
 pub mod derive;
 pub mod errors;
 pub mod gpu;
 pub mod health;
+pub mod identity;
 pub mod ids;
 pub mod inference;
 pub mod input;
@@ -18,17 +20,19 @@ pub mod time_fmt;
 pub mod views;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use errors::ErrorLog;
 use gpu::{GpuOrigin, GpuSample};
 use health::SourceHealth;
-use ids::SourceId;
+use ids::{SourceId, SourceKind, SourceSpec};
 use inference::{InferenceStats, derive_stats};
 use input::SourceUpdate;
 use scrape::{ScrapeData, ServerKind};
 use series::TimeSeries;
 use status::ClusterStatus;
+use views::Views;
 
 /// How the model derives and keeps figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +75,12 @@ pub struct HostStats {
 pub struct SourceState {
     /// Which source.
     pub id: SourceId,
+    /// The config gave its node name (see [`identity`]).
+    pub node_named: bool,
+    /// A built-in default nobody configured: "not found" rather than "down" until it answers.
+    pub implicit: bool,
+    /// The host name the source reports for its machine (the latest one it gave).
+    pub host_name: Option<String>,
     /// Health state machine.
     pub health: SourceHealth,
     /// Poll interval (for staleness).
@@ -98,10 +108,19 @@ pub struct SourceState {
 }
 
 impl SourceState {
-    fn new(id: SourceId, interval: Duration, settings: &ModelSettings) -> Self {
+    fn new(spec: SourceSpec, settings: &ModelSettings) -> Self {
+        let SourceSpec {
+            id,
+            interval,
+            node_named,
+            implicit,
+        } = spec;
         let stale_after = interval.saturating_mul(settings.stale_after_intervals.max(1));
         Self {
             id,
+            node_named,
+            implicit,
+            host_name: None,
             health: SourceHealth::new(stale_after, settings.down_after_failures),
             interval,
             kind: None,
@@ -116,6 +135,13 @@ impl SourceState {
             raw: VecDeque::new(),
         }
     }
+
+    /// Whether it counts in the views: every source does, except a built-in default that has
+    /// not answered yet (or was not found).
+    #[must_use]
+    pub fn counts(&self) -> bool {
+        !(self.implicit && self.health.last_ok.is_none())
+    }
 }
 
 /// The whole model.
@@ -123,8 +149,11 @@ impl SourceState {
 pub struct Model {
     /// Settings in force.
     pub settings: ModelSettings,
-    /// Every source, sorted by id (node, kind, locator) so views never jump.
-    pub sources: BTreeMap<SourceId, SourceState>,
+    /// Every source, sorted by id (node, kind, locator). Private so that every change goes
+    /// through a method that drops the cached views.
+    sources: BTreeMap<SourceId, SourceState>,
+    /// The views of the current state, built on first use after a change.
+    views: OnceLock<Views>,
     /// Deduplicated errors.
     pub errors: ErrorLog,
     /// Cluster-wide generation tokens/s.
@@ -154,6 +183,7 @@ impl Model {
             ),
             settings,
             sources: BTreeMap::new(),
+            views: OnceLock::new(),
             errors: ErrorLog::default(),
             last_data_at: None,
             dropped_updates: 0,
@@ -161,19 +191,48 @@ impl Model {
         }
     }
 
-    /// Declare a source before it reports, so it shows as "unknown" rather than not at all.
+    /// Declare a source whose node name was given before it reports, so it shows as "unknown"
+    /// rather than not at all.
     pub fn register(&mut self, id: SourceId, interval: Duration) {
-        let settings = self.settings.clone();
+        self.register_spec(SourceSpec::named(id, interval));
+    }
+
+    /// Declare a source as the collector describes it (node named or not, implicit or not).
+    pub fn register_spec(&mut self, spec: SourceSpec) {
+        self.views.take();
+        let settings = &self.settings;
         self.sources
-            .entry(id.clone())
-            .or_insert_with(|| SourceState::new(id, interval, &settings));
+            .entry(spec.id.clone())
+            .or_insert_with(|| SourceState::new(spec, settings));
+    }
+
+    /// Every source, sorted by id.
+    #[must_use]
+    pub fn sources(&self) -> &BTreeMap<SourceId, SourceState> {
+        &self.sources
+    }
+
+    /// One source, to change it by hand (tests, tools); the views are rebuilt after.
+    pub fn source_state_mut(&mut self, id: &SourceId) -> Option<&mut SourceState> {
+        self.views.take();
+        self.sources.get_mut(id)
+    }
+
+    /// The views of the current state: built on the first call after a change, then shared by
+    /// every reader until the next change.
+    pub fn views(&self) -> &Views {
+        self.views.get_or_init(|| Views::build(self))
     }
 
     fn source_mut(&mut self, id: &SourceId) -> &mut SourceState {
-        let settings = self.settings.clone();
-        self.sources
-            .entry(id.clone())
-            .or_insert_with(|| SourceState::new(id.clone(), Duration::from_secs(2), &settings))
+        self.views.take();
+        let settings = &self.settings;
+        self.sources.entry(id.clone()).or_insert_with(|| {
+            SourceState::new(
+                SourceSpec::named(id.clone(), Duration::from_secs(2)),
+                settings,
+            )
+        })
     }
 
     /// Fold one update in at `now`.
@@ -209,7 +268,7 @@ impl Model {
                 Ok(gpus) => {
                     let s = self.source_mut(&id);
                     s.gpus = gpus;
-                    s.gpu_origin = Some(if id.kind == "nvidia_smi" {
+                    s.gpu_origin = Some(if id.kind == SourceKind::NvidiaSmi {
                         GpuOrigin::NvidiaSmiXml
                     } else {
                         GpuOrigin::Nvml
@@ -223,9 +282,25 @@ impl Model {
         };
         if let Some(e) = failure {
             let msg = e.to_string();
-            self.errors.record(&id.to_string(), e.kind(), &msg, now);
             let s = self.source_mut(&id);
-            s.health.on_failure(now, &msg);
+            // A default nobody configured that has never answered: said once, quietly.
+            let note = if s.implicit && s.health.last_ok.is_none() {
+                s.health.on_failure_implicit(now, &msg).then(|| {
+                    (
+                        "not_found",
+                        format!(
+                            "not found: a built-in default that no one configured, and nothing answers there ({msg}); it counts in no node and raises no alert"
+                        ),
+                    )
+                })
+            } else {
+                s.health.on_failure(now, &msg);
+                Some((e.kind(), msg))
+            };
+            if let Some((kind, text)) = note {
+                self.errors.record(&id.to_string(), kind, &text, now);
+            }
+            let s = self.source_mut(&id);
             if s.kind.is_some_and(ServerKind::is_inference) {
                 // A failed poll is a gap in the plot, never a drop to 0.
                 s.inference.iter_mut().for_each(|i| {
@@ -250,6 +325,9 @@ impl Model {
             self.errors.record(&src_name, "parse", &msg, at);
         }
         let s = self.source_mut(id);
+        if data.host_name.is_some() {
+            s.host_name.clone_from(&data.host_name);
+        }
         s.kind = data.kind;
         s.parse_errors = data.parse_errors.len();
         s.samples = data.samples;
@@ -314,10 +392,14 @@ impl Model {
             .flat_map(|s| s.inference.iter().map(move |i| (s, i)))
     }
 
-    /// Let time pass (staleness).
+    /// Let time pass (staleness). The views are rebuilt only when a health changed.
     pub fn tick(&mut self, now: SystemTime) {
+        let mut changed = false;
         for s in self.sources.values_mut() {
-            s.health.tick(now);
+            changed |= s.health.tick(now);
+        }
+        if changed {
+            self.views.take();
         }
     }
 }

@@ -182,4 +182,7 @@ pub struct ScrapeData {
     pub body_bytes: usize,
     /// Canonical metrics this kind should expose but the server did not (renamed or disabled).
     pub missing: Vec<String>,
+    /// The machine's name as the exporter itself reports it (dcgm-exporter's `Hostname`,
+    /// node_exporter's `node_uname_info{nodename}`); it names the node (see `model::identity`).
+    pub host_name: Option<String>,
 }

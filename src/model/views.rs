@@ -1,14 +1,23 @@
-//! Read-only views over the model for the screen and `snapshot`: nodes with their worst health,
-//! GPU cards with the model they serve, the cluster summary. Sorted, so nothing jumps.
+//! The view layer: the one read of the model that the window, `snapshot`, `watch` and the alert
+//! rules share. [`Views::build`] names every source's node ([`super::identity`]), gathers nodes
+//! with their worst health, one GPU card per GPU (by UUID, whichever sources see it), one card
+//! per model per inference server and the cluster summary, each list in natural order
+//! (`node-2` before `node-10`, [`natural_cmp`]) so nothing jumps. [`super::Model::views`] builds
+//! it once per change and hands out references.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 use serde::Serialize;
 
 use super::gpu::{GpuOrigin, GpuSample};
 use super::health::Health;
-use super::{HostStats, Model};
+use super::identity::{self, Member, Naming, ProxyEntry};
+use super::ids::{SourceId, SourceKind};
+use super::inference::InferenceStats;
+use super::scrape::ServerKind;
+use super::text::natural_cmp;
+use super::{HostStats, Model, SourceState};
 
 /// One node: every source that belongs to it, and what the proxy says of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,7 +32,7 @@ pub struct NodeView {
     pub sources: usize,
     /// Sources up.
     pub sources_up: usize,
-    /// GPUs seen on it.
+    /// GPUs seen on it (each GPU once, however many sources see it).
     pub gpus: usize,
     /// Host figures, if a node_exporter is configured.
     pub host: Option<HostStats>,
@@ -31,19 +40,35 @@ pub struct NodeView {
     pub models: Vec<String>,
 }
 
-/// One GPU card.
+/// One GPU card: one GPU, however many sources see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GpuCard {
     /// Node it belongs to.
     pub node: String,
-    /// Where the reading came from.
+    /// Where the reading came from (the first of the sources that see it: NVML before
+    /// `nvidia-smi` before the exporters).
     pub origin: GpuOrigin,
-    /// The reading.
+    /// The reading: that source's figures, the gaps filled from the others.
     pub gpu: GpuSample,
     /// Model(s) served on that node, joined with ", ".
     pub model: Option<String>,
     /// Health of the source that reported it.
     pub health: Health,
+}
+
+/// One model on one inference server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InferenceCard {
+    /// Node the server belongs to.
+    pub node: String,
+    /// The server's source.
+    pub source: SourceId,
+    /// Server kind (configured or detected).
+    pub kind: Option<ServerKind>,
+    /// Health of the source.
+    pub health: Health,
+    /// The figures.
+    pub stats: InferenceStats,
 }
 
 /// Overall state of the cluster, readable at a glance.
@@ -84,8 +109,25 @@ pub struct ClusterView {
     pub nodes_total: usize,
     /// Failover readiness from the proxy (derived there when absent), `None` without a proxy.
     pub failover_ready: Option<bool>,
-    /// The proxy's active node.
+    /// The proxy's active node (by the node name shown here).
     pub active_node: Option<String>,
+}
+
+/// Every view of one state of the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Views {
+    /// The cluster summary.
+    pub cluster: ClusterView,
+    /// Nodes, in natural order of name.
+    pub nodes: Vec<NodeView>,
+    /// GPU cards, in natural order of node, then by index and UUID.
+    pub gpus: Vec<GpuCard>,
+    /// Inference cards, in natural order of node, then server URL, then model.
+    pub inference: Vec<InferenceCard>,
+    /// Nodes an answering proxy reports unhealthy.
+    pub proxy_unhealthy: BTreeSet<String>,
+    /// The node of every source and proxy entry.
+    pub naming: Naming,
 }
 
 fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
@@ -99,118 +141,217 @@ fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
     }
 }
 
-impl Model {
-    /// Nodes sorted by name.
-    #[must_use]
-    pub fn nodes(&self) -> Vec<NodeView> {
-        let mut nodes: BTreeMap<String, NodeView> = BTreeMap::new();
-        let blank = |name: &str| NodeView {
-            name: name.to_owned(),
-            health: Health::Unknown,
-            worst_source: None,
-            sources: 0,
-            sources_up: 0,
-            gpus: 0,
-            host: None,
-            models: Vec::new(),
-        };
-        let merge =
-            |nodes: &mut BTreeMap<String, NodeView>, name: &str, h: &Health, who: String| {
-                let n = nodes.entry(name.to_owned()).or_insert_with(|| blank(name));
-                let first = n.sources == 0;
-                n.sources += 1;
-                if matches!(h, Health::Up { .. }) {
-                    n.sources_up += 1;
-                }
-                if first || h.severity() > n.health.severity() {
-                    n.health = h.clone();
-                    n.worst_source = (!matches!(h, Health::Up { .. })).then_some(who);
-                }
+fn is_up(h: &Health) -> bool {
+    matches!(h, Health::Up { .. })
+}
+
+fn blank_node(name: &str) -> NodeView {
+    NodeView {
+        name: name.to_owned(),
+        health: Health::Unknown,
+        worst_source: None,
+        sources: 0,
+        sources_up: 0,
+        gpus: 0,
+        host: None,
+        models: Vec::new(),
+    }
+}
+
+/// Count one source (or proxy verdict) of health `h` into its node.
+fn merge_health(n: &mut NodeView, h: &Health, who: impl FnOnce() -> String) {
+    let first = n.sources == 0;
+    n.sources += 1;
+    if is_up(h) {
+        n.sources_up += 1;
+    }
+    if first || h.severity() > n.health.severity() {
+        n.health = h.clone();
+        n.worst_source = (!is_up(h)).then(who);
+    }
+}
+
+fn add_model(models: &mut Vec<String>, m: &str) {
+    if !models.iter().any(|x| x == m) {
+        models.push(m.to_owned());
+    }
+}
+
+/// The sources that count, apart from status sources.
+fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
+    model
+        .sources()
+        .values()
+        .filter(|s| s.counts() && s.id.kind != SourceKind::Status)
+}
+
+/// Status sources that count and have answered at least once.
+fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
+    model
+        .sources()
+        .values()
+        .filter(|s| s.counts() && s.id.kind == SourceKind::Status && s.status.is_some())
+}
+
+fn naming(model: &Model) -> Naming {
+    let members: Vec<Member<'_>> = machine_sources(model)
+        .map(|s| Member {
+            id: &s.id,
+            named: s.node_named,
+            reported: s.host_name.as_deref(),
+            gpu_uuids: s.gpus.iter().filter_map(|g| g.uuid.as_deref()).collect(),
+        })
+        .collect();
+    let proxy: Vec<ProxyEntry<'_>> = status_sources(model)
+        .filter_map(|s| s.status.as_ref())
+        .flat_map(|st| st.nodes.iter())
+        .map(|n| ProxyEntry {
+            name: &n.name,
+            host: n.host.as_deref(),
+        })
+        .collect();
+    identity::resolve(&members, &proxy)
+}
+
+/// One reading of a GPU, before readings of the same GPU are merged.
+struct Reading<'a> {
+    node: &'a str,
+    origin: GpuOrigin,
+    gpu: &'a GpuSample,
+    health: &'a Health,
+}
+
+fn gpu_cards(model: &Model, naming: &Naming, nodes: &BTreeMap<String, NodeView>) -> Vec<GpuCard> {
+    // Readings grouped by GPU: by UUID (and MIG instance) when known, else each on its own.
+    let mut by_uuid: BTreeMap<(&str, Option<&str>), Vec<Reading<'_>>> = BTreeMap::new();
+    let mut alone: Vec<Vec<Reading<'_>>> = Vec::new();
+    for s in machine_sources(model) {
+        let node = naming.node_of(&s.id);
+        for g in &s.gpus {
+            let r = Reading {
+                node,
+                origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
+                gpu: g,
+                health: &s.health.health,
             };
-        for s in self.sources.values() {
-            if s.id.kind == "status" {
-                continue;
+            match &g.uuid {
+                Some(u) => by_uuid
+                    .entry((u.as_str(), g.mig.as_deref()))
+                    .or_default()
+                    .push(r),
+                None => alone.push(vec![r]),
             }
-            merge(&mut nodes, &s.id.node, &s.health.health, s.id.to_string());
+        }
+    }
+    let mut cards: Vec<GpuCard> = by_uuid
+        .into_values()
+        .chain(alone)
+        .filter_map(|mut readings| {
+            // An answering source first, then NVML before nvidia-smi before the exporters.
+            readings.sort_by_key(|r| (r.health.severity(), r.origin));
+            let (first, rest) = readings.split_first()?;
+            let mut gpu = first.gpu.clone();
+            for r in rest {
+                gpu.fill_gaps_from(r.gpu);
+            }
+            let model = nodes
+                .get(first.node)
+                .filter(|n| !n.models.is_empty())
+                .map(|n| n.models.join(", "));
+            Some(GpuCard {
+                node: first.node.to_owned(),
+                origin: first.origin,
+                gpu,
+                model,
+                health: first.health.clone(),
+            })
+        })
+        .collect();
+    cards.sort_by(|a, b| {
+        natural_cmp(&a.node, &b.node)
+            .then(a.gpu.index.cmp(&b.gpu.index))
+            .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
+            .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
+    });
+    cards
+}
+
+impl Views {
+    /// Build every view of `model`.
+    #[must_use]
+    pub fn build(model: &Model) -> Self {
+        let naming = naming(model);
+        let mut nodes: BTreeMap<String, NodeView> = BTreeMap::new();
+        for s in machine_sources(model) {
+            let name = naming.node_of(&s.id);
             let n = nodes
-                .entry(s.id.node.clone())
-                .or_insert_with(|| blank(&s.id.node));
-            n.gpus += s.gpus.len();
+                .entry(name.to_owned())
+                .or_insert_with(|| blank_node(name));
+            merge_health(n, &s.health.health, || s.id.to_string());
             if s.host.is_some() {
                 n.host = s.host;
             }
-            for m in s.inference.iter().filter_map(|i| i.model.clone()) {
-                if !n.models.contains(&m) {
-                    n.models.push(m);
-                }
+            for m in s.inference.iter().filter_map(|i| i.model.as_deref()) {
+                add_model(&mut n.models, m);
             }
         }
-        for s in self.sources.values().filter(|s| s.id.kind == "status") {
+        let mut proxy_unhealthy = BTreeSet::new();
+        let mut proxy_view = None;
+        for s in status_sources(model) {
             let (Some(status), Some(at)) = (&s.status, s.health.last_ok) else {
                 continue;
             };
+            let answering = is_up(&s.health.health);
+            if answering && proxy_view.is_none() {
+                proxy_view = Some(status);
+            }
             for sn in &status.nodes {
-                let h = if matches!(s.health.health, Health::Up { .. }) {
+                let name = naming.proxy_node(&sn.name);
+                let h = if answering {
                     status_health(sn.healthy, at)
                 } else {
                     Health::Unknown
                 };
-                merge(&mut nodes, &sn.name, &h, format!("proxy {}", s.id.locator));
+                if answering && sn.healthy == Some(false) {
+                    proxy_unhealthy.insert(name.to_owned());
+                }
                 let n = nodes
-                    .entry(sn.name.clone())
-                    .or_insert_with(|| blank(&sn.name));
-                if let Some(m) = &sn.model
-                    && !n.models.contains(m)
-                {
-                    n.models.push(m.clone());
+                    .entry(name.to_owned())
+                    .or_insert_with(|| blank_node(name));
+                merge_health(n, &h, || format!("proxy {}", s.id.locator));
+                if let Some(m) = &sn.model {
+                    add_model(&mut n.models, m);
                 }
             }
         }
-        nodes.into_values().collect()
-    }
+        let gpus = gpu_cards(model, &naming, &nodes);
+        for c in &gpus {
+            if let Some(n) = nodes.get_mut(&c.node) {
+                n.gpus += 1;
+            }
+        }
+        let mut nodes: Vec<NodeView> = nodes.into_values().collect();
+        nodes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
 
-    /// GPU cards sorted by node, then index, then key.
-    #[must_use]
-    pub fn gpu_cards(&self) -> Vec<GpuCard> {
-        let models: BTreeMap<String, Vec<String>> = self
-            .nodes()
-            .into_iter()
-            .map(|n| (n.name, n.models))
-            .collect();
-        let mut cards: Vec<GpuCard> = self
-            .sources
-            .values()
+        let mut inference: Vec<InferenceCard> = machine_sources(model)
             .flat_map(|s| {
-                let model = models
-                    .get(&s.id.node)
-                    .filter(|m| !m.is_empty())
-                    .map(|m| m.join(", "));
-                s.gpus.iter().map(move |g| GpuCard {
-                    node: s.id.node.clone(),
-                    origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
-                    gpu: g.clone(),
-                    model: model.clone(),
+                let node = naming.node_of(&s.id);
+                s.inference.iter().map(move |i| InferenceCard {
+                    node: node.to_owned(),
+                    source: s.id.clone(),
+                    kind: s.kind,
                     health: s.health.health.clone(),
+                    stats: i.clone(),
                 })
             })
             .collect();
-        cards.sort_by(|a, b| {
-            a.node
-                .cmp(&b.node)
-                .then(a.gpu.index.cmp(&b.gpu.index))
-                .then_with(|| a.gpu.key().cmp(&b.gpu.key()))
+        inference.sort_by(|a, b| {
+            natural_cmp(&a.node, &b.node)
+                .then_with(|| natural_cmp(&a.source.locator, &b.source.locator))
+                .then_with(|| a.stats.model.cmp(&b.stats.model))
         });
-        cards
-    }
 
-    /// The cluster summary.
-    #[must_use]
-    pub fn cluster(&self) -> ClusterView {
-        let nodes = self.nodes();
-        let up = nodes
-            .iter()
-            .filter(|n| matches!(n.health, Health::Up { .. }))
-            .count();
+        let up = nodes.iter().filter(|n| is_up(&n.health)).count();
         let known = nodes
             .iter()
             .filter(|n| !matches!(n.health, Health::Unknown))
@@ -224,17 +365,32 @@ impl Model {
         } else {
             Overall::Degraded
         };
-        let status = self
-            .sources
-            .values()
-            .filter(|s| s.id.kind == "status" && matches!(s.health.health, Health::Up { .. }))
-            .find_map(|s| s.status.as_ref());
-        ClusterView {
+        let cluster = ClusterView {
             overall,
             nodes_up: up,
             nodes_total: nodes.len(),
-            failover_ready: status.and_then(|s| s.failover_ready),
-            active_node: status.and_then(|s| s.active_node.clone()),
+            failover_ready: proxy_view.and_then(|s| s.failover_ready),
+            active_node: proxy_view
+                .and_then(|s| s.active_node.as_deref())
+                .map(|a| naming.proxy_node(a).to_owned()),
+        };
+        Self {
+            cluster,
+            nodes,
+            gpus,
+            inference,
+            proxy_unhealthy,
+            naming,
         }
     }
+
+    /// The node `id` is shown on.
+    #[must_use]
+    pub fn node_of<'a>(&'a self, id: &'a SourceId) -> &'a str {
+        self.naming.node_of(id)
+    }
 }
+
+#[cfg(test)]
+#[path = "views_tests.rs"]
+mod tests;

@@ -5,7 +5,7 @@
 use std::thread::JoinHandle;
 
 use crate::config::NvmlConfig;
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::SourceError;
 use crate::sources::framework::{Sink, Stop};
 use crate::sources::{nvidia_smi, nvml};
@@ -19,7 +19,7 @@ pub(super) fn start(
     sink: Sink,
     stop: Stop,
 ) -> std::io::Result<(SourceId, JoinHandle<()>)> {
-    let id = SourceId::new(cfg.node.clone(), "nvml", "local");
+    let id = SourceId::new(cfg.node.clone(), SourceKind::Nvml, "local");
     let fallback = cfg.nvidia_smi_fallback;
     let open: nvml::GpuOpener = Box::new(move || match nvml::NvmlReader::open_boxed() {
         Ok(r) => Ok(r),

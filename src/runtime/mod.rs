@@ -11,12 +11,11 @@ mod polled;
 
 use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::model::ids::SourceId;
+use crate::model::ids::SourceSpec;
 use crate::model::input::SourceUpdate;
 use crate::sources::framework::{PollSchedule, Sink, poll_loop};
 use crate::sources::http;
@@ -30,8 +29,8 @@ pub struct Runtime {
     commands: tokio::sync::mpsc::Sender<Command>,
     threads: Vec<JoinHandle<()>>,
     sink: Sink,
-    /// Every source that will report, with its interval, for [`crate::model::Model::register`].
-    pub sources: Vec<(SourceId, Duration)>,
+    /// Every source that will report, for [`crate::model::Model::register_spec`].
+    pub sources: Vec<SourceSpec>,
 }
 
 /// A request from the consumer to the collectors.
@@ -96,10 +95,20 @@ pub fn start(
     let targets = config.prometheus.clone();
     let statuses = config.status.clone();
     for t in &targets {
-        sources.push((prometheus_id(t), t.interval));
+        sources.push(SourceSpec {
+            id: prometheus_id(t),
+            interval: t.interval,
+            node_named: t.node_named,
+            implicit: t.implicit,
+        });
     }
     for s in &statuses {
-        sources.push((status_id(s), s.interval));
+        sources.push(SourceSpec {
+            id: status_id(s),
+            interval: s.interval,
+            node_named: false,
+            implicit: s.implicit,
+        });
     }
     let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<Command>(16);
     let agent_sources = config.agents.clone();
@@ -164,7 +173,12 @@ pub fn start(
 
     if config.nvml.enabled {
         let (id, handle) = gpu::start(&config.nvml, sink.clone(), stop_rx)?;
-        sources.push((id, config.nvml.interval));
+        sources.push(SourceSpec {
+            id,
+            interval: config.nvml.interval,
+            node_named: config.nvml.node_named,
+            implicit: config.nvml.implicit,
+        });
         threads.push(handle);
     }
     Ok((

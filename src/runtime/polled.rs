@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use crate::config::{PrometheusTarget, StatusEndpoint};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{SourceError, SourceUpdate};
 use crate::model::scrape::ScrapeData;
 use crate::model::status::ClusterStatus;
@@ -16,13 +16,13 @@ use crate::sources::{http, mapping, prometheus, status};
 /// Ids of the sources a config describes.
 #[must_use]
 pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
-    SourceId::new(t.node.clone(), "prometheus", t.url.clone())
+    SourceId::new(t.node.clone(), SourceKind::Prometheus, t.url.clone())
 }
 
 /// Id of a status endpoint.
 #[must_use]
 pub fn status_id(s: &StatusEndpoint) -> SourceId {
-    SourceId::new("cluster", "status", s.url.clone())
+    SourceId::new("cluster", SourceKind::Status, s.url.clone())
 }
 
 /// Fetch, parse and map one Prometheus target.

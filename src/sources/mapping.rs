@@ -1,5 +1,6 @@
 //! Map a parsed exposition onto the canonical model, per server kind: the alias table for renamed
-//! metrics, engines and models combined, exporters' GPUs, node_exporter's host figures.
+//! metrics, engines and models combined, exporters' GPUs, node_exporter's host figures, and the
+//! host name an exporter reports for its machine.
 //! Pure: input is an [`Exposition`], output a [`ScrapeData`]. A metric the server does not expose
 //! stays `None` and is listed in `missing`; it never becomes 0.
 
@@ -497,6 +498,27 @@ fn map_nvidia_gpu_exporter(idx: &Index<'_, '_>) -> Vec<GpuSample> {
     v
 }
 
+/// The host name dcgm-exporter reports (`Hostname`, `hostname` since 2026), from the first GPU
+/// series that carries one.
+fn dcgm_host_name(exp: &Exposition<'_>) -> Option<String> {
+    exp.families
+        .iter()
+        .filter(|f| f.name.starts_with(prefix(ServerKind::Dcgm)))
+        .flat_map(|f| f.samples.iter())
+        .find_map(|s| s.label("Hostname").or_else(|| s.label("hostname")))
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+}
+
+/// The host name node_exporter reports (`node_uname_info{nodename}`).
+fn node_exporter_host_name(idx: &Index<'_, '_>) -> Option<String> {
+    idx.get(&["node_uname_info"])?
+        .iter()
+        .find_map(|s| s.label("nodename"))
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+}
+
 /// node_exporter: per-CPU idle and total seconds, memory total and available.
 fn map_node_exporter(idx: &Index<'_, '_>) -> HostRaw {
     let mut host = HostRaw::default();
@@ -539,9 +561,15 @@ pub fn map(exp: &Exposition<'_>, kind: Option<ServerKind>, body_bytes: usize) ->
                 data.inference = map_inference(&idx, names, &mut data.missing);
             }
         }
-        Some(ServerKind::Dcgm) => data.gpus = map_dcgm(&idx),
+        Some(ServerKind::Dcgm) => {
+            data.gpus = map_dcgm(&idx);
+            data.host_name = dcgm_host_name(exp);
+        }
         Some(ServerKind::NvidiaGpuExporter) => data.gpus = map_nvidia_gpu_exporter(&idx),
-        Some(ServerKind::NodeExporter) => data.host = Some(map_node_exporter(&idx)),
+        Some(ServerKind::NodeExporter) => {
+            data.host = Some(map_node_exporter(&idx));
+            data.host_name = node_exporter_host_name(&idx);
+        }
         None => {}
     }
     data

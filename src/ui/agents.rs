@@ -10,14 +10,9 @@ use egui::RichText;
 use super::theme::{self, Tone};
 use super::widgets;
 use crate::format;
+use crate::model::ids::SourceKind;
 use crate::model::tasks::{SessionView, StreamStatus, TaskStats, TasksSnapshot};
 
-/// Source kinds that deliver task events (their presence makes task counts meaningful).
-const TASK_EVENT_KINDS: [&str; 2] = ["nexus_ws", "nexus_redis"];
-/// Source kind of the tool proxy's log.
-const TOOL_PROXY_KIND: &str = "tool_proxy_log";
-/// Source kind of execution-log streams (shown by the executions panel, not here).
-const EXEC_LOGS_KIND: &str = "exec_logs";
 /// Stale workers named on the card; the rest are counted (all of them on hover).
 const STALE_NAMED: usize = 6;
 
@@ -74,7 +69,7 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let proxy_known = snap
         .streams
         .iter()
-        .any(|st| st.source.kind == TOOL_PROXY_KIND);
+        .any(|st| st.source.kind == SourceKind::ToolProxyLog);
     egui::Grid::new("sessions_figures")
         .num_columns(4)
         .spacing([10.0, 3.0])
@@ -132,8 +127,8 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     rows.sort_by(|a, b| {
         b.active
             .cmp(&a.active)
-            .then_with(|| format::natural_cmp(&a.info.agent_id, &b.info.agent_id))
-            .then_with(|| format::natural_cmp(&a.info.key, &b.info.key))
+            .then_with(|| crate::model::text::natural_cmp(&a.info.agent_id, &b.info.agent_id))
+            .then_with(|| crate::model::text::natural_cmp(&a.info.key, &b.info.key))
     });
     widgets::header_row_ui(
         ui,
@@ -211,7 +206,7 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         || snap
             .streams
             .iter()
-            .any(|s| TASK_EVENT_KINDS.contains(&s.source.kind.as_str()));
+            .any(|s| s.source.kind.delivers_task_events());
     let (h, d) = (&snap.last_hour, &snap.last_24h);
     let count = |n: u64| {
         if counted {
@@ -312,7 +307,7 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         return;
     }
     let mut stale: Vec<_> = w.stale.iter().collect();
-    stale.sort_by(|a, b| format::natural_cmp(&a.worker_id, &b.worker_id));
+    stale.sort_by(|a, b| crate::model::text::natural_cmp(&a.worker_id, &b.worker_id));
     let color = theme::tone_color(ui.visuals(), Tone::Warn);
     let line = ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Stale:").color(color));
@@ -347,7 +342,8 @@ fn streams_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let streams: Vec<&StreamStatus> = snap
         .streams
         .iter()
-        .filter(|s| s.source.kind != EXEC_LOGS_KIND)
+        // Execution-log streams are shown by the executions panel, not here.
+        .filter(|s| s.source.kind != SourceKind::ExecLogs)
         .collect();
     ui.label(RichText::new(format!("Streams ({})", streams.len())).weak());
     if streams.is_empty() {
@@ -370,7 +366,7 @@ fn stream_row_ui(ui: &mut egui::Ui, s: &StreamStatus, now: std::time::SystemTime
         widgets::cell_ui(
             ui,
             theme::STREAM_NAME_WIDTH,
-            RichText::new(&s.source.kind).strong(),
+            RichText::new(s.source.kind.as_str()).strong(),
         )
         .on_hover_ui(|ui| {
             ui.label(s.source.to_string());

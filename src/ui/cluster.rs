@@ -97,6 +97,9 @@ fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, height: f32, now: SystemTime) {
             Health::Unknown => {
                 ui.label("no answer yet");
             }
+            Health::NotFound { reason } => {
+                ui.label(reason);
+            }
         }
         if let Some(w) = &n.worst_source {
             ui.label(format!("worst source: {w}"));

@@ -153,7 +153,7 @@ fn filter_bar_ui(ui: &mut egui::Ui, tasks: &TaskModel, state: &mut EventStreamSt
                     .into_iter()
                     .filter_map(|e| e.project_id.as_deref())
                     .collect();
-                projects.sort_by(|a, b| format::natural_cmp(a, b));
+                projects.sort_by(|a, b| crate::model::text::natural_cmp(a, b));
                 projects.dedup();
                 for p in projects {
                     ui.selectable_value(&mut state.project, Some(p.to_owned()), p);

@@ -1,12 +1,11 @@
 //! GPU cards, local and remote alike: VRAM bar (used/total GiB and %), utilisation,
 //! temperature, power against its limit, the model served, node, origin and health.
 //!
-//! Cards borrow from the model ([`CardRef`]) instead of cloning every reading each frame. Two
-//! densities: comfortable cards are ordinary widgets; compact cards (hundreds of GPUs) are
+//! Cards are the model's shared [`GpuCard`] views (built once per change, one card per GPU, in
+//! natural order), drawn here without copying. Two densities: comfortable cards are ordinary widgets; compact cards (hundreds of GPUs) are
 //! painted directly — three lines of text and a bar — with one hover area each for the details
 //! and one accessible label, which keeps a 512-GPU frame cheap.
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use egui::text::{LayoutJob, TextWrapping};
@@ -15,10 +14,9 @@ use egui::{Align2, FontId, ProgressBar, Rect, RichText, TextFormat, vec2};
 use super::icons::{self, Icon};
 use super::{grid, theme};
 use crate::format;
-use crate::model::Model;
 use crate::model::gpu::{GpuOrigin, GpuSample};
 use crate::model::health::Health;
-use crate::model::views::NodeView;
+use crate::model::views::GpuCard;
 
 /// VRAM % from which the bar turns to warning / critical. (vLLM reserves 90% by default, so
 /// 90% is normal on an inference node.)
@@ -27,58 +25,6 @@ const VRAM_CRIT_PCT: f64 = 99.0;
 /// Temperature °C from which it reads "hot" / "too hot".
 const TEMP_WARN_C: f64 = 83.0;
 const TEMP_CRIT_C: f64 = 90.0;
-
-/// One GPU card, borrowed from the model.
-#[derive(Debug, Clone, Copy)]
-pub struct CardRef<'a> {
-    /// Node it belongs to.
-    pub node: &'a str,
-    /// Where the reading came from.
-    pub origin: GpuOrigin,
-    /// The reading.
-    pub gpu: &'a GpuSample,
-    /// Model(s) served on that node, joined with ", ".
-    pub model: Option<&'a str>,
-    /// Health of the source that reported it.
-    pub health: &'a Health,
-}
-
-/// Models served per node, joined with ", " (what a card shows), from the node views.
-#[must_use]
-pub fn models_by_node(nodes: &[NodeView]) -> BTreeMap<&str, String> {
-    nodes
-        .iter()
-        .filter(|n| !n.models.is_empty())
-        .map(|n| (n.name.as_str(), n.models.join(", ")))
-        .collect()
-}
-
-/// Every GPU as a card, in node reading order (`node-2` before `node-10`), then GPU index —
-/// the content of [`Model::gpu_cards`] without the clones.
-#[must_use]
-pub fn card_refs<'a>(model: &'a Model, models: &'a BTreeMap<&str, String>) -> Vec<CardRef<'a>> {
-    let mut cards: Vec<CardRef<'a>> = model
-        .sources
-        .values()
-        .flat_map(|s| {
-            let m = models.get(s.id.node.as_str()).map(String::as_str);
-            s.gpus.iter().map(move |g| CardRef {
-                node: &s.id.node,
-                origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
-                gpu: g,
-                model: m,
-                health: &s.health.health,
-            })
-        })
-        .collect();
-    cards.sort_by(|a, b| {
-        format::natural_cmp(a.node, b.node)
-            .then(a.gpu.index.cmp(&b.gpu.index))
-            .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
-            .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
-    });
-    cards
-}
 
 /// Where a reading came from, in words.
 #[must_use]
@@ -103,7 +49,7 @@ pub fn gpu_title(g: &GpuSample) -> String {
 
 /// Title of a compact card: "node-3 #2".
 #[must_use]
-pub fn compact_title(c: &CardRef<'_>) -> String {
+pub fn compact_title(c: &GpuCard) -> String {
     match c.gpu.index {
         Some(i) => format!("{} #{i}", c.node),
         None => format!("{} {}", c.node, c.gpu.key()),
@@ -111,7 +57,7 @@ pub fn compact_title(c: &CardRef<'_>) -> String {
 }
 
 /// Draw every card in a grid.
-pub fn gpu_grid_ui(ui: &mut egui::Ui, cards: &[CardRef<'_>], compact: bool, now: SystemTime) {
+pub fn gpu_grid_ui(ui: &mut egui::Ui, cards: &[GpuCard], compact: bool, now: SystemTime) {
     let cell = if compact {
         theme::GPU_CARD_COMPACT
     } else {
@@ -122,7 +68,7 @@ pub fn gpu_grid_ui(ui: &mut egui::Ui, cards: &[CardRef<'_>], compact: bool, now:
             if compact {
                 compact_card_ui(ui, c, now);
             } else {
-                let frame = theme::card_frame_for(ui.style(), theme::health_level(c.health));
+                let frame = theme::card_frame_for(ui.style(), theme::health_level(&c.health));
                 grid::card_ui(ui, frame, |ui| full_card_ui(ui, c));
             }
         }
@@ -146,13 +92,13 @@ fn temp_text(temp_c: Option<f64>) -> (String, theme::Level) {
     (format!("{}{word}", format::temp(temp_c, 0)), level)
 }
 
-fn full_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>) {
-    let g = c.gpu;
+fn full_card_ui(ui: &mut egui::Ui, c: &GpuCard) {
+    let g = &c.gpu;
     ui.horizontal(|ui| {
         ui.label(RichText::new(gpu_title(g)).strong());
-        ui.label(RichText::new(c.node).weak());
+        ui.label(RichText::new(&c.node).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            health_badge_ui(ui, c.health)
+            health_badge_ui(ui, &c.health)
         });
     });
     ui.add(egui::Label::new(g.name.as_deref().unwrap_or("model name n/a")).truncate());
@@ -187,7 +133,7 @@ fn full_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>) {
         ui.label(format::power(g.power_w, g.power_limit_w))
             .on_hover_text("Power draw / limit");
     });
-    ui.add(egui::Label::new(format!("model {}", c.model.unwrap_or("n/a"))).truncate());
+    ui.add(egui::Label::new(format!("model {}", c.model.as_deref().unwrap_or("n/a"))).truncate());
     ui.add(
         egui::Label::new(RichText::new(format!("{} · {}", origin_label(c.origin), c.node)).weak())
             .truncate(),
@@ -195,10 +141,10 @@ fn full_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>) {
 }
 
 /// A compact card, painted: title and health, VRAM bar, "util · temperature · power".
-fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
+fn compact_card_ui(ui: &mut egui::Ui, c: &GpuCard, now: SystemTime) {
     let rect = ui.max_rect();
     let visuals = ui.visuals().clone();
-    let level = theme::health_level(c.health);
+    let level = theme::health_level(&c.health);
     let frame = theme::card_frame_for(ui.style(), level);
     let painter = ui.painter();
     painter.rect(
@@ -211,7 +157,7 @@ fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
     let inner = rect.shrink(f32::from(theme::CARD_MARGIN));
     let body = FontId::proportional(theme::COMPACT_BODY_SIZE);
     let small = FontId::proportional(theme::COMPACT_SMALL_SIZE);
-    let g = c.gpu;
+    let g = &c.gpu;
 
     // Line 1: health (icon + word) at the right, the title truncated to what is left.
     let health_color = theme::level_color(&visuals, level);
@@ -233,7 +179,7 @@ fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
     icons::paint(
         painter,
         icon_rect,
-        Icon::of_health(c.health),
+        Icon::of_health(&c.health),
         health_color,
         frame.fill,
     );
@@ -326,8 +272,8 @@ fn compact_card_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
 }
 
 /// Everything about one GPU (the compact card's hover).
-fn details_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
-    let g = c.gpu;
+fn details_ui(ui: &mut egui::Ui, c: &GpuCard, now: SystemTime) {
+    let g = &c.gpu;
     ui.label(RichText::new(format!("{} on {}", gpu_title(g), c.node)).strong());
     ui.label(g.name.as_deref().unwrap_or("model name n/a"));
     ui.label(format!(
@@ -340,13 +286,13 @@ fn details_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
         "power {}",
         format::power(g.power_w, g.power_limit_w)
     ));
-    ui.label(format!("model {}", c.model.unwrap_or("n/a")));
+    ui.label(format!("model {}", c.model.as_deref().unwrap_or("n/a")));
     ui.label(format!("origin {}", origin_label(c.origin)));
-    let since = match c.health {
+    let since = match &c.health {
         Health::Up { since } | Health::Stale { since, .. } | Health::Down { since, .. } => {
             format!(" since {}", format::age(*since, now))
         }
-        Health::Unknown => String::new(),
+        Health::Unknown | Health::NotFound { .. } => String::new(),
     };
     ui.label(format!("{}{since}", c.health.label()));
     if let Some(r) = c.health.reason() {
@@ -354,31 +300,5 @@ fn details_ui(ui: &mut egui::Ui, c: &CardRef<'_>, now: SystemTime) {
     }
     if let Some(u) = &g.uuid {
         ui.label(RichText::new(u).weak().small());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::testdata;
-
-    #[test]
-    fn card_refs_match_the_model_view() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let model = testdata::sample_model(3, 4, 5, now);
-        let nodes = model.nodes();
-        let models = models_by_node(&nodes);
-        let refs = card_refs(&model, &models);
-        let owned = model.gpu_cards();
-        assert_eq!(refs.len(), owned.len());
-        for (r, o) in refs.iter().zip(&owned) {
-            assert_eq!(r.node, o.node);
-            assert_eq!(r.gpu, &o.gpu);
-            assert_eq!(r.model, o.model.as_deref());
-            assert_eq!(r.health, &o.health);
-            assert_eq!(r.origin, o.origin);
-        }
     }
 }

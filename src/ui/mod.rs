@@ -28,7 +28,6 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::Engine;
-use crate::format;
 use crate::model::Model;
 use actions::PanelAction;
 
@@ -123,17 +122,18 @@ pub fn dashboard_ui(
     state: &mut UiState,
     now: SystemTime,
 ) -> Option<PanelAction> {
-    let cluster = model.cluster();
+    let views = model.views();
+    let cluster = &views.cluster;
     let mut action = None;
     egui::Panel::top("swarmglass_header")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 6)))
-        .show(ui, |ui| header::header_ui(ui, model, &cluster, state, now));
+        .show(ui, |ui| header::header_ui(ui, model, cluster, state, now));
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
             .id_salt("dashboard_scroll")
             .auto_shrink(false)
             .show(ui, |ui| {
-                action = body_ui(ui, model, alerts, &cluster, state, now);
+                action = body_ui(ui, model, alerts, state, now);
             });
     });
     toasts::toasts_ui(ui.ctx(), &mut state.toasts, now);
@@ -144,23 +144,22 @@ fn body_ui(
     ui: &mut egui::Ui,
     model: &Model,
     alerts: &Engine,
-    cluster: &crate::model::views::ClusterView,
     state: &mut UiState,
     now: SystemTime,
 ) -> Option<PanelAction> {
-    let mut nodes = model.nodes();
-    // Stable sorts: names in reading order (node-2 before node-10), the model's order otherwise.
-    nodes.sort_by(|a, b| format::natural_cmp(&a.name, &b.name));
+    // The model's shared views, built once per change, in natural order (node-2 before node-10).
+    let views = model.views();
+    let (cluster, nodes) = (&views.cluster, &views.nodes);
     let width = ui.available_width();
     let side_by_side = width >= theme::CLUSTER_CARD_WIDTH + 420.0;
     if side_by_side {
         ui.horizontal_top(|ui| {
-            cluster::cluster_card_ui(ui, cluster, &nodes, now);
+            cluster::cluster_card_ui(ui, cluster, nodes, now);
             ui.add_space(theme::CARD_GAP);
             ui.vertical(|ui| throughput::throughput_ui(ui, model, now));
         });
     } else {
-        cluster::cluster_card_ui(ui, cluster, &nodes, now);
+        cluster::cluster_card_ui(ui, cluster, nodes, now);
         ui.add_space(theme::CARD_GAP);
         throughput::throughput_ui(ui, model, now);
     }
@@ -175,22 +174,20 @@ fn body_ui(
         alerts::alerts_ui(ui, alerts, now)
     };
 
-    let models = gpu_cards::models_by_node(&nodes);
-    let cards = gpu_cards::card_refs(model, &models);
+    let cards = &views.gpus;
     section_heading_ui(ui, "GPUs", cards.len());
     if cards.is_empty() {
         ui.label("No GPU seen yet: configure NVML, dcgm-exporter or nvidia_gpu_exporter sources.");
     } else {
-        gpu_cards::gpu_grid_ui(ui, &cards, state.density.is_compact(cards.len()), now);
+        gpu_cards::gpu_grid_ui(ui, cards, state.density.is_compact(cards.len()), now);
     }
 
-    let mut servers: Vec<_> = model.inference_stats().collect();
-    servers.sort_by(|a, b| format::natural_cmp(&a.0.id.node, &b.0.id.node));
+    let servers = &views.inference;
     section_heading_ui(ui, "Inference servers", servers.len());
     if servers.is_empty() {
         ui.label("No inference server reported yet.");
     } else {
-        servers::servers_grid_ui(ui, &servers);
+        servers::servers_grid_ui(ui, servers);
     }
 
     // Agents and tasks (the wireframe's Sessions and Task Stats): only where something reports.

@@ -6,8 +6,7 @@ use egui::RichText;
 use super::icons::{self, Icon};
 use super::{grid, theme};
 use crate::format;
-use crate::model::SourceState;
-use crate::model::inference::InferenceStats;
+use crate::model::views::InferenceCard;
 
 /// Error share (%) from which the figure reads as a warning / critical.
 const ERROR_WARN_PCT: f64 = 5.0;
@@ -17,17 +16,16 @@ const KV_WARN_PCT: f64 = 90.0;
 const KV_CRIT_PCT: f64 = 98.0;
 
 /// Draw every server card in a grid.
-pub fn servers_grid_ui(ui: &mut egui::Ui, servers: &[(&SourceState, &InferenceStats)]) {
+pub fn servers_grid_ui(ui: &mut egui::Ui, servers: &[InferenceCard]) {
     grid::card_grid_ui(
         ui,
         "server_card",
         servers.len(),
         theme::SERVER_CARD,
         |ui, i| {
-            if let Some((src, stats)) = servers.get(i) {
-                let frame =
-                    theme::card_frame_for(ui.style(), theme::health_level(&src.health.health));
-                grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, src, stats));
+            if let Some(card) = servers.get(i) {
+                let frame = theme::card_frame_for(ui.style(), theme::health_level(&card.health));
+                grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, card));
             }
         },
     );
@@ -55,8 +53,8 @@ fn figure_ui(ui: &mut egui::Ui, name: &str, value: String, level: theme::Level) 
     });
 }
 
-fn server_card_ui(ui: &mut egui::Ui, i: usize, src: &SourceState, s: &InferenceStats) {
-    let h = &src.health.health;
+fn server_card_ui(ui: &mut egui::Ui, i: usize, card: &InferenceCard) {
+    let (h, s) = (&card.health, &card.stats);
     ui.horizontal(|ui| {
         ui.add(
             egui::Label::new(RichText::new(s.model.as_deref().unwrap_or("model n/a")).strong())
@@ -67,17 +65,17 @@ fn server_card_ui(ui: &mut egui::Ui, i: usize, src: &SourceState, s: &InferenceS
                 .on_hover_text(h.reason().unwrap_or("answering normally"));
         });
     });
-    let kind = src.kind.map_or("unknown server", |k| k.as_str());
+    let kind = card.kind.map_or("unknown server", |k| k.as_str());
     let engines = if s.engines > 1 {
         format!(" · {} engines", s.engines)
     } else {
         String::new()
     };
     ui.add(
-        egui::Label::new(RichText::new(format!("{kind} · {}{engines}", src.id.node)).weak())
+        egui::Label::new(RichText::new(format!("{kind} · {}{engines}", card.node)).weak())
             .truncate(),
     )
-    .on_hover_text(&src.id.locator);
+    .on_hover_text(&card.source.locator);
     let ok = theme::Level::Ok;
     let kv = theme::level(s.kv_cache_pct, KV_WARN_PCT, KV_CRIT_PCT);
     let err = theme::level(s.error_pct, ERROR_WARN_PCT, ERROR_CRIT_PCT);

@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::model::ids::SourceKind;
 use crate::model::input::EventError;
 
 fn t(s: u64) -> SystemTime {
@@ -12,7 +13,7 @@ fn t(s: u64) -> SystemTime {
 }
 
 fn src() -> SourceId {
-    SourceId::new("swarm", "nexus_ws", "ws://x")
+    SourceId::new("swarm", SourceKind::NexusWs, "ws://x")
 }
 
 fn ev(id: &str, ty: EventType, at: u64) -> EventUpdate {

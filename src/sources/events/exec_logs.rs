@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Keepalive};
 use super::wire::{LooseString, LooseU64, parse_iso8601};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, encode_query_value, supervise};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{
     ConnectionState, EventError, EventUpdate, ExecLog, ExecStatus, LogLevel,
 };
@@ -219,7 +219,11 @@ impl ExecLogConfig {
     /// The source id of one execution's stream.
     #[must_use]
     pub fn source_id(&self, execution_id: &str) -> SourceId {
-        SourceId::new(self.node.clone(), "exec_logs", self.logs_url(execution_id))
+        SourceId::new(
+            self.node.clone(),
+            SourceKind::ExecLogs,
+            self.logs_url(execution_id),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use super::openclaw::{
     MAX_STORE_BYTES, MAX_TRANSCRIPT_HEADER_BYTES, parse_sessions_store, parse_transcript_header,
 };
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::SourceUpdate;
 use crate::model::input::{EventError, EventUpdate, SessionsOrigin, SessionsReport};
 use crate::sources::framework::{
@@ -259,7 +259,11 @@ impl SessionsFilesConfig {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         Self {
-            id: SourceId::new("swarm", "openclaw_files", path.display().to_string()),
+            id: SourceId::new(
+                "swarm",
+                SourceKind::OpenclawFiles,
+                path.display().to_string(),
+            ),
             path,
             interval: Duration::from_secs(10),
         }

@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::openclaw::RawEntry;
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{
     EventError, EventUpdate, SessionInfo, SessionsOrigin, SessionsReport, SourceUpdate,
 };
@@ -39,7 +39,7 @@ impl GatewayConfig {
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into();
         Self {
-            id: SourceId::new("swarm", "openclaw_gateway", url.clone()),
+            id: SourceId::new("swarm", SourceKind::OpenclawGateway, url.clone()),
             url,
             token_env: "OPENCLAW_GATEWAY_TOKEN".into(),
             active_minutes: 60,

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{ConnectionState, EventError, EventUpdate, SourceUpdate, WorkerBeat};
 use crate::model::tasks::DedupeWindow;
 use crate::sources::framework::{
@@ -63,7 +63,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into();
         Self {
-            id: SourceId::new("swarm", "nexus_redis", redact_url(&url)),
+            id: SourceId::new("swarm", SourceKind::NexusRedis, redact_url(&url)),
             url,
             channels: vec!["nexus:events".into()],
             heartbeat_prefix: "nexus:worker:heartbeat:".into(),

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use super::tail::{FileFollower, TailLine};
 pub use super::tail::{TailStart, TailStats};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{
     EventError, EventUpdate, ProxyErrorKind, ProxyLevel, ProxyRecord, SourceUpdate,
 };
@@ -220,7 +220,11 @@ impl ToolProxyConfig {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         Self {
-            id: SourceId::new("swarm", "tool_proxy_log", path.display().to_string()),
+            id: SourceId::new(
+                "swarm",
+                SourceKind::ToolProxyLog,
+                path.display().to_string(),
+            ),
             path,
             interval: Duration::from_secs(2),
             tail: TailOptions::default(),

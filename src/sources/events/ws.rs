@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, supervise};
-use crate::model::ids::SourceId;
+use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{ConnectionState, EventError, EventUpdate};
 use crate::model::tasks::DedupeWindow;
 use crate::sources::framework::{Delivery, Sink, SourceTask, Stop};
@@ -96,7 +96,7 @@ impl WsMonitorConfig {
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into();
         Self {
-            id: SourceId::new("swarm", "nexus_ws", url.clone()),
+            id: SourceId::new("swarm", SourceKind::NexusWs, url.clone()),
             url,
             path: "/ws/monitor".into(),
             params: WsParamNames::default(),

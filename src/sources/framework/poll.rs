@@ -163,7 +163,7 @@ mod tests {
                 Ok(Vec::new())
             };
             Some(SourceUpdate::LocalGpus {
-                source: SourceId::new("n", "nvml", "local"),
+                source: SourceId::new("n", crate::model::ids::SourceKind::Nvml, "local"),
                 at: SystemTime::UNIX_EPOCH,
                 result,
             })

@@ -91,7 +91,7 @@ mod tests {
                 w.fetch_add(1, Ordering::Relaxed);
             }),
         );
-        let id = SourceId::new("swarm", "test", "x");
+        let id = SourceId::new("swarm", crate::model::ids::SourceKind::NexusWs, "x");
         let upd = || EventUpdate::Connection {
             source: id.clone(),
             state: ConnectionState::Connected {

@@ -65,7 +65,7 @@ pub fn health_level(h: &Health) -> Level {
         Health::Up { .. } => Level::Ok,
         Health::Stale { .. } => Level::Warn,
         Health::Down { .. } => Level::Crit,
-        Health::Unknown => Level::Unknown,
+        Health::Unknown | Health::NotFound { .. } => Level::Unknown,
     }
 }
 

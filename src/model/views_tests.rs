@@ -1,0 +1,163 @@
+use std::time::Duration;
+
+use super::*;
+use crate::model::ModelSettings;
+use crate::model::ids::SourceSpec;
+use crate::model::input::{SourceError, SourceUpdate};
+use crate::model::scrape::ScrapeData;
+
+fn t(s: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
+}
+
+fn gpu(uuid: &str, index: u32) -> GpuSample {
+    GpuSample {
+        index: Some(index),
+        uuid: Some(uuid.to_owned()),
+        ..GpuSample::default()
+    }
+}
+
+fn spec(id: &SourceId, implicit: bool) -> SourceSpec {
+    SourceSpec {
+        id: id.clone(),
+        interval: Duration::from_secs(2),
+        node_named: false,
+        implicit,
+    }
+}
+
+fn dcgm_scrape(model: &mut Model, id: &SourceId, gpus: Vec<GpuSample>, host: &str, at: u64) {
+    model.apply(
+        SourceUpdate::Scrape {
+            source: id.clone(),
+            at: t(at),
+            result: Ok(ScrapeData {
+                kind: Some(ServerKind::Dcgm),
+                gpus,
+                host_name: Some(host.to_owned()),
+                ..ScrapeData::default()
+            }),
+        },
+        t(at),
+    );
+}
+
+#[test]
+fn one_gpu_seen_by_nvml_and_an_exporter_is_one_card_with_nvmls_figures_first() {
+    let mut m = Model::new(ModelSettings::default());
+    let nvml = SourceId::new("local", SourceKind::Nvml, "local");
+    let dcgm = SourceId::new(
+        "local",
+        SourceKind::Prometheus,
+        "http://localhost:9400/metrics",
+    );
+    m.register_spec(spec(&nvml, false));
+    m.register_spec(spec(&dcgm, false));
+    let mut local = gpu("GPU-1", 0);
+    local.util_pct = Some(40.0);
+    m.apply(
+        SourceUpdate::LocalGpus {
+            source: nvml.clone(),
+            at: t(0),
+            result: Ok(vec![local]),
+        },
+        t(0),
+    );
+    let mut remote = gpu("GPU-1", 0);
+    remote.util_pct = Some(99.0);
+    remote.power_limit_w = Some(700.0);
+    dcgm_scrape(&mut m, &dcgm, vec![remote], "gpu-box", 0);
+
+    let v = m.views();
+    assert_eq!(v.gpus.len(), 1, "{:?}", v.gpus);
+    let card = &v.gpus[0];
+    assert_eq!(card.origin, GpuOrigin::Nvml);
+    assert_eq!(card.gpu.util_pct, Some(40.0), "NVML's figure first");
+    assert_eq!(
+        card.gpu.power_limit_w,
+        Some(700.0),
+        "the exporter fills the gap"
+    );
+    assert_eq!(card.node, "gpu-box");
+    assert_eq!(v.nodes.len(), 1);
+    assert_eq!(v.nodes[0].gpus, 1);
+}
+
+#[test]
+fn nodes_cards_and_servers_are_in_natural_order() {
+    let mut m = Model::new(ModelSettings::default());
+    for n in ["node-10", "node-2", "node-1"] {
+        let id = SourceId::new(
+            n,
+            SourceKind::Prometheus,
+            format!("http://{n}:9400/metrics"),
+        );
+        m.register(id.clone(), Duration::from_secs(2));
+        dcgm_scrape(&mut m, &id, vec![gpu(&format!("GPU-{n}"), 0)], n, 0);
+    }
+    let v = m.views();
+    let names: Vec<&str> = v.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["node-1", "node-2", "node-10"]);
+    let cards: Vec<&str> = v.gpus.iter().map(|c| c.node.as_str()).collect();
+    assert_eq!(cards, ["node-1", "node-2", "node-10"]);
+}
+
+#[test]
+fn a_default_nobody_configured_that_does_not_answer_is_not_found_and_no_node() {
+    let mut m = Model::new(ModelSettings::default());
+    let vllm = SourceId::new(
+        "local",
+        SourceKind::Prometheus,
+        "http://localhost:8000/metrics",
+    );
+    m.register_spec(spec(&vllm, true));
+    assert!(m.views().nodes.is_empty(), "not a node before it answers");
+    let refused = || SourceUpdate::Scrape {
+        source: vllm.clone(),
+        at: t(1),
+        result: Err(SourceError::Connect {
+            url: vllm.locator.clone(),
+            reason: "connection refused".into(),
+        }),
+    };
+    m.apply(refused(), t(1));
+    m.apply(refused(), t(3));
+    assert_eq!(m.sources()[&vllm].health.health.label(), "not found");
+    let v = m.views();
+    assert!(v.nodes.is_empty());
+    assert_eq!(v.cluster.overall, Overall::Unknown);
+    let errors = m.errors.recent();
+    assert_eq!(errors.len(), 1, "said once");
+    assert_eq!(errors[0].kind, "not_found");
+    assert_eq!(errors[0].count, 1);
+
+    // Once it answers it is a source like any other.
+    m.apply(
+        SourceUpdate::Scrape {
+            source: vllm.clone(),
+            at: t(5),
+            result: Ok(ScrapeData::default()),
+        },
+        t(5),
+    );
+    assert_eq!(m.views().nodes.len(), 1);
+}
+
+#[test]
+fn views_are_built_once_per_change() {
+    let mut m = Model::new(ModelSettings::default());
+    let id = SourceId::new("a", SourceKind::Prometheus, "http://a:9400/metrics");
+    m.register(id.clone(), Duration::from_secs(2));
+    dcgm_scrape(&mut m, &id, vec![gpu("GPU-1", 0)], "a", 0);
+    let first: *const Views = m.views();
+    m.tick(t(1));
+    assert!(
+        std::ptr::eq(first, m.views()),
+        "a tick that changes no health keeps them"
+    );
+    dcgm_scrape(&mut m, &id, vec![gpu("GPU-1", 0), gpu("GPU-2", 1)], "a", 2);
+    assert_eq!(m.views().gpus.len(), 2, "an update rebuilds them");
+    m.tick(t(60));
+    assert_eq!(m.views().nodes[0].health.label(), "stale");
+}
