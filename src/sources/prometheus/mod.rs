@@ -1,6 +1,11 @@
-//! Prometheus text exposition: our tolerant parser and the mapping of each server kind onto the
-//! canonical model. Pure code: no I/O happens here.
+//! Prometheus text exposition: our tolerant parser for the Prometheus text format and OpenMetrics
+//! 1.0, and the value types it produces. Pure code: no I/O happens here.
+//!
+//! Layers, each module using only those below it (no cycles):
+//! `parser` (lines → families) → `om` (OpenMetrics validation) → `kind` (metric types and their
+//! suffixes), `lex` (one line → name, labels, value) → `number`, `scan` (bytes) → `types`.
 
+mod kind;
 mod lex;
 mod number;
 mod om;

@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
+use super::kind::Suffix;
 use super::lex::Label;
-use super::parser::Suffix;
 use super::types::{MetricType, ParseError};
 
 /// One sample as the validator sees it.

@@ -15,85 +15,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+use super::kind::{SUFFIXES, Suffix, kind_name, suffix_allowed, suffix_from, type_word};
 use super::lex::{self, Label, Meta};
 use super::number;
 use super::om::{Errs, Om, SampleCheck};
 use super::scan::{self, NameHasher};
 use super::types::{Exposition, Family, Format, MetricType, ParseError, Sample};
-
-/// Which part of a family a sample is, from its name suffix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Suffix {
-    /// The family name itself (gauges, summary quantiles, untyped, stateset).
-    Bare,
-    /// `_total` (counters).
-    Total,
-    /// `_created` (counters, histograms, summaries).
-    Created,
-    /// `_bucket` (histograms).
-    Bucket,
-    /// `_sum`.
-    Sum,
-    /// `_count`.
-    Count,
-    /// `_gsum` (gauge histograms).
-    GSum,
-    /// `_gcount` (gauge histograms).
-    GCount,
-    /// `_info` (info).
-    Info,
-}
-
-const SUFFIXES: [(&str, Suffix); 8] = [
-    ("_bucket", Suffix::Bucket),
-    ("_count", Suffix::Count),
-    ("_sum", Suffix::Sum),
-    ("_total", Suffix::Total),
-    ("_created", Suffix::Created),
-    ("_info", Suffix::Info),
-    ("_gsum", Suffix::GSum),
-    ("_gcount", Suffix::GCount),
-];
-
-fn suffix_from(rest: &str) -> Option<Suffix> {
-    if rest.is_empty() {
-        return Some(Suffix::Bare);
-    }
-    SUFFIXES.iter().find(|(s, _)| *s == rest).map(|&(_, s)| s)
-}
-
-/// May a family of `kind` hold a sample with this suffix?
-fn suffix_allowed(kind: MetricType, suffix: Suffix, om: bool) -> bool {
-    use MetricType as T;
-    match suffix {
-        // Prometheus: an exact name match always belongs (e.g. counters without `_total`).
-        Suffix::Bare => !om || matches!(kind, T::Gauge | T::Summary | T::StateSet | T::Untyped),
-        Suffix::Total => kind == T::Counter,
-        Suffix::Created => matches!(kind, T::Counter | T::Histogram | T::Summary),
-        Suffix::Bucket => matches!(kind, T::Histogram | T::GaugeHistogram),
-        Suffix::Sum | Suffix::Count => {
-            matches!(kind, T::Histogram | T::Summary) || (!om && kind == T::GaugeHistogram)
-        }
-        Suffix::GSum | Suffix::GCount => kind == T::GaugeHistogram,
-        Suffix::Info => kind == T::Info,
-    }
-}
-
-fn type_word(word: &str, om: bool) -> Option<MetricType> {
-    Some(match word {
-        "counter" => MetricType::Counter,
-        "gauge" => MetricType::Gauge,
-        "histogram" => MetricType::Histogram,
-        "gaugehistogram" => MetricType::GaugeHistogram,
-        "summary" => MetricType::Summary,
-        "info" => MetricType::Info,
-        "stateset" => MetricType::StateSet,
-        "unknown" => MetricType::Untyped,
-        "untyped" if !om => MetricType::Untyped,
-        "gauge_histogram" if !om => MetricType::GaugeHistogram,
-        _ => return None,
-    })
-}
 
 /// Per-family bookkeeping that is not part of the public [`Family`].
 #[derive(Default, Clone, Copy)]
@@ -501,17 +428,4 @@ fn parse_bound(v: &str, om: bool) -> Option<f64> {
         return None;
     }
     Some(x)
-}
-
-fn kind_name(kind: MetricType) -> &'static str {
-    match kind {
-        MetricType::Counter => "counter",
-        MetricType::Gauge => "gauge",
-        MetricType::Histogram => "histogram",
-        MetricType::GaugeHistogram => "gaugehistogram",
-        MetricType::Summary => "summary",
-        MetricType::Info => "info",
-        MetricType::StateSet => "stateset",
-        MetricType::Untyped => "unknown",
-    }
 }
