@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
 mod common;
@@ -16,10 +15,10 @@ use common::tools::wait_until;
 use swarmglass::model::input::{ConnectionState, EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::redis::{RedisConfig, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }

@@ -9,7 +9,6 @@ mod common;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -19,7 +18,7 @@ use swarmglass::model::input::{ConnectionState, EventError, EventUpdate, SourceU
 use swarmglass::model::tasks::{EventFilter, TaskModel};
 use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::ws::{WsMonitorConfig, WsParamNames, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
@@ -76,13 +75,13 @@ where
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
 
 impl Collected {
-    fn new(rx: Receiver<SourceUpdate>) -> Self {
+    fn new(rx: Updates) -> Self {
         Self {
             rx,
             all: Vec::new(),

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
 mod common;
@@ -27,14 +26,14 @@ use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::openclaw::SessionsPoller;
 use swarmglass::sources::events::redis::RedisConfig;
 use swarmglass::sources::events::ws::{WsMonitorConfig, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 use tokio_tungstenite::tungstenite::Message;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }

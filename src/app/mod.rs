@@ -11,7 +11,7 @@ pub mod window_error;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant, SystemTime};
 
 pub use demo::DemoCluster;
@@ -20,8 +20,7 @@ use screenshot::ScreenshotJob;
 use crate::cli::WindowArgs;
 use crate::config::Config;
 use crate::model::Model;
-use crate::model::input::SourceUpdate;
-use crate::runtime::{self, Runtime};
+use crate::runtime::{self, Runtime, Updates};
 use crate::ui::{self, ThemeChoice, UiState, theme};
 
 /// Most time one frame spends applying updates before it yields to drawing.
@@ -87,7 +86,7 @@ struct App<'o> {
     /// When the alert rules were last evaluated (at most once per [`ALERT_EVAL_INTERVAL`]).
     last_alert_eval: Option<SystemTime>,
     state: UiState,
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     runtime: Runtime,
     applied_theme: Option<ThemeChoice>,
     applied_wall: Option<bool>,

@@ -177,10 +177,15 @@ impl TaskModel {
                 }
                 s.state = Some(state);
             }
-            EventUpdate::Malformed { source, at, error } => {
-                self.malformed_total += 1;
+            EventUpdate::Malformed {
+                source,
+                at,
+                error,
+                count,
+            } => {
+                self.malformed_total += count;
                 let s = self.stream(&source, at);
-                s.malformed += 1;
+                s.malformed += count;
                 s.last_error = Some(error.to_string());
             }
             EventUpdate::Workers { source, at, result } => match result {

@@ -179,10 +179,13 @@ pub enum EventUpdate {
     Malformed {
         /// Which stream.
         source: SourceId,
-        /// When.
+        /// When (the latest of them).
         at: SystemTime,
-        /// Why.
+        /// Why (the first of them).
         error: EventError,
+        /// Frames refused that this report stands for (≥ 1): while one report of a source is
+        /// queued, further ones are folded into it rather than taking queue slots.
+        count: u64,
     },
     /// Worker heartbeat keys read from Redis (all of them, each poll).
     Workers {

@@ -194,6 +194,7 @@ fn malformed_frames_and_connection_errors_are_recorded_per_stream() {
             source: src(),
             at: now,
             error: EventError::malformed("not JSON", b"{"),
+            count: 1,
         },
         now,
     );

@@ -206,6 +206,7 @@ impl PubSub {
                 source: self.cfg.id.clone(),
                 at,
                 error,
+                count: 1,
             },
         };
         self.sink.send_event(update)
