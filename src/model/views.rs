@@ -182,7 +182,7 @@ fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
     model
         .sources()
         .values()
-        .filter(|s| s.counts() && s.id.kind != SourceKind::Status)
+        .filter(|s| s.in_views() && s.id.kind != SourceKind::Status)
 }
 
 /// Status sources that count and have answered at least once.
@@ -190,7 +190,7 @@ fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
     model
         .sources()
         .values()
-        .filter(|s| s.counts() && s.id.kind == SourceKind::Status && s.status.is_some())
+        .filter(|s| s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some())
 }
 
 fn naming(model: &Model) -> Naming {
