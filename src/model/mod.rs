@@ -139,7 +139,7 @@ impl SourceState {
     /// Whether it counts in the views: every source does, except a built-in default that has
     /// not answered yet (or was not found).
     #[must_use]
-    pub fn counts(&self) -> bool {
+    pub fn in_views(&self) -> bool {
         !(self.implicit && self.health.last_ok.is_none())
     }
 }
