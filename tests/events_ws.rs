@@ -310,14 +310,14 @@ async fn malformed_frame_is_counted_and_reported_and_the_stream_goes_on() {
         ws.send(Message::text(event("m1", "task_started")))
             .await
             .unwrap();
-        ws.send(Message::text(fixture("malformed.txt")))
-            .await
-            .unwrap();
         ws.send(Message::text(
             r#"{"event_type":"task_started","ts":"not a time"}"#,
         ))
         .await
         .unwrap();
+        ws.send(Message::text(fixture("malformed.txt")))
+            .await
+            .unwrap();
         ws.send(Message::text(event("m2", "task_completed")))
             .await
             .unwrap();
@@ -333,13 +333,15 @@ async fn malformed_frame_is_counted_and_reported_and_the_stream_goes_on() {
     })
     .await;
     assert_eq!(got.event_ids(), ["m1", "m2"]);
+    // Two bad frames: two reports, or one with a count of 2 when the second came while the
+    // first was still queued (a bad frame never takes a queue slot of its own).
     let bad = got.malformed();
-    assert_eq!(bad.len(), 2);
+    assert!(!bad.is_empty() && bad.len() <= 2, "{bad:?}");
     assert!(bad.iter().all(|e| e.kind() == "malformed"));
     assert!(
-        bad[1].to_string().contains("not an ISO-8601 timestamp"),
+        bad[0].to_string().contains("not an ISO-8601 timestamp"),
         "{}",
-        bad[1]
+        bad[0]
     );
     assert_eq!(got.model.malformed_total(), 2);
     assert_eq!(got.model.streams().next().map(|s| s.malformed), Some(2));

@@ -373,9 +373,10 @@ fn open_failure_sends_exactly_one_error_and_exits() {
 
 #[test]
 fn full_channel_drops_and_counts_instead_of_blocking() {
-    // Capacity 1, nobody draining, 1 ms interval: the second and later reads are dropped.
+    // The smallest channel (4 updates), nobody draining, 1 ms interval: the fifth and later
+    // reads are dropped.
     let mut h = start(Duration::from_millis(1), 1, Ok(CountingReader(0)));
-    for _ in 0..3 {
+    for _ in 0..6 {
         h.wakes.recv_timeout(PATIENCE).unwrap();
     }
     assert!(h.sink.take().unwrap().dropped() >= 2);

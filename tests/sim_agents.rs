@@ -458,7 +458,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
         |c| {
             let s = c.model.task_stats(HOUR, SystemTime::now());
             let keys = c.all.iter().rev().find_map(|u| match u {
-                EventUpdate::Workers { result: Ok(b), .. } => Some(b.len()),
+                EventUpdate::Workers { result: Ok(b), .. } => Some(b.beats.len()),
                 _ => None,
             });
             s.completed > 0
@@ -486,7 +486,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
     let rate = got.model.task_stats(HOUR, now).success_rate.unwrap();
     assert!(rate > 0.0 && rate <= 1.0);
     let beats = got.all.iter().rev().find_map(|u| match u {
-        EventUpdate::Workers { result: Ok(b), .. } if !b.is_empty() => Some(b.clone()),
+        EventUpdate::Workers { result: Ok(b), .. } if !b.beats.is_empty() => Some(b.beats.clone()),
         _ => None,
     });
     assert!(

@@ -59,23 +59,58 @@ pub fn read_input(input: &str) -> anyhow::Result<(Vec<u8>, Option<String>)> {
                 &client,
                 http::Request {
                     url: input,
-                    timeout: Duration::from_secs(10),
+                    timeout: URL_TIMEOUT,
                     max_body_bytes: http::DEFAULT_MAX_BODY_BYTES,
                     bearer: None,
                 },
             )
             .await
         });
-        let f = fetched?;
+        let f = fetched.map_err(|e| anyhow::anyhow!(fetch_hint(&e)))?;
         return Ok((f.body, f.content_type));
     }
     let body = std::fs::read(input).map_err(|e| anyhow::anyhow!("cannot read {input}: {e}"))?;
     Ok((body, None))
 }
 
+/// How long `metrics check` waits for a URL, and the most it reads from one.
+const URL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A failed fetch said with what `metrics check` itself offers: it takes no token, timeout or
+/// size option (those are config keys of `[[prometheus]]`), so its hints point at fetching the
+/// body another way and checking the file or stdin.
+fn fetch_hint(e: &SourceError) -> String {
+    const ELSEWHERE: &str = "fetch it another way and check the file or stdin, e.g. `curl -s URL | swarmglass metrics check -`";
+    match e {
+        SourceError::Timeout { url, timeout_ms } => format!(
+            "timed out after {timeout_ms} ms waiting for {url} (metrics check waits {} s); {ELSEWHERE}",
+            URL_TIMEOUT.as_secs()
+        ),
+        SourceError::HttpStatus {
+            url,
+            status: status @ (401 | 403),
+            ..
+        } => format!(
+            "{url} answered HTTP {status}: it wants a token, and metrics check sends none; fetch it with the token and check stdin, e.g. `curl -s -H \"Authorization: Bearer $TOKEN\" URL | swarmglass metrics check -`"
+        ),
+        SourceError::HttpStatus {
+            url, status: 404, ..
+        } => {
+            format!("{url} answered HTTP 404; check the path in the URL (usually /metrics)")
+        }
+        SourceError::HttpStatus { url, status, .. } => format!("{url} answered HTTP {status}"),
+        SourceError::BodyTooLarge { url, cap_bytes } => format!(
+            "{url}: body larger than metrics check's {cap_bytes}-byte cap on a URL, cut off; save it to a file (`curl -so metrics.txt URL`) and check the file"
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// Check one exposition.
 #[must_use]
 pub fn check(input: &str, body: &[u8], content_type: Option<&str>) -> CheckReport {
+    let bytes = body.len();
+    let body = crate::runtime::exposition_body(body);
     let format = prometheus::detect_format(content_type, body);
     let exp = prometheus::parse(body, format);
     CheckReport {
@@ -84,7 +119,7 @@ pub fn check(input: &str, body: &[u8], content_type: Option<&str>) -> CheckRepor
             prometheus::Format::Prometheus => "prometheus",
             prometheus::Format::OpenMetrics => "openmetrics",
         },
-        bytes: body.len(),
+        bytes,
         families: exp
             .families
             .iter()
@@ -127,4 +162,33 @@ pub fn render_check(r: &CheckReport) -> String {
         r.errors.len()
     );
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Timeouts and caps cannot be changed on the command line: the hints say what to do
+    /// instead, and never name a config key.
+    #[test]
+    fn hints_name_only_what_the_command_offers() {
+        let timeout = fetch_hint(&SourceError::Timeout {
+            url: "http://h/metrics".into(),
+            timeout_ms: 10_000,
+        });
+        assert!(
+            timeout.contains("metrics check waits 10 s") && timeout.contains("metrics check -"),
+            "{timeout}"
+        );
+        let big = fetch_hint(&SourceError::BodyTooLarge {
+            url: "http://h/metrics".into(),
+            cap_bytes: http::DEFAULT_MAX_BODY_BYTES,
+        });
+        assert!(big.contains("save it to a file"), "{big}");
+        for m in [&timeout, &big] {
+            for key in ["`timeout`", "max_body_bytes", "bearer_token_env"] {
+                assert!(!m.contains(key), "{m}");
+            }
+        }
+    }
 }

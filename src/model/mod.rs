@@ -238,6 +238,15 @@ impl Model {
     /// Fold one update in at `now`.
     pub fn apply(&mut self, update: SourceUpdate, now: SystemTime) {
         let id = update.source().clone();
+        if update.is_success() {
+            // The source works again: its earlier errors are history. What this answer had to
+            // leave out is current.
+            let name = id.to_string();
+            self.errors.resolve(&name, now);
+            if let Some((kind, message)) = update.problems() {
+                self.errors.record(&name, kind, &message, now);
+            }
+        }
         let failure = match update {
             SourceUpdate::Agents(u) => {
                 if let Some(e) = u.error() {

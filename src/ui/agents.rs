@@ -293,7 +293,11 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         } else {
             Tone::Ok
         };
-        widgets::badge_ui(ui, online_tone, &format!("{} online", w.online.len()));
+        widgets::badge_ui(
+            ui,
+            online_tone,
+            &format::workers_online(w.online.len(), w.stopped_counting_at),
+        );
         let stale_tone = if w.stale.is_empty() {
             Tone::Muted
         } else {

@@ -161,7 +161,10 @@ fn workers_from_events_and_redis_keys() {
         EventUpdate::Workers {
             source: src(),
             at: t(100),
-            result: Ok(beats),
+            result: Ok(crate::model::input::HeartbeatScan {
+                beats,
+                ..Default::default()
+            }),
         },
         t(100),
     );

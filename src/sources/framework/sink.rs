@@ -8,8 +8,8 @@
 //!   that has used its reserve and finds the shared part full loses its own update — never
 //!   another source's: the reserves of the others stay free, so the channel itself never fills.
 //! - A malformed frame never takes a queue slot of its own: while one `Malformed` report of a
-//!   source is queued, further ones are only counted, and the consumer receives them folded into
-//!   that report's `count`.
+//!   source and an error kind is queued, further ones of that kind are only counted, and the
+//!   consumer receives them folded into that report's `count`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{
@@ -43,10 +43,9 @@ struct Ledger {
     queued: Vec<usize>,
     /// Queued updates beyond their slot's reserve: Σ max(0, queued − reserve).
     shared_used: usize,
-    /// Per slot: a `Malformed` report is queued.
-    malformed_queued: Vec<bool>,
-    /// Per slot: malformed frames counted while one report was queued.
-    malformed_folded: Vec<u64>,
+    /// Per slot: the error kinds of its queued `Malformed` reports, with the frames of that
+    /// kind counted (folded) while the report was queued.
+    malformed: Vec<Vec<(&'static str, u64)>>,
     /// Updates dropped per slot.
     dropped: Vec<u64>,
 }
@@ -113,8 +112,7 @@ impl Sink {
                 capacity,
                 queued: vec![0],
                 shared_used: 0,
-                malformed_queued: vec![false],
-                malformed_folded: vec![0],
+                malformed: vec![Vec::new()],
                 dropped: vec![0],
             }),
             dropped: AtomicU64::new(0),
@@ -138,8 +136,7 @@ impl Sink {
         let mut l = self.shared.ledger();
         let slot = l.queued.len();
         l.queued.push(0);
-        l.malformed_queued.push(false);
-        l.malformed_folded.push(0);
+        l.malformed.push(Vec::new());
         l.dropped.push(0);
         l.recount_shared();
         drop(l);
@@ -157,14 +154,13 @@ impl Sink {
         if self.shared.closed.load(Ordering::Relaxed) {
             return Delivery::Closed;
         }
-        let malformed = matches!(
-            &update,
-            SourceUpdate::Agents(u) if matches!(**u, EventUpdate::Malformed { .. })
-        );
+        let malformed = malformed_kind(&update);
         {
             let mut l = self.shared.ledger();
-            if malformed && l.malformed_queued[self.slot] {
-                l.malformed_folded[self.slot] += 1;
+            if let Some(kind) = malformed
+                && let Some(entry) = l.malformed[self.slot].iter_mut().find(|(k, _)| *k == kind)
+            {
+                entry.1 += 1;
                 drop(l);
                 (self.wake)();
                 return Delivery::Queued;
@@ -179,7 +175,9 @@ impl Sink {
             }
             l.queued[self.slot] += 1;
             l.shared_used += usize::from(in_shared);
-            l.malformed_queued[self.slot] |= malformed;
+            if let Some(kind) = malformed {
+                l.malformed[self.slot].push((kind, 0));
+            }
         }
         let envelope = Envelope {
             update,
@@ -230,16 +228,25 @@ impl Shared {
             l.shared_used = l.shared_used.saturating_sub(1);
         }
         l.queued[e.slot] = l.queued[e.slot].saturating_sub(1);
-        let malformed = matches!(
-            &e.update,
-            SourceUpdate::Agents(u) if matches!(**u, EventUpdate::Malformed { .. })
-        );
-        if malformed {
-            l.malformed_queued[e.slot] = false;
-            std::mem::take(&mut l.malformed_folded[e.slot])
-        } else {
-            0
-        }
+        let Some(kind) = malformed_kind(&e.update) else {
+            return 0;
+        };
+        let queued = &mut l.malformed[e.slot];
+        queued
+            .iter()
+            .position(|(k, _)| *k == kind)
+            .map_or(0, |i| queued.swap_remove(i).1)
+    }
+}
+
+/// The error kind of a malformed-frame report; `None` for any other update.
+fn malformed_kind(update: &SourceUpdate) -> Option<&'static str> {
+    match update {
+        SourceUpdate::Agents(u) => match u.as_ref() {
+            EventUpdate::Malformed { error, .. } => Some(error.kind()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
