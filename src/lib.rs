@@ -12,6 +12,7 @@ pub mod format;
 pub mod headless;
 pub mod model;
 pub mod runtime;
+pub mod signals;
 pub mod sim;
 pub mod sources;
 /// Scripted models for tests and benchmarks; not part of the API.

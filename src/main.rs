@@ -1,11 +1,17 @@
 //! Entry point: parse the command line, load config, and run the window or a headless command.
-//! Errors reach the user here, once, as text that says what to do.
+//! Errors reach the user here, once, as text that says what to do. Everything this process
+//! writes (output, errors, log lines) shows URLs without their passwords. SIGINT and SIGTERM
+//! stop the window, `demo`, `snapshot` and `watch` cleanly (exit 0; a second signal ends the
+//! process at once); a closed stdout ends a command quietly with the exit code it would have had.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 use swarmglass::cli::{Cli, Command, MetricsAction, SimArgs, SourceArgs};
 use swarmglass::config::{Base, process_env};
+use swarmglass::model::redact::redact_urls;
+use swarmglass::signals::StopRequest;
 use swarmglass::{app, config, headless, sim};
 
 fn sim_options(a: &SimArgs) -> sim::SimOptions {
@@ -19,18 +25,18 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
             let cfg = config::resolve(Base::File, &cli.sources, &process_env)?;
-            app::run(cfg, &cli.window, None)?;
+            app::run(cfg, &cli.window, None, stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { sim, window }) => {
             let demo = app::DemoCluster::start(sim_options(&sim))?;
             let text = demo.config_toml();
             let cfg = config::resolve(Base::Text(&text), &SourceArgs::default(), &process_env)?;
-            app::run(cfg, &window, Some(demo))?;
+            app::run(cfg, &window, Some(demo), stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot {
@@ -39,18 +45,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         }) => {
             let cfg = config::resolve(Base::File, &sources, &process_env)?;
-            let (model, engine) = headless::collect(&cfg, duration)?;
+            let (model, engine) = headless::collect(&cfg, duration, stop)?;
             let snap = headless::snapshot_of(&model, &engine, std::time::SystemTime::now());
-            if json {
-                println!("{}", serde_json::to_string_pretty(&snap)?);
+            let text = if json {
+                serde_json::to_string_pretty(&snap)? + "\n"
             } else {
-                print!("{}", headless::render_text(&snap));
-            }
+                headless::render_text(&snap)
+            };
+            // A closed stdout (`| head -1`) is not a failure: the reader has what it wanted.
+            let _written_or_closed = headless::print(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Watch { sources, duration }) => {
             let cfg = config::resolve(Base::File, &sources, &process_env)?;
-            headless::watch(&cfg, duration, &mut std::io::stdout().lock())?;
+            headless::watch(&cfg, duration, stop, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Metrics {
@@ -58,11 +66,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             let (body, content_type) = headless::read_input(&input)?;
             let report = headless::check(&input, &body, content_type.as_deref());
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+            let text = if json {
+                serde_json::to_string_pretty(&report)? + "\n"
             } else {
-                print!("{}", headless::render_check(&report));
-            }
+                headless::render_check(&report)
+            };
+            let _written_or_closed = headless::print(&text)?;
             Ok(if report.errors.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -76,12 +85,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Log lines as env_logger writes them by default, with every URL's password taken out.
+fn init_logging() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format(|buf, record| {
+            let level = buf.default_level_style(record.level());
+            writeln!(
+                buf,
+                "[{} {level}{:<5}{level:#} {}] {}",
+                buf.timestamp(),
+                record.level(),
+                record.target(),
+                redact_urls(&record.args().to_string())
+            )
+        })
+        .init();
+}
+
+/// Whether `command` stops cleanly on SIGINT/SIGTERM. `metrics check` and `sim` keep the
+/// default (the process is killed): they hold nothing to print or save.
+fn handles_signals(command: Option<&Command>) -> bool {
+    matches!(
+        command,
+        None | Some(Command::Demo { .. } | Command::Snapshot { .. } | Command::Watch { .. })
+    )
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    match run(Cli::parse()) {
+    init_logging();
+    let cli = Cli::parse();
+    let stop = if handles_signals(cli.command.as_ref()) {
+        StopRequest::on_signals().unwrap_or_else(|e| {
+            log::warn!("cannot catch SIGINT/SIGTERM ({e}); they will end the process at once");
+            StopRequest::none()
+        })
+    } else {
+        StopRequest::none()
+    };
+    match run(cli, &stop) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("swarmglass: {e:#}");
+            // Nowhere to report a closed stderr: the exit code says it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "swarmglass: {}",
+                redact_urls(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -195,6 +195,31 @@ async fn discord_slack_and_json_payload_shapes() {
     );
 }
 
+/// An alert about a source whose URL holds a password: no payload shape carries it, while the
+/// host, port and path stay for the reader.
+#[test]
+fn payloads_never_carry_a_password_from_a_url() {
+    let url = "http://user:pw-secret@10.0.0.7:8000/metrics";
+    let ev = AlertEvent {
+        rule: "source_unreachable".into(),
+        subject: Subject::Server {
+            node: "gpu-a".into(),
+            url: url.into(),
+            model: None,
+        },
+        message: format!("cannot connect to {url}: error sending request for url ({url})"),
+        ..event(AlertState::Firing)
+    };
+    for kind in [WebhookKind::Discord, WebhookKind::Slack, WebhookKind::Json] {
+        let body = webhook::payload(kind, &ev).to_string();
+        assert!(!body.contains("pw-secret"), "{kind:?}: {body}");
+        assert!(
+            body.contains("http://***@10.0.0.7:8000/metrics"),
+            "{kind:?}: {body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn retries_on_5xx_then_succeeds() {
     capture_logs();

@@ -234,21 +234,18 @@ fn config_problems_are_all_reported_with_keys() {
     assert!(err.contains("3 problem(s)"), "{err}");
 }
 
-/// `watch` with no window: an overheating simulated GPU fires `gpu_temp_high` once, it is printed,
-/// and the generic JSON webhook receives it.
-#[tokio::test(flavor = "multi_thread")]
-async fn watch_fires_an_alert_and_calls_the_webhook() {
-    use std::sync::{Arc, Mutex};
+/// Bodies a webhook receiver got.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
 
+/// A webhook receiver on 127.0.0.1 that keeps every JSON body POSTed to `/hook/s3cr3t-token`;
+/// returns its URL (whose path is the secret) and the bodies.
+async fn webhook_receiver() -> (String, Received) {
     use axum::Router;
     use axum::extract::State;
     use axum::routing::post;
 
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
-    async fn hook(
-        State(r): State<Arc<Mutex<Vec<Value>>>>,
-        body: axum::body::Bytes,
-    ) -> &'static str {
+    let received = Received::default();
+    async fn hook(State(r): State<Received>, body: axum::body::Bytes) -> &'static str {
         r.lock()
             .unwrap()
             .push(serde_json::from_slice(&body).unwrap());
@@ -256,13 +253,21 @@ async fn watch_fires_an_alert_and_calls_the_webhook() {
     }
     let app = Router::new()
         .route("/hook/s3cr3t-token", post(hook))
-        .with_state(Arc::clone(&received));
+        .with_state(std::sync::Arc::clone(&received));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook_url = format!(
         "http://{}/hook/s3cr3t-token",
         listener.local_addr().unwrap()
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (hook_url, received)
+}
+
+/// `watch` with no window: an overheating simulated GPU fires `gpu_temp_high` once, it is printed,
+/// and the generic JSON webhook receives it.
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_fires_an_alert_and_calls_the_webhook() {
+    let (hook_url, received) = webhook_receiver().await;
 
     let sim = SimCluster::start(SimOptions {
         nodes: 1,
@@ -458,4 +463,218 @@ fn only_agent_sources_on_the_command_line_add_no_default_endpoints() {
         "{}",
         v["alerts"]
     );
+}
+
+/// Serve WebSockets on 127.0.0.1 for `snapshot`: a Nexus monitor connection gets `event`, an
+/// execution-log connection gets `log`; both are then held open. Returns `ws://127.0.0.1:PORT`.
+async fn ws_server(event: String, log: String) -> String {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let (event, log) = (event.clone(), log.clone());
+            tokio::spawn(async move {
+                let path = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+                let seen = std::sync::Arc::clone(&path);
+                #[allow(clippy::result_large_err)]
+                let cb = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+                    *seen.lock().unwrap() = req.uri().path().to_owned();
+                    Ok(resp)
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(sock, cb).await else {
+                    return;
+                };
+                let frame = if path.lock().unwrap().contains("/ws/executions/") {
+                    log
+                } else {
+                    event
+                };
+                if ws.send(Message::text(frame)).await.is_ok() {
+                    while let Some(Ok(_)) = ws.next().await {}
+                }
+            });
+        }
+    });
+    format!("ws://{addr}")
+}
+
+const EXEC_ID: &str = "3f2b8c1e-9a4d-4e2f-8b7a-1c2d3e4f5a6b";
+
+/// A Nexus event `ts`, an execution-log `timestamp` and a tool-proxy log line from 1960: the
+/// snapshot (JSON and text) still prints every source, and shows each such time as
+/// "invalid time" — never a panic that loses everything.
+#[tokio::test(flavor = "multi_thread")]
+async fn times_before_1970_are_shown_as_invalid_never_a_crash() {
+    let event = r#"{"event_id":"e-old","ts":"1960-01-01T00:00:00Z","event_type":"task_completed","project_id":"p1","task_id":"t1","worker_id":1,"duration_ms":250}"#;
+    let log = format!(
+        r#"{{"id":"l-old","execution_id":"{EXEC_ID}","step_name":"s","step_type":"api_call","input_data":{{}},"output_data":{{}},"duration_ms":10,"timestamp":"1960-01-01T00:00:00.000000","error_message":null,"level":"info"}}"#
+    );
+    let base = ws_server(event.to_owned(), log).await;
+    let dir = tempfile::tempdir().unwrap();
+    let proxy_log = dir.path().join("proxy.log");
+    std::fs::write(
+        &proxy_log,
+        // The second header completes the first record (a record may have continuation lines).
+        "1960-01-01 00:00:00,000 ERROR: tool call parse failed: invalid JSON in arguments\n\
+         1960-01-01 00:00:01,000 INFO: next\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    for json in [true, false] {
+        let mut cmd = bin_without_config(home.path());
+        cmd.args(["snapshot", "--duration", "2s", "--nexus-ws", &base])
+            .arg("--exec-logs")
+            .arg(format!("{base}/ws/executions/{EXEC_ID}/logs"))
+            .arg("--tool-proxy-log")
+            .arg(&proxy_log);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if json {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let t = &v["tasks"];
+            assert!(!v.to_string().contains("1960"), "{v}");
+            assert_eq!(t["events_total"], 1, "the 1960 event counts: {t}");
+            assert_eq!(t["recent_events"][0]["at"], "invalid time", "{t}");
+            let exec = &t["executions"][0];
+            assert_eq!(exec["lines"], 1, "{exec}");
+            assert_eq!(exec["last_log_at"], "invalid time", "{exec}");
+            let proxy = &t["tool_proxy"];
+            assert_eq!(proxy["records_total"], 2, "{proxy}");
+            assert_eq!(proxy["recent_errors"][0]["at"], "invalid time", "{proxy}");
+        } else {
+            assert!(stdout.contains("Cluster:"), "{stdout}");
+            assert!(!stdout.contains("1960"), "{stdout}");
+        }
+    }
+}
+
+/// A port nothing listens on.
+fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Every kind of URL source, each with a password (and a user) in its URL, on a dead port: the
+/// URLs show up in ids, health reasons, error messages, alert messages, log lines and webhook
+/// payloads — with `***` for the user and password, never the password.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_password_in_a_url_is_shown_logged_or_sent() {
+    let dead = format!("127.0.0.1:{}", dead_port());
+    let sources = [
+        ("--prometheus", format!("http://user:secret@{dead}/metrics")),
+        ("--status", format!("http://user:secret@{dead}/status")),
+        ("--nexus-ws", format!("ws://u:secret@{dead}")),
+        (
+            "--exec-logs",
+            format!("ws://u:secret@{dead}/ws/executions/{EXEC_ID}/logs"),
+        ),
+        ("--nexus-redis", format!("redis://:secret@{dead}")),
+        ("--openclaw-gateway", format!("http://u:secret@{dead}")),
+    ];
+    let (hook_url, received) = webhook_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("alerts.toml");
+    std::fs::write(
+        &cfg,
+        "[nvml]\nenabled = false\n[alerts]\ndesktop = false\n[alerts.rules.source_unreachable]\nfor = \"0s\"\n[[alerts.webhook]]\nkind = \"json\"\nurl_env = \"TEST_HOOK_URL\"\n[[alerts.webhook]]\nkind = \"slack\"\nurl_env = \"TEST_HOOK_URL\"\n",
+    )
+    .unwrap();
+    let runs: [&[&str]; 3] = [
+        &["snapshot", "--json", "--duration", "2s"],
+        &["snapshot", "--duration", "2s"],
+        &["watch", "--duration", "3s"],
+    ];
+    for args in runs {
+        let mut cmd = bin();
+        cmd.args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .env("TEST_HOOK_URL", &hook_url)
+            // Every log line the program writes, down to debug.
+            .env("RUST_LOG", "debug");
+        for (flag, url) in &sources {
+            cmd.args([flag, url.as_str()]);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+            assert!(!text.contains("secret"), "{args:?} {what}:\n{text}");
+        }
+        // The URLs are shown, without their userinfo.
+        for shown in [
+            format!("http://***@{dead}/metrics"),
+            format!("http://***@{dead}/status"),
+        ] {
+            assert!(stdout.contains(&shown), "{args:?}: {shown} in\n{stdout}");
+        }
+        if args[0] == "snapshot" {
+            for shown in [
+                format!("ws://***@{dead}"),
+                format!("ws://***@{dead}/ws/executions/{EXEC_ID}/logs"),
+                format!("redis://***@{dead}"),
+            ] {
+                assert!(stdout.contains(&shown), "{args:?}: {shown} in\n{stdout}");
+            }
+        }
+    }
+    let bodies = received.lock().unwrap().clone();
+    assert!(
+        bodies.len() >= 2,
+        "source_unreachable fired to both webhooks: {bodies:?}"
+    );
+    let all = serde_json::to_string(&bodies).unwrap();
+    assert!(!all.contains("secret"), "{all}");
+    assert!(all.contains(&format!("***@{dead}")), "{all}");
+}
+
+/// Errors that end the command name the URL without its password: a rejected flag and a
+/// `metrics check` that cannot connect.
+#[test]
+fn errors_name_urls_without_their_password() {
+    let home = tempfile::tempdir().unwrap();
+    let dead = format!("127.0.0.1:{}", dead_port());
+    let runs: [(Vec<String>, String); 2] = [
+        (
+            vec![
+                "snapshot".into(),
+                "--prometheus".into(),
+                "ftp://u:secret@h/metrics".into(),
+            ],
+            "ftp://***@h/metrics".into(),
+        ),
+        (
+            vec![
+                "metrics".into(),
+                "check".into(),
+                format!("http://u:secret@{dead}/metrics"),
+            ],
+            format!("http://***@{dead}/metrics"),
+        ),
+    ];
+    for (args, shown) in runs {
+        let out = bin_without_config(home.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&shown), "{args:?}: {stderr}");
+        assert!(!stderr.contains("secret"), "{args:?}: {stderr}");
+    }
 }

@@ -315,3 +315,83 @@ fn malformed_size_is_rejected() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--size `huge`"), "{err}");
 }
+
+/// True once `pid` has a thread named `name` (from /proc/PID/task/*/comm).
+fn has_thread(pid: u32, name: &str) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|tasks| {
+        tasks
+            .flatten()
+            .any(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == name))
+    })
+}
+
+/// SIGTERM and SIGINT close the window the way its close button does: exit 0, nothing
+/// panics, and the window's state is saved (the view choices file exists afterwards).
+#[test]
+fn the_window_closes_cleanly_on_a_signal() {
+    let Some(display) = display() else { return };
+    for signal in ["TERM", "INT"] {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let dead = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap_or_else(|e| panic!("port: {e}"))
+            .port();
+        let url = format!("http://127.0.0.1:{dead}/metrics");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_swarmglass"))
+            .args(["--no-nvml", "--prometheus", &url])
+            .env("DISPLAY", &display.name)
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run swarmglass: {e}"));
+        let pid = child.id();
+        // The collector's "rt" thread starts when the window's app is built: the window is up.
+        let deadline = Instant::now() + CHILD_TIMEOUT;
+        while !has_thread(pid, "rt") {
+            if let Ok(Some(status)) = child.try_wait() {
+                let out = child.wait_with_output().ok();
+                panic!(
+                    "the window ended before it was up ({status}): {}",
+                    out.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                        .unwrap_or_default()
+                );
+            }
+            if Instant::now() >= deadline {
+                let _killed = child.kill();
+                panic!("the window did not come up within {CHILD_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let kill = Command::new("kill")
+            .args(["-s", signal, &pid.to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        assert!(kill.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > deadline {
+                let _killed = child.kill();
+                panic!("SIG{signal}: the window did not close within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("output: {e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "SIG{signal}: {err}");
+        assert!(!err.contains("panicked"), "SIG{signal}: {err}");
+        let saved = home.path().join("data").join("swarmglass").join("app.ron");
+        assert!(
+            saved.exists(),
+            "SIG{signal}: state not saved at {}",
+            saved.display()
+        );
+    }
+}

@@ -50,6 +50,26 @@ impl AlertsConfig {
     }
 }
 
+impl NotifyConfig {
+    /// The longest one try at one sink may take: what a last delivery is given at shutdown, so
+    /// a hanging receiver delays the end by at most its own timeout.
+    #[must_use]
+    pub fn longest_try(&self) -> Duration {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        let desktop = if self.desktop {
+            DESKTOP_TIMEOUT
+        } else {
+            Duration::ZERO
+        };
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let desktop = Duration::ZERO;
+        self.webhooks
+            .iter()
+            .map(|w| w.timeout)
+            .fold(desktop, Duration::max)
+    }
+}
+
 impl Default for NotifyConfig {
     fn default() -> Self {
         Self {

@@ -2,11 +2,13 @@
 //! [`AlertEvent`] itself), POSTed with a timeout and retried with backoff on 5xx, 429, timeouts
 //! and connection errors. Webhook URLs carry tokens, so a URL is a [`SecretUrl`]: every message,
 //! error and `Debug` shows `scheme://host/…` only. Nothing here logs or returns the full URL.
+//! A payload never holds a password from a source's URL either ([`payload`] redacts it).
 
 use super::AlertEvent;
 pub use crate::config::alerts::webhook::{
     DEFAULT_BACKOFF, DEFAULT_TIMEOUT, DEFAULT_TRIES, SecretUrl, Webhook, WebhookKind,
 };
+use crate::model::redact::redact_urls;
 
 /// A webhook delivery that did not succeed. Messages carry the redacted URL only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,10 +68,11 @@ pub fn message_text(event: &AlertEvent) -> String {
     )
 }
 
-/// The JSON body `kind` takes for `event`.
+/// The JSON body `kind` takes for `event`, with every URL's password taken out of every text
+/// in it ([`redact_urls`]): a payload leaves the machine.
 #[must_use]
 pub fn payload(kind: WebhookKind, event: &AlertEvent) -> serde_json::Value {
-    match kind {
+    redacted(match kind {
         // Discord caps `content` at 2000 characters.
         WebhookKind::Discord => {
             serde_json::json!({ "content": message_text(event).chars().take(2000).collect::<String>() })
@@ -77,6 +80,22 @@ pub fn payload(kind: WebhookKind, event: &AlertEvent) -> serde_json::Value {
         WebhookKind::Slack => serde_json::json!({ "text": message_text(event) }),
         WebhookKind::Json => serde_json::to_value(event)
             .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+    })
+}
+
+/// `value` with [`redact_urls`] applied to every string in it.
+fn redacted(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match redact_urls(&s) {
+            std::borrow::Cow::Borrowed(_) => Value::String(s),
+            std::borrow::Cow::Owned(r) => Value::String(r),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
+        Value::Object(fields) => {
+            Value::Object(fields.into_iter().map(|(k, v)| (k, redacted(v))).collect())
+        }
+        other => other,
     }
 }
 

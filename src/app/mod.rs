@@ -21,6 +21,7 @@ use crate::cli::WindowArgs;
 use crate::config::Config;
 use crate::model::Model;
 use crate::runtime::{self, Runtime, Updates};
+use crate::signals::StopRequest;
 use crate::ui::{self, ThemeChoice, UiState, theme};
 
 /// Most time one frame spends applying updates before it yields to drawing.
@@ -116,6 +117,8 @@ struct App<'o> {
     theme_stored: ThemeChoice,
     theme_at_start: ThemeChoice,
     outcome: &'o mut Option<anyhow::Error>,
+    /// SIGINT/SIGTERM: close the window the normal way (state saved, collectors stopped).
+    stop: StopRequest,
 }
 
 impl App<'_> {
@@ -255,6 +258,9 @@ impl App<'_> {
 impl eframe::App for App<'_> {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.passes += 1;
+        if self.stop.requested() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         if self.passes == 1
             && let Some(size) = self.initial_size
         {
@@ -384,20 +390,31 @@ impl eframe::App for App<'_> {
     }
 }
 
-/// Open the window on `cfg` and run until it is closed. `demo` is kept alive meanwhile.
+/// Open the window on `cfg` and run until it is closed, or `stop` is requested (a signal: the
+/// window then closes as if its close button was pressed). `demo` is kept alive meanwhile.
 ///
 /// # Errors
 /// When the size is malformed, the window or the collector cannot start (a missing window
 /// library is named, with its Debian package), or a requested screenshot could not be taken.
-pub fn run(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Result<()> {
+pub fn run(
+    cfg: Config,
+    w: &WindowArgs,
+    demo: Option<DemoCluster>,
+    stop: &StopRequest,
+) -> anyhow::Result<()> {
     // A missing keyboard library makes xkbcommon-dl panic; that becomes an error naming it.
-    match window_error::catching_library_panics(|| run_window(cfg, w, demo)) {
+    match window_error::catching_library_panics(|| run_window(cfg, w, demo, stop)) {
         Ok(result) => result,
         Err(panic) => anyhow::bail!(window_error::explain(&panic)),
     }
 }
 
-fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow::Result<()> {
+fn run_window(
+    cfg: Config,
+    w: &WindowArgs,
+    demo: Option<DemoCluster>,
+    stop: &StopRequest,
+) -> anyhow::Result<()> {
     let size = w.size.as_deref().map(parse_size).transpose()?;
     let screenshot = w
         .screenshot
@@ -449,6 +466,8 @@ fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow:
             state.wall = wall;
             state.paused = false;
             let theme_at_start = state.theme;
+            let stop_ctx = cc.egui_ctx.clone();
+            stop.set_waker(Arc::new(move || stop_ctx.request_repaint()));
             let ctx = cc.egui_ctx.clone();
             // Data wakes the window at most once per COALESCE; a backlog (a flood of task events)
             // wakes it at once, so the bounded channel is drained before it overflows.
@@ -498,6 +517,7 @@ fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow:
                 theme_at_start,
                 pointer_dropped: false,
                 outcome: &mut outcome,
+                stop: stop.clone(),
             }))
         }),
     );

@@ -1,12 +1,17 @@
 //! Headless commands: `snapshot` (run the real collector for a while and print the model),
 //! `watch` (alerts without a window) and `metrics check` (a tolerant `promtool check metrics`).
 //! Output is built as data first, so the JSON shape is one serde struct documented in README.md;
-//! `text.rs` renders it for people, `check.rs` owns `metrics check`.
+//! `text.rs` renders it for people, `check.rs` owns `metrics check`, `output.rs` writes it all
+//! (passwords in URLs redacted; a closed stdout ends the command quietly). A stop request
+//! (SIGINT, SIGTERM) ends the collection early: `snapshot` prints what it gathered, `watch`
+//! lets its last deliveries finish within one try's timeout.
 
 mod check;
+mod output;
 mod text;
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -21,73 +26,111 @@ use crate::model::inference::InferenceStats;
 use crate::model::views::{ClusterView, GpuCard, NodeView};
 use crate::model::{HostStats, Model};
 use crate::runtime;
+use crate::signals::StopRequest;
 
 pub use check::{CheckReport, CheckedFamily, check, read_input, render_check};
+pub use output::{Output, emit, print};
 pub use text::render_text;
 
-/// Run the collector for `duration` and return the model it built, with the alert engine
-/// evaluated after every update (so `for` durations count real time).
+/// Run the collector for `duration` (or until `stop` is requested: a signal) and return the
+/// model it built, with the alert engine evaluated after every update (so `for` durations count
+/// real time). Stopped early, the model holds what was gathered so far.
 ///
 /// # Errors
 /// When the runtime cannot start.
-pub fn collect(cfg: &Config, duration: Duration) -> anyhow::Result<(Model, Engine)> {
+pub fn collect(
+    cfg: &Config,
+    duration: Duration,
+    stop: &StopRequest,
+) -> anyhow::Result<(Model, Engine)> {
     let mut engine = Engine::new(cfg.alerts.rules.clone());
-    let model = run_collector(cfg, Some(duration), |model, now| {
+    let model = run_collector(cfg, Some(duration), stop, |model, now| {
         engine.evaluate(model, now);
+        ControlFlow::Continue(())
     })?;
     Ok((model, engine))
 }
 
 /// `swarmglass watch`: evaluate the rules as data arrives, deliver notifications and webhooks,
-/// and print each transition to `out`. Runs for `duration`, or until the process is stopped.
+/// and print each transition to `out`. Runs for `duration` (`None`: for ever), until `stop` is
+/// requested (a signal), or until nobody reads `out` any more (a closed pipe); then gives the
+/// deliveries still under way at most one try's timeout ([`crate::alerts::notify::NotifyConfig::longest_try`]).
 ///
 /// # Errors
-/// When the runtime or the notifier cannot start.
-pub fn watch(cfg: &Config, duration: Option<Duration>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (notifier, problems) = Notifier::start(cfg.alerts.notify_config())?;
+/// When the runtime or the notifier cannot start, or `out` fails other than by being closed.
+pub fn watch(
+    cfg: &Config,
+    duration: Option<Duration>,
+    stop: &StopRequest,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let notify = cfg.alerts.notify_config();
+    let grace = notify.longest_try();
+    let (notifier, problems) = Notifier::start(notify)?;
     let mut engine = Engine::new(cfg.alerts.rules.clone());
     let mut write_failed = None;
-    let model = run_collector(cfg, duration, |model, now| {
+    let model = run_collector(cfg, duration, stop, |model, now| {
+        let mut lines = String::new();
         for ev in engine.evaluate(model, now) {
             notifier.notify(&ev);
-            if let Err(e) = writeln!(
-                out,
-                "{} {} — {}",
+            lines.push_str(&format!(
+                "{} {} — {}\n",
                 crate::format::timestamp(ev.at),
                 ev.summary(),
                 ev.message
-            ) {
-                write_failed = Some(e);
-            }
+            ));
         }
         while let Ok(p) = problems.try_recv() {
             model.errors.record("alerts", "notify", &p.to_string(), now);
-            if let Err(e) = writeln!(
-                out,
-                "{} notification problem: {p}",
+            lines.push_str(&format!(
+                "{} notification problem: {p}\n",
                 crate::format::timestamp(now)
-            ) {
+            ));
+        }
+        if lines.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        match output::emit(out, &lines) {
+            Ok(Output::Written) => ControlFlow::Continue(()),
+            Ok(Output::Closed) => ControlFlow::Break(()),
+            Err(e) => {
                 write_failed = Some(e);
+                ControlFlow::Break(())
             }
         }
     })?;
-    let stats = notifier.shutdown(Duration::from_secs(5));
+    let ended = notifier.shutdown(grace);
     log::debug!(
-        "notifier stopped: {stats:?}; {} source(s) watched",
+        "notifier stopped ({}): {:?}; {} source(s) watched",
+        if ended.finished {
+            "every delivery done"
+        } else {
+            "deliveries cut short"
+        },
+        ended.stats,
         model.sources().len()
     );
     match write_failed {
-        Some(e) => Err(anyhow::anyhow!("cannot write alert transitions: {e}")),
+        Some(e) => Err(anyhow::anyhow!(
+            "cannot write alert transitions to standard output: {e}"
+        )),
         None => Ok(()),
     }
 }
 
+/// How often the collector loop looks at the stop request while no update arrives.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+/// How often the model is ticked (and `each` called) while no update arrives.
+const TICK: Duration = Duration::from_secs(1);
+
 /// Run the collector, applying every update to a fresh model and calling `each(model, now)`
-/// after each one (and at least once a second), until `duration` has passed (`None`: forever).
+/// after each one (and at least once a second), until `duration` has passed (`None`: forever),
+/// `stop` is requested, or `each` breaks.
 fn run_collector(
     cfg: &Config,
     duration: Option<Duration>,
-    mut each: impl FnMut(&mut Model, SystemTime),
+    stop: &StopRequest,
+    mut each: impl FnMut(&mut Model, SystemTime) -> ControlFlow<()>,
 ) -> anyhow::Result<Model> {
     let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
     let mut model = Model::new(cfg.model.clone());
@@ -95,26 +138,33 @@ fn run_collector(
         model.register_spec(spec.clone());
     }
     let deadline = duration.map(|d| Instant::now() + d);
-    loop {
-        let left = deadline.map_or(Duration::from_secs(1), |d| {
-            d.saturating_duration_since(Instant::now())
-                .min(Duration::from_secs(1))
-        });
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+    let mut next_tick = Instant::now() + TICK;
+    while !stop.requested() {
+        let now_i = Instant::now();
+        if deadline.is_some_and(|d| now_i >= d) {
             break;
         }
-        match rx.recv_timeout(left) {
+        let wait = deadline
+            .map_or(STOP_CHECK, |d| d.saturating_duration_since(now_i))
+            .min(next_tick.saturating_duration_since(now_i))
+            .min(STOP_CHECK);
+        let flow = match rx.recv_timeout(wait) {
             Ok(u) => {
                 let now = SystemTime::now();
                 model.apply(u, now);
-                each(&mut model, now);
+                each(&mut model, now)
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() >= next_tick => {
+                next_tick = Instant::now() + TICK;
                 let now = SystemTime::now();
                 model.tick(now);
-                each(&mut model, now);
+                each(&mut model, now)
             }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => ControlFlow::Continue(()),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        if flow.is_break() {
+            break;
         }
     }
     model.dropped_updates = rt.dropped();

@@ -99,18 +99,25 @@ pub struct SourceId {
     pub node: String,
     /// What kind of source.
     pub kind: SourceKind,
-    /// URL or other locator (`local`).
+    /// URL or other locator (`local`), without user name or password: an id is shown
+    /// everywhere, so it never holds a secret.
     pub locator: String,
 }
 
 impl SourceId {
-    /// Build an id.
+    /// Build an id. The user name and password of a URL locator are replaced by `***`
+    /// ([`crate::model::redact::redact_urls`]); the source itself keeps the real URL.
     #[must_use]
     pub fn new(node: impl Into<String>, kind: SourceKind, locator: impl Into<String>) -> Self {
+        let locator = locator.into();
+        let locator = match super::redact::redact_urls(&locator) {
+            std::borrow::Cow::Borrowed(_) => locator,
+            std::borrow::Cow::Owned(redacted) => redacted,
+        };
         Self {
             node: node.into(),
             kind,
-            locator: locator.into(),
+            locator,
         }
     }
 }
@@ -170,5 +177,18 @@ mod tests {
     fn display_names_kind_locator_and_node() {
         let id = SourceId::new("a", SourceKind::Prometheus, "http://a:8000/metrics");
         assert_eq!(id.to_string(), "prometheus http://a:8000/metrics (a)");
+    }
+
+    #[test]
+    fn an_id_never_holds_a_password() {
+        let id = SourceId::new(
+            "a",
+            SourceKind::Prometheus,
+            "http://u:secret@a:8000/metrics",
+        );
+        assert_eq!(id.locator, "http://***@a:8000/metrics");
+        assert!(!id.to_string().contains("secret"));
+        let json = serde_json::to_string(&id).unwrap_or_default();
+        assert!(json.contains("http://***@a:8000/metrics"), "{json}");
     }
 }

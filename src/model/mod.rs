@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ids;
 pub mod inference;
 pub mod input;
+pub mod redact;
 pub mod scrape;
 pub mod series;
 pub mod status;

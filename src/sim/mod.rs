@@ -577,13 +577,15 @@ pub fn run_blocking(
         let sim = SimCluster::start(opts)
             .await
             .context("cannot start the simulated cluster on 127.0.0.1 (a port in use?)")?;
-        print!("{}", sim.summary());
+        let mut text = sim.summary();
         if let Some(path) = write_config {
             std::fs::write(path, sim.config_toml())
                 .with_context(|| format!("cannot write the sim config to {}", path.display()))?;
-            println!("  config        {}", path.display());
+            text.push_str(&format!("  config        {}\n", path.display()));
         }
-        println!("Press Ctrl-C to stop.");
+        text.push_str("Press Ctrl-C to stop.\n");
+        // Nobody reading (`| head -1`) is no reason to stop serving.
+        let _written_or_closed = crate::headless::print(&text)?;
         std::future::pending::<()>().await;
         sim.shutdown().await;
         Ok(())

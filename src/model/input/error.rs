@@ -1,15 +1,21 @@
 //! What can go wrong reading a source: [`SourceError`] for polled endpoints (HTTP, NVML) and
-//! [`EventError`] for event streams, session stores and log tails. Each message says what happened, where (URL, file, channel) and what to do; the
-//! variant's [`EventError::kind`] is the error log's dedup key.
+//! [`EventError`] for event streams, session stores and log tails. Each message says what
+//! happened, where (URL, file, channel) and what to do; the variant's [`EventError::kind`] is the
+//! error log's dedup key. Every URL and transport reason is shown through
+//! [`redact_urls`], so a password in a configured URL never reaches a message (a new variant
+//! does the same for each text field that may hold a URL).
 
 use serde::ser::SerializeStruct;
+
+use crate::model::redact::redact_urls;
 
 /// What went wrong reading a source; its kind is the error log's dedup key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
     /// No answer within the configured timeout.
     #[error(
-        "timed out after {timeout_ms} ms waiting for {url}; check that the server is up, or raise `timeout`"
+        "timed out after {timeout_ms} ms waiting for {url}; check that the server is up, or raise `timeout`",
+        url = redact_urls(.url)
     )]
     Timeout {
         /// URL asked.
@@ -18,7 +24,11 @@ pub enum SourceError {
         timeout_ms: u64,
     },
     /// Connection refused, DNS failure, TLS failure…
-    #[error("cannot connect to {url}: {reason}; is the server running and the address right?")]
+    #[error(
+        "cannot connect to {url}: {reason}; is the server running and the address right?",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Connect {
         /// URL asked.
         url: String,
@@ -26,7 +36,11 @@ pub enum SourceError {
         reason: String,
     },
     /// The server answered with a non-success status.
-    #[error("{url} answered HTTP {status}{hint}")]
+    #[error(
+        "{url} answered HTTP {status}{hint}",
+        url = redact_urls(.url),
+        hint = redact_urls(.hint)
+    )]
     HttpStatus {
         /// URL asked.
         url: String,
@@ -37,7 +51,8 @@ pub enum SourceError {
     },
     /// The body exceeded the size cap.
     #[error(
-        "{url}: body larger than the {cap_bytes}-byte cap, cut off; raise `max_body_bytes` if this endpoint is really that large"
+        "{url}: body larger than the {cap_bytes}-byte cap, cut off; raise `max_body_bytes` if this endpoint is really that large",
+        url = redact_urls(.url)
     )]
     BodyTooLarge {
         /// URL asked.
@@ -46,7 +61,11 @@ pub enum SourceError {
         cap_bytes: usize,
     },
     /// The body could not be understood at all.
-    #[error("{url}: cannot decode body: {reason}")]
+    #[error(
+        "{url}: cannot decode body: {reason}",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Decode {
         /// URL or file read.
         url: String,
@@ -54,10 +73,10 @@ pub enum SourceError {
         reason: String,
     },
     /// Local GPU access failed (no driver, no permission…).
-    #[error("NVML unavailable: {0}")]
+    #[error("NVML unavailable: {}", redact_urls(.0))]
     NvmlUnavailable(String),
     /// Any other local failure.
-    #[error("{0}")]
+    #[error("{}", redact_urls(.0))]
     Other(String),
 }
 
@@ -104,7 +123,10 @@ pub enum EventError {
         limit: usize,
     },
     /// An HTTP answer over its size cap, cut off while reading.
-    #[error("{url}: answer larger than the {cap_bytes}-byte cap, cut off; {what_to_do}")]
+    #[error(
+        "{url}: answer larger than the {cap_bytes}-byte cap, cut off; {what_to_do}",
+        url = redact_urls(.url)
+    )]
     BodyTooLarge {
         /// Where.
         url: String,
@@ -115,7 +137,9 @@ pub enum EventError {
     },
     /// A frame that is not what the schema says (not JSON, wrong field types, bad timestamp…).
     #[error(
-        "malformed frame ({reason}); frame starts `{excerpt}`; the frame was skipped, the stream goes on"
+        "malformed frame ({reason}); frame starts `{excerpt}`; the frame was skipped, the stream goes on",
+        reason = redact_urls(.reason),
+        excerpt = redact_urls(.excerpt)
     )]
     Malformed {
         /// What was wrong.
@@ -124,7 +148,11 @@ pub enum EventError {
         excerpt: String,
     },
     /// The URL in the configuration cannot be used.
-    #[error("bad URL `{url}`: {reason}; fix `url` in the configuration")]
+    #[error(
+        "bad URL `{url}`: {reason}; fix `url` in the configuration",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     BadUrl {
         /// The URL as configured.
         url: String,
@@ -132,7 +160,11 @@ pub enum EventError {
         reason: String,
     },
     /// TCP/TLS connection failed or was refused.
-    #[error("cannot connect to {url}: {reason}; is the server running and the address right?")]
+    #[error(
+        "cannot connect to {url}: {reason}; is the server running and the address right?",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Connect {
         /// Where.
         url: String,
@@ -141,7 +173,8 @@ pub enum EventError {
     },
     /// No answer in time.
     #[error(
-        "timed out after {timeout_ms} ms waiting for {url}; check that the server is up, or raise the timeout"
+        "timed out after {timeout_ms} ms waiting for {url}; check that the server is up, or raise the timeout",
+        url = redact_urls(.url)
     )]
     Timeout {
         /// Where.
@@ -150,7 +183,11 @@ pub enum EventError {
         timeout_ms: u64,
     },
     /// The server answered the WebSocket upgrade (or an HTTP request) with an error status.
-    #[error("{url} answered HTTP {status}{hint}")]
+    #[error(
+        "{url} answered HTTP {status}{hint}",
+        url = redact_urls(.url),
+        hint = redact_urls(.hint)
+    )]
     HttpStatus {
         /// Where.
         url: String,
@@ -160,7 +197,11 @@ pub enum EventError {
         hint: String,
     },
     /// The connection broke in a way the protocol does not allow (bad frame, bad UTF-8…).
-    #[error("WebSocket protocol error on {url}: {reason}; reconnecting")]
+    #[error(
+        "WebSocket protocol error on {url}: {reason}; reconnecting",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Protocol {
         /// Where.
         url: String,
@@ -169,7 +210,8 @@ pub enum EventError {
     },
     /// The execution-log server closed with 1003: the id is not a UUID.
     #[error(
-        "execution id is not a UUID: {url} closed the stream for `{execution_id}` (WebSocket close 1003); fix the execution id"
+        "execution id is not a UUID: {url} closed the stream for `{execution_id}` (WebSocket close 1003); fix the execution id",
+        url = redact_urls(.url)
     )]
     ExecutionIdNotUuid {
         /// Where.
@@ -179,7 +221,8 @@ pub enum EventError {
     },
     /// The execution-log server closed with 1008: no such execution.
     #[error(
-        "unknown execution: {url} has no execution `{execution_id}` (WebSocket close 1008); check the id, or that the execution still exists"
+        "unknown execution: {url} has no execution `{execution_id}` (WebSocket close 1008); check the id, or that the execution still exists",
+        url = redact_urls(.url)
     )]
     UnknownExecution {
         /// Where.
@@ -190,7 +233,8 @@ pub enum EventError {
     /// The execution-log server refused the upgrade with HTTP 403 — what uvicorn answers when
     /// the endpoint closes (1003/1008) before accepting.
     #[error(
-        "{url} refused the log stream for `{execution_id}` (HTTP 403): the execution id is not a UUID or the execution is unknown; check the id"
+        "{url} refused the log stream for `{execution_id}` (HTTP 403): the execution id is not a UUID or the execution is unknown; check the id",
+        url = redact_urls(.url)
     )]
     ExecutionRefused {
         /// Where.
@@ -199,7 +243,11 @@ pub enum EventError {
         execution_id: String,
     },
     /// A Redis command or connection failed.
-    #[error("Redis {url}: {reason}")]
+    #[error(
+        "Redis {url}: {reason}",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Redis {
         /// Where (the URL without password).
         url: String,
@@ -207,7 +255,7 @@ pub enum EventError {
         reason: String,
     },
     /// A local file could not be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {path}: {reason}", reason = redact_urls(.reason))]
     Io {
         /// Which file or directory.
         path: String,
@@ -215,7 +263,11 @@ pub enum EventError {
         reason: String,
     },
     /// A gateway answered, but refused or failed the request (`{"ok": false}`).
-    #[error("{url}: the gateway refused `{tool}`: {reason}")]
+    #[error(
+        "{url}: the gateway refused `{tool}`: {reason}",
+        url = redact_urls(.url),
+        reason = redact_urls(.reason)
+    )]
     Gateway {
         /// Where.
         url: String,
@@ -344,5 +396,104 @@ mod tests {
         let json =
             serde_json::to_string(&EventError::malformed("not JSON", b"{")).unwrap_or_default();
         assert!(json.contains("\"kind\":\"malformed\""), "{json}");
+    }
+
+    /// Every variant, built with a password in its URL and in the transport's reason (reqwest
+    /// and tungstenite put the URL in theirs), shows neither.
+    #[test]
+    fn no_message_shows_a_password_from_a_url() {
+        let url = || "http://user:secret@10.0.0.1:8000/metrics".to_owned();
+        let reason = || "error sending request for url (ws://u:secret@h/ws)".to_owned();
+        let source_errors = [
+            SourceError::Timeout {
+                url: url(),
+                timeout_ms: 1,
+            },
+            SourceError::Connect {
+                url: url(),
+                reason: reason(),
+            },
+            SourceError::HttpStatus {
+                url: url(),
+                status: 401,
+                hint: reason(),
+            },
+            SourceError::BodyTooLarge {
+                url: url(),
+                cap_bytes: 1,
+            },
+            SourceError::Decode {
+                url: url(),
+                reason: reason(),
+            },
+            SourceError::NvmlUnavailable(reason()),
+            SourceError::Other(reason()),
+        ];
+        let event_errors = [
+            EventError::malformed(reason(), url().as_bytes()),
+            EventError::BadUrl {
+                url: url(),
+                reason: reason(),
+            },
+            EventError::Connect {
+                url: url(),
+                reason: reason(),
+            },
+            EventError::Timeout {
+                url: url(),
+                timeout_ms: 1,
+            },
+            EventError::HttpStatus {
+                url: url(),
+                status: 401,
+                hint: reason(),
+            },
+            EventError::Protocol {
+                url: url(),
+                reason: reason(),
+            },
+            EventError::ExecutionIdNotUuid {
+                url: url(),
+                execution_id: "x".into(),
+            },
+            EventError::UnknownExecution {
+                url: url(),
+                execution_id: "x".into(),
+            },
+            EventError::ExecutionRefused {
+                url: url(),
+                execution_id: "x".into(),
+            },
+            EventError::Redis {
+                url: url(),
+                reason: reason(),
+            },
+            EventError::Io {
+                path: "/p".into(),
+                reason: reason(),
+            },
+            EventError::Gateway {
+                url: url(),
+                tool: "t".into(),
+                reason: reason(),
+            },
+        ];
+        let texts = source_errors
+            .iter()
+            .map(ToString::to_string)
+            .chain(event_errors.iter().map(ToString::to_string))
+            .chain(
+                event_errors
+                    .iter()
+                    .map(|e| serde_json::to_string(e).unwrap_or_default()),
+            );
+        for text in texts {
+            assert!(!text.contains("secret"), "{text}");
+        }
+        let connect = source_errors[1].to_string();
+        assert!(
+            connect.starts_with("cannot connect to http://***@10.0.0.1:8000/metrics: "),
+            "{connect}"
+        );
     }
 }

@@ -66,7 +66,9 @@ pub fn summarize<'a>(
         as_of = Some(as_of.map_or(at, |a: SystemTime| a.max(at)));
         match &report.origin {
             SessionsOrigin::Files { stores, .. } => read_from.extend(stores.iter().cloned()),
-            SessionsOrigin::Gateway { url } => read_from.push(url.clone()),
+            SessionsOrigin::Gateway { url } => {
+                read_from.push(crate::model::redact::redact_urls(url).into_owned());
+            }
         }
         for s in &report.sessions {
             let k = (s.agent_id.clone(), s.key.clone());

@@ -16,6 +16,7 @@ use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{
     ConnectionState, EventError, EventUpdate, HeartbeatScan, SourceUpdate, WorkerBeat,
 };
+use crate::model::redact::redact_urls;
 use crate::model::tasks::DedupeWindow;
 use crate::sources::framework::{
     Delivery, Ended, Poll, PollSchedule, Sink, SourceTask, Stop, Stream, StreamSchedule, poll_loop,
@@ -67,7 +68,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         let url = url.into();
         Self {
-            id: SourceId::new("swarm", SourceKind::NexusRedis, redact_url(&url)),
+            id: SourceId::new("swarm", SourceKind::NexusRedis, url.as_str()),
             url,
             channels: vec!["nexus:events".into()],
             heartbeat_prefix: "nexus:worker:heartbeat:".into(),
@@ -131,18 +132,6 @@ pub fn beat_from_ttl(
     })
 }
 
-/// `url` with any password replaced by `***`, for messages and ids.
-#[must_use]
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}://***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
 fn redis_error(url: &str, what: &str, e: &redis::RedisError) -> EventError {
     let hint = if e.is_connection_refusal() {
         "; is redis-server running and the URL right?"
@@ -152,14 +141,14 @@ fn redis_error(url: &str, what: &str, e: &redis::RedisError) -> EventError {
         ""
     };
     EventError::Redis {
-        url: redact_url(url),
+        url: redact_urls(url).into_owned(),
         reason: format!("{what}: {e}{hint}"),
     }
 }
 
 fn timeout_error(url: &str, d: Duration) -> EventError {
     EventError::Timeout {
-        url: redact_url(url),
+        url: redact_urls(url).into_owned(),
         timeout_ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
     }
 }
@@ -238,7 +227,7 @@ impl Stream for PubSub {
                 .client
                 .insert(redis::Client::open(self.cfg.url.as_str()).map_err(|e| {
                     EventError::BadUrl {
-                        url: redact_url(&self.cfg.url),
+                        url: redact_urls(&self.cfg.url).into_owned(),
                         reason: e.to_string(),
                     }
                 })?),
@@ -407,7 +396,7 @@ impl Heartbeats {
             None => {
                 let client =
                     redis::Client::open(cfg.url.as_str()).map_err(|e| EventError::BadUrl {
-                        url: redact_url(&cfg.url),
+                        url: redact_urls(&cfg.url).into_owned(),
                         reason: e.to_string(),
                     })?;
                 let conn_cfg = redis::AsyncConnectionConfig::new()
@@ -441,7 +430,7 @@ impl Poll for Heartbeats {
             && !self.logged_bad_keys
             && let Some(problem) = scan.problems_summary()
         {
-            log::warn!("Redis {}: {problem}", redact_url(&self.cfg.url));
+            log::warn!("Redis {}: {problem}", redact_urls(&self.cfg.url));
             self.logged_bad_keys = true;
         }
         Some(SourceUpdate::agents(EventUpdate::Workers {
@@ -519,10 +508,15 @@ mod tests {
     #[test]
     fn passwords_never_show() {
         assert_eq!(
-            redact_url("redis://:s3cret@h:6379/0"),
+            RedisConfig::new("redis://:s3cret@h:6379/0").id.locator,
             "redis://***@h:6379/0"
         );
-        assert_eq!(redact_url("redis://h:6379"), "redis://h:6379");
+        let e = redis_error(
+            "redis://:s3cret@h:6379/0",
+            "GET",
+            &redis::RedisError::from((redis::ErrorKind::AuthenticationFailed, "denied")),
+        );
+        assert!(!e.to_string().contains("s3cret"), "{e}");
         assert_eq!(
             RedisConfig::project_channel("p1"),
             "nexus:events:project:p1"

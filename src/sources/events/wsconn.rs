@@ -176,7 +176,10 @@ async fn pump(
             () = stopped(stop) => {
                 // Best effort: a server that does not answer the close in a second is left.
                 if tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await.is_err() {
-                    log::debug!("{url}: no answer to our close frame");
+                    log::debug!(
+                        "{}: no answer to our close frame",
+                        crate::model::redact::redact_urls(url)
+                    );
                 }
                 return Ended::Stopped.into();
             }
