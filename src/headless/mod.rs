@@ -156,6 +156,8 @@ pub struct SourceEntry {
     pub parse_errors: usize,
     /// Canonical metrics the server did not expose.
     pub missing: Vec<String>,
+    /// Values refused as out of range (n/a, never figures) and series over the caps.
+    pub problems: Vec<String>,
     /// Host figures (node_exporter).
     pub host: Option<HostStats>,
 }
@@ -236,6 +238,7 @@ pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot 
                 samples: s.samples,
                 parse_errors: s.parse_errors,
                 missing: s.missing.clone(),
+                problems: s.problems.clone(),
                 host: s.host,
             })
             .collect(),
