@@ -56,14 +56,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Metrics {
             action: MetricsAction::Check { input, json },
         }) => {
-            let (body, content_type) = headless::read_input(&input)?;
-            let report = headless::check(&input, &body, content_type.as_deref());
+            let report = headless::check_input(&input)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", headless::render_check(&report));
             }
-            Ok(if report.errors.is_empty() {
+            Ok(if report.error_count() == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

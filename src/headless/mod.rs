@@ -22,7 +22,7 @@ use crate::model::views::{ClusterView, GpuCard, NodeView};
 use crate::model::{HostStats, Model};
 use crate::runtime;
 
-pub use check::{CheckReport, CheckedFamily, check, read_input, render_check};
+pub use check::{CheckReport, CheckedFamily, check, check_input, render_check};
 pub use text::render_text;
 
 /// Run the collector for `duration` and return the model it built, with the alert engine
