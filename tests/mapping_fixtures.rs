@@ -397,4 +397,40 @@ mod end_to_end {
         );
         assert!(m.errors.recent().iter().any(|e| e.kind == "series_cap"));
     }
+
+    #[test]
+    fn an_absurd_task_duration_is_a_problem_in_the_error_list_not_a_mean() {
+        use swarmglass::model::ids::SourceKind;
+        use swarmglass::model::input::{Event, EventType, EventUpdate};
+        let mut m = Model::new(ModelSettings::default());
+        let ws = SourceId::new("swarm", SourceKind::NexusWs, "ws://10.0.0.9:8000");
+        for (id, ms) in [("a", 1200), ("b", u64::MAX)] {
+            let mut e = Event::new(id, EventType::TaskCompleted);
+            e.ts = Some(t(10));
+            e.duration_ms = Some(ms);
+            m.apply(
+                SourceUpdate::agents(EventUpdate::Event {
+                    source: ws.clone(),
+                    received_at: t(10),
+                    event: Box::new(e),
+                }),
+                t(10),
+            );
+        }
+        let engine = Engine::new(RuleSet::defaults());
+        let json = serde_json::to_value(snapshot_of(&m, &engine, t(11))).unwrap();
+        let hour = &json["tasks"]["last_hour"];
+        assert_eq!(hour["completed"], 2);
+        assert_eq!(hour["completion"]["avg_ms"], 1200.0, "not 9.2e18 ms");
+        assert_eq!(json["tasks"]["refused_total"], 1);
+        let errors = json["errors"].as_array().unwrap();
+        assert!(
+            errors.iter().any(|e| e["kind"] == "bad_value"
+                && e["last_message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("duration_ms 18446744073709551615 is over 30 days")),
+            "{errors:#?}"
+        );
+    }
 }

@@ -256,6 +256,10 @@ impl Model {
                         .record(&id.to_string(), e.kind(), &e.to_string(), now);
                 }
                 self.tasks.apply(*u, now);
+                for (source, what) in self.tasks.take_problems() {
+                    self.errors
+                        .record(&source.to_string(), "bad_value", &what, now);
+                }
                 return;
             }
             SourceUpdate::Scrape { at, result, .. } => match result {
