@@ -422,8 +422,11 @@ impl Model {
                 )
             })
             .collect();
+        // Truncated and shrunk: the window must not keep the room the whole list took.
         data.inference.truncate(self.settings.max_models_per_source);
+        data.inference.shrink_to_fit();
         data.gpus.truncate(self.settings.max_gpus_per_source);
+        data.gpus.shrink_to_fit();
         (!over.is_empty()).then(|| {
             format!(
                 "{source} reports {}; raise the cap in the config if the server really has that many",
