@@ -31,7 +31,7 @@ use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::{Frame, parse_frame};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 
 const RATE: u64 = 50_000;
 const RUN: Duration = Duration::from_secs(10);
@@ -165,7 +165,7 @@ fn produce(sink: Sink, rate: Option<u64>, run: Duration) -> u64 {
 }
 
 /// Consumer: apply every update until the producer is gone. Returns the model.
-fn consume(rx: std::sync::mpsc::Receiver<SourceUpdate>, applied: &AtomicU64) -> TaskModel {
+fn consume(rx: Updates, applied: &AtomicU64) -> TaskModel {
     let mut model = TaskModel::default();
     while let Some(u) = rx.recv().ok().and_then(SourceUpdate::into_agents) {
         model.apply(u, SystemTime::now());

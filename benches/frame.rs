@@ -4,7 +4,10 @@
 //! so every age, figure and plot point changes, as on a real once-a-second repaint.
 //!
 //! `cargo bench --bench frame` prints a markdown table (median and p95 per frame over 200
-//! frames after 20 warm-up frames). Method and results: docs/BENCHMARKS.md, "Frame cost".
+//! frames after 20 warm-up frames), including the once-a-second frame that also evaluates the
+//! alert rules. Machines differ, so the same run also times a reference frame — one plot of 900
+//! points and nothing else, laid out and tessellated the same way — and reports each frame as a
+//! multiple of it. Method and results: docs/BENCHMARKS.md, "Frame cost".
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,6 +28,8 @@ struct Row {
     layout: Vec<Duration>,
     tessellate: Vec<Duration>,
     total: Vec<Duration>,
+    /// The once-a-second frame: the frame plus the alert-rule evaluation.
+    with_rules: Vec<Duration>,
     primitives: usize,
     vertices: usize,
 }
@@ -63,6 +68,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         layout: Vec::new(),
         tessellate: Vec::new(),
         total: Vec::new(),
+        with_rules: Vec::new(),
         primitives: 0,
         vertices: 0,
     };
@@ -103,6 +109,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
             row.layout.push(t2 - t1);
             row.tessellate.push(t3 - t2);
             row.total.push(t3 - t0 - alerts);
+            row.with_rules.push(t3 - t0);
             row.primitives = prims.len();
             row.vertices = prims
                 .iter()
@@ -119,31 +126,79 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         &mut row.layout,
         &mut row.tessellate,
         &mut row.total,
+        &mut row.with_rules,
     ] {
         v.sort();
     }
     row
 }
 
+/// The reference frame: one egui_plot line of `HISTORY_POINTS` points on an otherwise empty
+/// screen, laid out and tessellated like a dashboard frame. Sorted durations.
+fn reference(size: egui::Vec2) -> Vec<Duration> {
+    let ctx = egui::Context::default();
+    theme::apply(&ctx, true);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
+    let mut times = Vec::new();
+    for frame in 0..WARMUP + FRAMES {
+        #[allow(clippy::cast_precision_loss)]
+        let t_s = (frame + 1) as f64;
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            time: Some(t_s),
+            ..egui::RawInput::default()
+        };
+        let t0 = Instant::now();
+        let mut out = ctx.run_ui(input, |ui| {
+            // The points are built each frame, as the dashboard builds its plots' points.
+            let points: Vec<[f64; 2]> = (0..HISTORY_POINTS)
+                .map(|i| {
+                    #[allow(clippy::cast_precision_loss)]
+                    let x = (i + frame) as f64;
+                    [x, 500.0 + 100.0 * (x / 30.0).sin()]
+                })
+                .collect();
+            egui_plot::Plot::new("reference").show(ui, |p| {
+                p.line(egui_plot::Line::new(
+                    "reference",
+                    egui_plot::PlotPoints::from(points),
+                ));
+            });
+        });
+        out.textures_delta.clear();
+        std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
+        if frame >= WARMUP {
+            times.push(t0.elapsed());
+        }
+    }
+    times.sort();
+    times
+}
+
 fn main() {
     let size = egui::vec2(1920.0, 1080.0);
+    let reference = reference(size);
+    let ref_med = percentile(&reference, 0.5);
     println!(
         "Frame cost, {}×{} points, {GPUS_PER_NODE} GPUs per node, {HISTORY_POINTS} s of history, {FRAMES} frames\n",
         size.x, size.y
     );
     println!(
-        "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | meshes | vertices |"
+        "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | with rules, median (ms) | with rules ÷ reference | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | meshes | vertices |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for nodes in [1, 8, 64] {
         let r = run(nodes, size);
         let med = |v: &[Duration]| ms(percentile(v, 0.5));
+        let with_rules = percentile(&r.with_rules, 0.5);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.2}× | {} | {} | {} | {} | {} | {} | {} |",
             r.nodes,
             r.nodes * GPUS_PER_NODE,
             med(&r.total),
             ms(percentile(&r.total, 0.95)),
+            ms(with_rules),
+            with_rules.as_secs_f64() / ref_med.as_secs_f64().max(1e-9),
             med(&r.logic),
             med(&r.layout),
             med(&r.views),
@@ -153,6 +208,11 @@ fn main() {
             r.vertices
         );
     }
+    println!(
+        "\nReference frame (one plot of {HISTORY_POINTS} points, nothing else): median {} ms, p95 {} ms",
+        ms(ref_med),
+        ms(percentile(&reference, 0.95))
+    );
     println!(
         "\n(logic, layout, views, tessellation, alert rules: medians in ms; the frame excludes the alert-rule evaluation, which the window runs at most once a second; views = the model's shared views (cluster, nodes, GPU and inference cards) rebuilt once after the frame's update, part of logic; the rules and the dashboard read them without rebuilding)"
     );

@@ -365,9 +365,28 @@ pub fn clock_ms(t: SystemTime) -> String {
     )
 }
 
+/// Workers online: "12 online", or "≥ 4096 online (stopped counting at 4096 workers)" when the
+/// count was cut short and is only a lower bound.
+#[must_use]
+pub fn workers_online(online: usize, stopped_counting_at: Option<usize>) -> String {
+    match stopped_counting_at {
+        Some(n) => format!("≥ {online} online (stopped counting at {n} workers)"),
+        None => format!("{online} online"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_count_reads_as_a_lower_bound() {
+        assert_eq!(workers_online(3, None), "3 online");
+        assert_eq!(
+            workers_online(4096, Some(4096)),
+            "≥ 4096 online (stopped counting at 4096 workers)"
+        );
+    }
 
     /// 1_700_000_000 is 2023-11-14T22:13:20Z.
     fn t(s: u64) -> SystemTime {

@@ -158,6 +158,7 @@ pub fn status(nodes: usize) -> ClusterStatus {
                 ..StatusNode::default()
             })
             .collect(),
+        ..ClusterStatus::default()
     }
 }
 

@@ -519,6 +519,7 @@ fn proxy(m: &mut Model, failover_ready: Option<bool>, b_healthy: Option<bool>) {
                 ..StatusNode::default()
             },
         ],
+        ..ClusterStatus::default()
     });
 }
 

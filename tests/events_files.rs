@@ -217,7 +217,191 @@ fn a_missing_state_dir_says_what_to_set() {
         .poll()
         .unwrap_err();
     assert_eq!(e.kind(), "io");
-    assert!(e.to_string().contains("OPENCLAW_STATE_DIR"), "{e}");
+    // The hint names the key the config accepts (and the flag), never one it rejects.
+    let text = e.to_string();
+    assert!(
+        text.contains("`dir` in [[openclaw_sessions]]") && text.contains("--openclaw-sessions"),
+        "{text}"
+    );
+    assert!(!text.contains("state_dir"), "{text}");
+    let accepted = swarmglass::config::from_toml_str(
+        "[[openclaw_sessions]]\ndir = \"/srv/openclaw\"\n",
+        &|_: &str| None,
+    );
+    assert!(accepted.is_ok(), "the key the hint names is accepted");
+}
+
+/// A state directory with one good store and `broken` beside it; `broken`'s store is made bad
+/// in the ways the test asks.
+fn two_agents() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for agent in ["good", "broken"] {
+        std::fs::create_dir_all(dir.path().join(format!("agents/{agent}/sessions"))).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("agents/good/sessions/sessions.json"),
+        r#"{"agent:good:main": {"sessionId": "s1", "updatedAt": 1770853622114}}"#,
+    )
+    .unwrap();
+    let broken = dir.path().join("agents/broken/sessions/sessions.json");
+    (dir, broken)
+}
+
+/// Apply one poll of `dir` to a full model at `now`; the errors it shows for that source.
+fn errors_after_poll(
+    model: &mut swarmglass::model::Model,
+    poller: &mut SessionsPoller,
+    now: SystemTime,
+) -> Vec<swarmglass::model::errors::ErrorEntry> {
+    let source = SourceId::new("swarm", SourceKind::OpenclawFiles, "state");
+    model.apply(
+        swarmglass::model::input::SourceUpdate::agents(EventUpdate::Sessions {
+            source: source.clone(),
+            at: now,
+            result: poller.poll(),
+        }),
+        now,
+    );
+    model
+        .errors
+        .recent()
+        .into_iter()
+        .filter(|e| e.source == source.to_string())
+        .cloned()
+        .collect()
+}
+
+/// A store that is not JSON, over the size cap, or a link that loops or leads nowhere is an
+/// error that names the file and what to do — while the good store is still counted.
+#[test]
+fn an_unreadable_store_is_an_error_beside_the_counted_ones() {
+    let (dir, broken) = two_agents();
+    let not_json = |p: &Path| std::fs::write(p, "<html>502 Bad Gateway</html>").unwrap();
+    let too_big = |p: &Path| {
+        let f = std::fs::File::create(p).unwrap();
+        f.set_len(swarmglass::sources::events::openclaw::MAX_STORE_BYTES + 1)
+            .unwrap();
+    };
+    let looping = |p: &Path| std::os::unix::fs::symlink(p, p).unwrap();
+    let dangling = |p: &Path| std::os::unix::fs::symlink(p.with_extension("gone"), p).unwrap();
+    type MakeBad<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, MakeBad<'_>, &[&str]); 4] = [
+        (
+            "not JSON",
+            &not_json,
+            &[
+                "not a JSON object of sessions",
+                "<html>502",
+                "OpenClaw's sessions.json",
+            ],
+        ),
+        (
+            "over the cap",
+            &too_big,
+            &["larger than the 32 MiB cap", "prune old sessions"],
+        ),
+        (
+            "a link loop",
+            &looping,
+            &["symbolic links", "fix or remove"],
+        ),
+        (
+            "a dangling link",
+            &dangling,
+            &["a link to nothing", "fix or remove the link"],
+        ),
+    ];
+    for (what, make, says) in cases {
+        let _ = std::fs::remove_file(&broken);
+        make(&broken);
+        let mut poller = SessionsPoller::new(dir.path());
+        let report = poller.poll().unwrap();
+        assert_eq!(
+            report.sessions.len(),
+            1,
+            "{what}: the good store still counts"
+        );
+        assert_eq!(report.skipped, 1, "{what}");
+        let mut model = swarmglass::model::Model::new(Default::default());
+        let errors = errors_after_poll(&mut model, &mut poller, fixture_now());
+        assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+        let m = &errors[0].last_message;
+        assert!(
+            m.contains(&broken.display().to_string()),
+            "{what}: no file named: {m}"
+        );
+        assert!(m.contains("the other stores were counted"), "{what}: {m}");
+        for s in says {
+            assert!(m.contains(s), "{what}: `{s}` missing from: {m}");
+        }
+        assert_eq!(
+            model.tasks.sessions_summary(fixture_now()).total,
+            1,
+            "{what}"
+        );
+        // The panel row of the source says it too.
+        let snap = model.tasks.snapshot(fixture_now());
+        let row = snap
+            .streams
+            .iter()
+            .find(|r| r.source.kind == SourceKind::OpenclawFiles);
+        assert!(row.and_then(|r| r.last_error.as_ref()).is_some(), "{what}");
+    }
+}
+
+/// An agent directory that is a link looping on itself is said, not passed over.
+#[test]
+fn an_agent_directory_that_loops_is_said() {
+    let (dir, _) = two_agents();
+    let agent = dir.path().join("agents/loop");
+    std::os::unix::fs::symlink(&agent, &agent).unwrap();
+    let report = SessionsPoller::new(dir.path()).poll().unwrap();
+    assert_eq!(report.sessions.len(), 1);
+    assert_eq!(report.skipped, 1);
+    assert!(
+        report.problems[0].contains("agents/loop")
+            && report.problems[0].contains("fix or remove the link"),
+        "{:?}",
+        report.problems
+    );
+}
+
+/// "No such file" while the store is missing; once it appears the error reads as resolved
+/// and the source's row carries no error.
+#[test]
+fn an_error_is_resolved_once_the_store_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessions.json");
+    let mut poller = SessionsPoller::new(&file);
+    let mut model = swarmglass::model::Model::new(Default::default());
+    let errors = errors_after_poll(&mut model, &mut poller, at(100));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].last_message.contains("No such file"),
+        "{errors:?}"
+    );
+    assert!(errors[0].is_current());
+
+    std::fs::write(
+        &file,
+        r#"{"s1": {"sessionId": "x", "updatedAt": 1770853622114}}"#,
+    )
+    .unwrap();
+    let errors = errors_after_poll(&mut model, &mut poller, at(110));
+    assert_eq!(errors.len(), 1, "kept as history");
+    assert_eq!(errors[0].resolved_at, Some(at(110)));
+    assert_eq!(model.errors.current_count(), 0);
+    let snap = model.tasks.snapshot(at(110));
+    assert_eq!(
+        snap.streams[0].last_error, None,
+        "the row no longer shows the old error"
+    );
+    assert_eq!(model.tasks.sessions_summary(at(110)).total, 1);
+
+    // Gone again: current again, counted twice.
+    std::fs::remove_file(&file).unwrap();
+    let errors = errors_after_poll(&mut model, &mut poller, at(120));
+    assert_eq!((errors[0].count, errors[0].resolved_at), (2, None));
 }
 
 /// A gateway on 127.0.0.1 answering `sessions_list` for token `s3cret`, 429 for `flood`.

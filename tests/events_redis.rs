@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
 mod common;
@@ -16,10 +15,10 @@ use common::tools::wait_until;
 use swarmglass::model::input::{ConnectionState, EventUpdate, SourceUpdate};
 use swarmglass::model::tasks::TaskModel;
 use swarmglass::sources::events::redis::{RedisConfig, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
@@ -213,8 +212,14 @@ async fn published_events_become_matching_task_statistics() {
         })
         .collect();
     assert!(errors[0].starts_with("malformed"), "{errors:?}");
+    // Redis hands over a message whole: the error says it was read, then refused, and names
+    // the Redis key (not the WebSocket's `max_frame_bytes`).
     assert!(
-        errors[1].starts_with("frame_too_large") && errors[1].contains("65536-byte cap"),
+        errors[1].starts_with("message_too_large")
+            && errors[1].contains("65536-byte cap")
+            && errors[1].contains("already read it into memory")
+            && errors[1].contains("`max_message_bytes` in [[nexus_redis]]")
+            && !errors[1].contains("max_frame_bytes"),
         "{errors:?}"
     );
     assert_eq!(
@@ -261,7 +266,7 @@ async fn heartbeat_keys_give_online_and_stale_workers() {
             .iter()
             .filter_map(|u| match u {
                 EventUpdate::Workers { result: Ok(b), .. } => {
-                    Some(b.iter().map(|b| b.worker_id.clone()).collect())
+                    Some(b.beats.iter().map(|b| b.worker_id.clone()).collect())
                 }
                 _ => None,
             })
@@ -289,7 +294,8 @@ async fn heartbeat_keys_give_online_and_stale_workers() {
     let v = got.model.workers.view(SystemTime::now());
     assert_eq!(ids(&v.online), ["1", "2", "4"]);
     assert_eq!(ids(&v.stale), ["3"]);
-    assert!(v.stale[0].silent_for_ms > 30_000);
+    // Stale means silent for more than 30 s; whole milliseconds can read exactly 30000.
+    assert!(v.stale[0].silent_for_ms >= 30_000, "{:?}", v.stale[0]);
     task.shutdown().await;
 }
 
@@ -367,4 +373,144 @@ async fn reconnects_after_redis_restarts() {
         2
     );
     task.shutdown().await;
+}
+
+/// The heartbeats polled from the collected updates: the latest successful scan.
+fn latest_scan(c: &Collected) -> Option<&swarmglass::model::input::HeartbeatScan> {
+    c.all.iter().rev().find_map(|u| match u {
+        EventUpdate::Workers { result: Ok(s), .. } => Some(s),
+        _ => None,
+    })
+}
+
+async fn set_key(c: &mut redis::aio::MultiplexedConnection, key: &[u8]) {
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg("1")
+        .arg("EX")
+        .arg(30)
+        .query_async(c)
+        .await
+        .unwrap();
+}
+
+/// One key whose name is not UTF-8 used to fail every SCAN (0 workers online). It is skipped,
+/// counted and said once in the error list; the other workers count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_name_that_is_not_utf8_is_skipped_and_said() {
+    if !redis_available() {
+        return;
+    }
+    let server = RedisServer::start(free_port()).await;
+    let mut c = server.client().await.unwrap();
+    for id in ["1", "2", "3"] {
+        set_key(&mut c, format!("nexus:worker:heartbeat:{id}").as_bytes()).await;
+    }
+    set_key(&mut c, b"nexus:worker:heartbeat:\xff\xfebad").await;
+    let (sink, mut got) = collect();
+    let task = spawn(fast(server.url()), sink);
+    got.until("two scans", |c| {
+        c.all
+            .iter()
+            .filter(|u| matches!(u, EventUpdate::Workers { result: Ok(_), .. }))
+            .count()
+            >= 2
+    })
+    .await;
+    assert!(
+        !got.all
+            .iter()
+            .any(|u| matches!(u, EventUpdate::Workers { result: Err(_), .. })),
+        "a bad key name failed the scan"
+    );
+    let scan = latest_scan(&got).unwrap().clone();
+    let ids: Vec<&str> = scan.beats.iter().map(|b| b.worker_id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(scan.skipped_keys, 1);
+    assert_eq!(
+        scan.skipped_example.as_deref(),
+        Some("nexus:worker:heartbeat:\\xff\\xfebad")
+    );
+    assert_eq!(got.model.workers.online_count(SystemTime::now()), 3);
+
+    // In the whole model: one error entry, however many polls saw the key.
+    let mut model = swarmglass::model::Model::new(Default::default());
+    for u in got
+        .all
+        .iter()
+        .filter(|u| matches!(u, EventUpdate::Workers { .. }))
+    {
+        model.apply(SourceUpdate::agents(u.clone()), SystemTime::now());
+    }
+    let errors = model.errors.recent();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].kind, "skipped");
+    assert!(
+        errors[0].last_message.contains("not UTF-8")
+            && errors[0].last_message.contains("\\xff\\xfebad")
+            && errors[0].last_message.contains("Delete or rename"),
+        "{}",
+        errors[0].last_message
+    );
+    task.shutdown().await;
+}
+
+/// 200k heartbeat keys: the count stops at the cap and says so ("≥ N online") instead of
+/// passing off the cap as the number of workers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_stopped_at_the_key_cap_says_so() {
+    use swarmglass::sources::events::redis::MAX_HEARTBEAT_KEYS;
+    if !redis_available() {
+        return;
+    }
+    let server = RedisServer::start(free_port()).await;
+    let mut c = server.client().await.unwrap();
+    // In slices, so no single command runs past the client's response timeout.
+    let mut made = 0_i64;
+    for slice in 0..20 {
+        let n: i64 = redis::cmd("EVAL")
+            .arg(
+                "for i = 1, tonumber(ARGV[2]) do redis.call('SET', KEYS[1] .. ARGV[1] .. ':' .. i, '1', 'EX', 60) end \
+                 return tonumber(ARGV[2])",
+            )
+            .arg(1)
+            .arg("nexus:worker:heartbeat:")
+            .arg(slice)
+            .arg(10_000)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        made += n;
+    }
+    assert_eq!(made, 200_000);
+    let (sink, mut got) = collect();
+    let task = spawn(fast(server.url()), sink);
+    got.until("a scan", |c| latest_scan(c).is_some()).await;
+    task.shutdown().await;
+    let scan = latest_scan(&got).unwrap().clone();
+    assert_eq!(scan.stopped_at, Some(MAX_HEARTBEAT_KEYS));
+    assert_eq!(scan.beats.len(), MAX_HEARTBEAT_KEYS);
+
+    let now = SystemTime::now();
+    let v = got.model.workers.view(now);
+    assert_eq!(v.online.len(), MAX_HEARTBEAT_KEYS);
+    assert_eq!(v.stopped_counting_at, Some(MAX_HEARTBEAT_KEYS));
+    // What the window's badge and the snapshot's text show.
+    let mut model = swarmglass::model::Model::new(Default::default());
+    for u in got
+        .all
+        .iter()
+        .filter(|u| matches!(u, EventUpdate::Workers { .. }))
+    {
+        model.apply(SourceUpdate::agents(u.clone()), now);
+    }
+    let engine = swarmglass::alerts::Engine::new(swarmglass::alerts::RuleSet::empty());
+    let snap = swarmglass::headless::snapshot_of(&model, &engine, now);
+    let text = swarmglass::headless::render_text(&snap);
+    assert!(
+        text.contains("workers    ≥ 4096 online (stopped counting at 4096 workers)"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&snap).unwrap();
+    assert_eq!(json["tasks"]["workers"]["stopped_counting_at"], 4096);
 }

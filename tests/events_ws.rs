@@ -9,7 +9,6 @@ mod common;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -19,7 +18,7 @@ use swarmglass::model::input::{ConnectionState, EventError, EventUpdate, SourceU
 use swarmglass::model::tasks::{EventFilter, TaskModel};
 use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::ws::{WsMonitorConfig, WsParamNames, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
@@ -76,13 +75,13 @@ where
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
 
 impl Collected {
-    fn new(rx: Receiver<SourceUpdate>) -> Self {
+    fn new(rx: Updates) -> Self {
         Self {
             rx,
             all: Vec::new(),
@@ -311,14 +310,14 @@ async fn malformed_frame_is_counted_and_reported_and_the_stream_goes_on() {
         ws.send(Message::text(event("m1", "task_started")))
             .await
             .unwrap();
-        ws.send(Message::text(fixture("malformed.txt")))
-            .await
-            .unwrap();
         ws.send(Message::text(
             r#"{"event_type":"task_started","ts":"not a time"}"#,
         ))
         .await
         .unwrap();
+        ws.send(Message::text(fixture("malformed.txt")))
+            .await
+            .unwrap();
         ws.send(Message::text(event("m2", "task_completed")))
             .await
             .unwrap();
@@ -334,13 +333,15 @@ async fn malformed_frame_is_counted_and_reported_and_the_stream_goes_on() {
     })
     .await;
     assert_eq!(got.event_ids(), ["m1", "m2"]);
+    // Two bad frames: two reports, or one with a count of 2 when the second came while the
+    // first was still queued (a bad frame never takes a queue slot of its own).
     let bad = got.malformed();
-    assert_eq!(bad.len(), 2);
+    assert!(!bad.is_empty() && bad.len() <= 2, "{bad:?}");
     assert!(bad.iter().all(|e| e.kind() == "malformed"));
     assert!(
-        bad[1].to_string().contains("not an ISO-8601 timestamp"),
+        bad[0].to_string().contains("not an ISO-8601 timestamp"),
         "{}",
-        bad[1]
+        bad[0]
     );
     assert_eq!(got.model.malformed_total(), 2);
     assert_eq!(got.model.streams().next().map(|s| s.malformed), Some(2));

@@ -12,7 +12,7 @@ use std::time::Duration;
 use swarmglass::model::gpu::{GpuProcess, GpuSample};
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 use swarmglass::sources::nvidia_smi::{self, NvidiaSmiReader};
 use swarmglass::sources::nvml::{GpuReader, MIG_ENABLED_LABEL, spawn_gpu_thread};
 
@@ -268,7 +268,7 @@ impl GpuReader for CountingReader {
 }
 
 struct Harness {
-    updates: Receiver<SourceUpdate>,
+    updates: Updates,
     wakes: Receiver<()>,
     stop: tokio::sync::watch::Sender<bool>,
     /// A clone of the thread's sink, for its drop counter; taken (dropped) before waiting for
@@ -307,7 +307,7 @@ fn start(
 }
 
 /// Wait for the thread to drop its sender, collecting what it sent on the way.
-fn drain_until_closed(updates: &Receiver<SourceUpdate>) -> Vec<SourceUpdate> {
+fn drain_until_closed(updates: &Updates) -> Vec<SourceUpdate> {
     let mut seen = Vec::new();
     loop {
         match updates.recv_timeout(PATIENCE) {
@@ -373,9 +373,10 @@ fn open_failure_sends_exactly_one_error_and_exits() {
 
 #[test]
 fn full_channel_drops_and_counts_instead_of_blocking() {
-    // Capacity 1, nobody draining, 1 ms interval: the second and later reads are dropped.
+    // The smallest channel (4 updates), nobody draining, 1 ms interval: the fifth and later
+    // reads are dropped.
     let mut h = start(Duration::from_millis(1), 1, Ok(CountingReader(0)));
-    for _ in 0..3 {
+    for _ in 0..6 {
         h.wakes.recv_timeout(PATIENCE).unwrap();
     }
     assert!(h.sink.take().unwrap().dropped() >= 2);

@@ -12,7 +12,7 @@ use swarmglass::config::{Config, NvmlConfig, PrometheusTarget};
 use swarmglass::model::health::Health;
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::{Model, ModelSettings};
-use swarmglass::runtime::{self, prometheus_id, scrape_once};
+use swarmglass::runtime::{self, Updates, prometheus_id, scrape_once};
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
@@ -143,11 +143,7 @@ async fn metric_the_server_does_not_expose_is_missing_not_zero() {
     );
 }
 
-fn first_update(
-    rx: &std::sync::mpsc::Receiver<SourceUpdate>,
-    url: &str,
-    within: Duration,
-) -> SourceUpdate {
+fn first_update(rx: &Updates, url: &str, within: Duration) -> SourceUpdate {
     let deadline = Instant::now() + within;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -304,7 +300,7 @@ async fn reconnect_command_reopens_an_execution_stream_without_duplicates() {
     cfg.agents.exec_logs[0].executions = vec![id.clone()];
     let (rx, rt) = runtime::start(&cfg, 1024, Arc::new(|| {})).unwrap();
 
-    let wait_connected = |rx: &std::sync::mpsc::Receiver<SourceUpdate>, model: &mut Model| {
+    let wait_connected = |rx: &Updates, model: &mut Model| {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let u = rx

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
 mod common;
@@ -27,14 +26,14 @@ use swarmglass::sources::events::exec_logs::{ExecLogConfig, spawn_execution};
 use swarmglass::sources::events::openclaw::SessionsPoller;
 use swarmglass::sources::events::redis::RedisConfig;
 use swarmglass::sources::events::ws::{WsMonitorConfig, spawn};
-use swarmglass::sources::framework::Sink;
+use swarmglass::sources::framework::{Sink, Updates};
 use tokio_tungstenite::tungstenite::Message;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// Everything received, drained from the channel into a list and a task model.
 struct Collected {
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     all: Vec<EventUpdate>,
     model: TaskModel,
 }
@@ -461,7 +460,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
         |c| {
             let s = c.model.task_stats(HOUR, SystemTime::now());
             let keys = c.all.iter().rev().find_map(|u| match u {
-                EventUpdate::Workers { result: Ok(b), .. } => Some(b.len()),
+                EventUpdate::Workers { result: Ok(b), .. } => Some(b.beats.len()),
                 _ => None,
             });
             s.completed > 0
@@ -489,7 +488,7 @@ async fn redis_carries_the_events_and_the_worker_heartbeat_keys() {
     let rate = got.model.task_stats(HOUR, now).success_rate.unwrap();
     assert!(rate > 0.0 && rate <= 1.0);
     let beats = got.all.iter().rev().find_map(|u| match u {
-        EventUpdate::Workers { result: Ok(b), .. } if !b.is_empty() => Some(b.clone()),
+        EventUpdate::Workers { result: Ok(b), .. } if !b.beats.is_empty() => Some(b.beats.clone()),
         _ => None,
     });
     assert!(

@@ -138,6 +138,7 @@ fn degraded_model() -> Model {
                 ..StatusNode::default()
             },
         ],
+        ..ClusterStatus::default()
     };
     m.apply(
         SourceUpdate::Status {

@@ -620,6 +620,7 @@ fn malformed_frames_and_keepalives_are_never_rows() {
             source: ws_src(),
             at: ago(5),
             error,
+            count: 1,
         },
         now(),
     );

@@ -262,7 +262,19 @@ impl Engine {
         // Taken out for the loop so `step` may borrow the engine mutably.
         let rules = std::mem::take(&mut self.rules);
         for rule in rules.iter().filter(|r| r.enabled) {
+            // The subjects this rule has an alert pending or firing on (few). Any other subject
+            // matters only when it breaches: an inactive pair without a breach stays inactive,
+            // so most pairs need no key and no state at all.
+            let active: BTreeSet<Subject> = self
+                .active
+                .keys()
+                .filter(|k| k.rule == rule.name)
+                .map(|k| k.subject.clone())
+                .collect();
             for (subject, reading) in observe::readings(&rule.kind, &subjects) {
+                if !active.contains(subject) && decide(&rule.kind, &reading, false) != Some(true) {
+                    continue;
+                }
                 let key = AlertKey::new(rule.name.clone(), subject.clone());
                 if let Some(e) = self.step(rule, &key, &reading, now) {
                     events.push(e);

@@ -11,7 +11,7 @@ pub mod window_error;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant, SystemTime};
 
 pub use demo::DemoCluster;
@@ -20,8 +20,7 @@ use screenshot::ScreenshotJob;
 use crate::cli::WindowArgs;
 use crate::config::Config;
 use crate::model::Model;
-use crate::model::input::SourceUpdate;
-use crate::runtime::{self, Runtime};
+use crate::runtime::{self, Runtime, Updates};
 use crate::ui::{self, ThemeChoice, UiState, theme};
 
 /// Most time one frame spends applying updates before it yields to drawing.
@@ -45,6 +44,19 @@ const WALL_FALLBACK_PASSES: u32 = 3;
 const MIN_PASSES_BEFORE_SCREENSHOT: u64 = 5;
 /// The eframe app id (names the folder window geometry and view choices persist in).
 pub const APP_ID: &str = "swarmglass";
+
+/// How long until the next heartbeat: just past the next whole second of the wall clock, so that
+/// ages ("12s ago") tick over together and data arriving in between (coalesced to
+/// [`COALESCE`]) shares that frame: an idle window paints once a second, not twice.
+#[must_use]
+pub fn until_next_tick(now: SystemTime) -> Duration {
+    let into = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(Duration::ZERO, |d| {
+            Duration::from_nanos(u64::from(d.subsec_nanos()))
+        });
+    HEARTBEAT.saturating_sub(into) + Duration::from_millis(5)
+}
 
 /// Parse `WxH` (e.g. `1600x1000`).
 ///
@@ -87,7 +99,7 @@ struct App<'o> {
     /// When the alert rules were last evaluated (at most once per [`ALERT_EVAL_INTERVAL`]).
     last_alert_eval: Option<SystemTime>,
     state: UiState,
-    rx: Receiver<SourceUpdate>,
+    rx: Updates,
     runtime: Runtime,
     applied_theme: Option<ThemeChoice>,
     applied_wall: Option<bool>,
@@ -258,6 +270,15 @@ impl eframe::App for App<'_> {
         if f11 || (esc && self.state.wall) {
             self.state.wall = !self.state.wall;
         }
+        // One line per pass at debug level: the idle benchmark counts frames with it.
+        if log::log_enabled!(target: "swarmglass::frames", log::Level::Debug) {
+            let causes: Vec<String> = ctx
+                .repaint_causes()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            log::debug!(target: "swarmglass::frames", "pass {} after {}", self.passes, causes.join(", "));
+        }
         self.wall_fit(ctx);
         self.apply_view(ctx);
         self.drain(ctx);
@@ -295,7 +316,7 @@ impl eframe::App for App<'_> {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
-        ctx.request_repaint_after(HEARTBEAT);
+        ctx.request_repaint_after(until_next_tick(SystemTime::now()));
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -500,4 +521,18 @@ fn run_window(cfg: Config, w: &WindowArgs, demo: Option<DemoCluster>) -> anyhow:
 #[must_use]
 pub fn storage_dir() -> Option<PathBuf> {
     eframe::storage_dir(APP_ID)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heartbeat_lands_just_past_the_next_whole_second() {
+        let second = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let ms = Duration::from_millis;
+        assert_eq!(until_next_tick(second), HEARTBEAT + ms(5));
+        assert_eq!(until_next_tick(second + ms(300)), ms(705));
+        assert_eq!(until_next_tick(second + ms(999)), ms(6));
+    }
 }

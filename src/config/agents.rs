@@ -109,7 +109,7 @@ fn nexus_ws(w: &mut Walker, prefix: &str, t: &Table) -> Option<WsMonitorConfig> 
     if let Some(b) = w.boolean(t, prefix, "stats_only") {
         c.stats_only = b;
     }
-    if let Some(n) = w.positive_int(t, prefix, "max_frame_bytes") {
+    if let Some(n) = w.positive_int(t, prefix, "max_frame_bytes", 1 << 20) {
         c.max_frame_bytes = usize_of(n);
     }
     url.map(|_| c)
@@ -128,7 +128,7 @@ fn nexus_redis(w: &mut Walker, prefix: &str, t: &Table) -> Option<RedisConfig> {
     if let Some(p) = w.string(t, prefix, "heartbeat_prefix") {
         c.heartbeat_prefix = p;
     }
-    if let Some(n) = w.positive_int(t, prefix, "max_message_bytes") {
+    if let Some(n) = w.positive_int(t, prefix, "max_message_bytes", 1 << 20) {
         c.max_message_bytes = usize_of(n);
     }
     url.map(|_| c)
@@ -153,7 +153,7 @@ fn exec_logs(w: &mut Walker, prefix: &str, t: &Table) -> Option<ExecLogSource> {
         }
         c.path_template = p;
     }
-    if let Some(n) = w.positive_int(t, prefix, "max_frame_bytes") {
+    if let Some(n) = w.positive_int(t, prefix, "max_frame_bytes", 1 << 20) {
         c.max_frame_bytes = usize_of(n);
     }
     let executions = w.strings(t, prefix, "executions").unwrap_or_default();
@@ -196,7 +196,7 @@ fn openclaw_gateway(w: &mut Walker, prefix: &str, t: &Table) -> Option<GatewayCo
     if let Some(e) = w.string(t, prefix, "token_env") {
         c.token_env = e;
     }
-    if let Some(n) = w.positive_int(t, prefix, "active_minutes") {
+    if let Some(n) = w.positive_int(t, prefix, "active_minutes", 60) {
         c.active_minutes = u32::try_from(n).unwrap_or(u32::MAX);
     }
     if let Some(d) = w.duration(t, prefix, "interval") {

@@ -72,7 +72,7 @@ fn prometheus_target(w: &mut Walker, prefix: &str, t: &Table) -> Option<Promethe
     if let Some(d) = w.duration(t, prefix, "timeout") {
         target.timeout = d;
     }
-    if let Some(n) = w.positive_int(t, prefix, "max_body_bytes") {
+    if let Some(n) = w.positive_int(t, prefix, "max_body_bytes", 16 << 20) {
         target.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     if let Some(var) = w.string(t, prefix, "bearer_token_env") {
@@ -96,7 +96,7 @@ fn status_endpoint(w: &mut Walker, prefix: &str, t: &Table) -> Option<StatusEndp
     if let Some(d) = w.duration(t, prefix, "timeout") {
         ep.timeout = d;
     }
-    if let Some(n) = w.positive_int(t, prefix, "max_body_bytes") {
+    if let Some(n) = w.positive_int(t, prefix, "max_body_bytes", 1 << 20) {
         ep.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     Some(ep)
@@ -205,10 +205,10 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         if let Some(d) = w.duration(t, "model", "history_retention") {
             model.history_retention = d;
         }
-        if let Some(n) = w.positive_int(t, "model", "down_after_failures") {
+        if let Some(n) = w.positive_int(t, "model", "down_after_failures", 2) {
             model.down_after_failures = u32::try_from(n).unwrap_or(u32::MAX);
         }
-        if let Some(n) = w.positive_int(t, "model", "stale_after_intervals") {
+        if let Some(n) = w.positive_int(t, "model", "stale_after_intervals", 3) {
             model.stale_after_intervals = u32::try_from(n).unwrap_or(u32::MAX);
         }
         for (key, slot) in [

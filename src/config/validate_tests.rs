@@ -242,3 +242,29 @@ fn series_caps_are_read_and_checked() {
         ["model.max_models_per_source", "model.max_gpus_per_source"]
     );
 }
+
+#[test]
+fn a_bad_count_hints_a_sensible_example_for_its_key() {
+    let text = r#"
+[model]
+down_after_failures = 0
+stale_after_intervals = -1
+[[status]]
+url = "http://h:9199/status"
+max_body_bytes = "big"
+[[openclaw_gateway]]
+active_minutes = 0
+"#;
+    let problems = from_toml_str(text, &no_env).unwrap_err();
+    let hint = |key: &str| {
+        problems
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.hint.clone())
+            .unwrap_or_else(|| panic!("{key} missing from {problems:#?}"))
+    };
+    assert_eq!(hint("model.down_after_failures"), "e.g. 2");
+    assert_eq!(hint("model.stale_after_intervals"), "e.g. 3");
+    assert_eq!(hint("status[0].max_body_bytes"), "e.g. 1048576");
+    assert_eq!(hint("openclaw_gateway[0].active_minutes"), "e.g. 60");
+}

@@ -110,14 +110,21 @@ impl<'e> Walker<'e> {
         }
     }
 
-    pub(super) fn positive_int(&mut self, t: &Table, prefix: &str, k: &str) -> Option<u64> {
+    /// A positive integer; `example` is a sensible value for this key, shown in the hint.
+    pub(super) fn positive_int(
+        &mut self,
+        t: &Table,
+        prefix: &str,
+        k: &str,
+        example: u64,
+    ) -> Option<u64> {
         match t.get(k)? {
             Value::Integer(i) if *i > 0 => u64::try_from(*i).ok(),
             other => {
                 self.problem(
                     &join(prefix, k),
                     format!("expected a positive integer, found {other}"),
-                    "e.g. 16777216",
+                    format!("e.g. {example}"),
                 );
                 None
             }

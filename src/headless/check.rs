@@ -141,14 +141,47 @@ fn fetch(url: &str) -> anyhow::Result<http::Fetched> {
             &client,
             http::Request {
                 url,
-                timeout: Duration::from_secs(10),
+                timeout: URL_TIMEOUT,
                 max_body_bytes: http::DEFAULT_MAX_BODY_BYTES,
                 bearer: None,
             },
         )
         .await
     });
-    Ok(fetched?)
+    fetched.map_err(|e| anyhow::anyhow!(fetch_hint(&e)))
+}
+
+/// How long `metrics check` waits for a URL, and the most it reads from one.
+const URL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A failed fetch said with what `metrics check` itself offers: it takes no token, timeout or
+/// size option (those are config keys of `[[prometheus]]`), so its hints point at fetching the
+/// body another way and checking the file or stdin.
+fn fetch_hint(e: &SourceError) -> String {
+    const ELSEWHERE: &str = "fetch it another way and check the file or stdin, e.g. `curl -s URL | swarmglass metrics check -`";
+    match e {
+        SourceError::Timeout { url, timeout_ms } => format!(
+            "timed out after {timeout_ms} ms waiting for {url} (metrics check waits {} s); {ELSEWHERE}",
+            URL_TIMEOUT.as_secs()
+        ),
+        SourceError::HttpStatus {
+            url,
+            status: status @ (401 | 403),
+            ..
+        } => format!(
+            "{url} answered HTTP {status}: it wants a token, and metrics check sends none; fetch it with the token and check stdin, e.g. `curl -s -H \"Authorization: Bearer $TOKEN\" URL | swarmglass metrics check -`"
+        ),
+        SourceError::HttpStatus {
+            url, status: 404, ..
+        } => {
+            format!("{url} answered HTTP 404; check the path in the URL (usually /metrics)")
+        }
+        SourceError::HttpStatus { url, status, .. } => format!("{url} answered HTTP {status}"),
+        SourceError::BodyTooLarge { url, cap_bytes } => format!(
+            "{url}: body larger than metrics check's {cap_bytes}-byte cap on a URL, cut off; save it to a file (`curl -so metrics.txt URL`) and check the file"
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Check one exposition held in memory (as [`check_input`] does, chunk by chunk).
@@ -417,7 +450,14 @@ impl Checker {
     }
 
     fn chunk(&mut self, bytes: &[u8], last: bool) {
+        let first_chunk = self.bytes == 0;
         self.bytes += bytes.len() as u64;
+        // A leading UTF-8 byte-order mark is no part of the first metric name.
+        let bytes = if first_chunk {
+            crate::runtime::exposition_body(bytes)
+        } else {
+            bytes
+        };
         let lines = line_count(bytes);
         let lead = leading_metadata(bytes);
         let mut text: Vec<u8> = Vec::with_capacity(bytes.len() + self.carry.len() + 8);

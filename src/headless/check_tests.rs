@@ -219,3 +219,35 @@ fn cut_points_fall_before_metadata_groups() {
     assert_eq!(line_count(b"a\nb"), 2);
     assert_eq!(line_count(b"a\nb\n"), 2);
 }
+
+/// Timeouts and caps cannot be changed on the command line: the hints say what to do
+/// instead, and never name a config key.
+#[test]
+fn hints_name_only_what_the_command_offers() {
+    let timeout = fetch_hint(&SourceError::Timeout {
+        url: "http://h/metrics".into(),
+        timeout_ms: 10_000,
+    });
+    assert!(
+        timeout.contains("metrics check waits 10 s") && timeout.contains("metrics check -"),
+        "{timeout}"
+    );
+    let big = fetch_hint(&SourceError::BodyTooLarge {
+        url: "http://h/metrics".into(),
+        cap_bytes: http::DEFAULT_MAX_BODY_BYTES,
+    });
+    assert!(big.contains("save it to a file"), "{big}");
+    for m in [&timeout, &big] {
+        for key in ["`timeout`", "max_body_bytes", "bearer_token_env"] {
+            assert!(!m.contains(key), "{m}");
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_no_part_of_the_first_name() {
+    let r = check("t", b"\xEF\xBB\xBFup 1\nb 2\n", None);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.families[0].name, "up");
+    assert_eq!(r.bytes, 12, "the mark is read, just not parsed");
+}

@@ -130,13 +130,19 @@ pub fn render_text(s: &Snapshot) -> String {
     for e in &s.errors {
         let _ = writeln!(
             o,
-            "  [{}] ×{} {} — {} (first {}, last {})",
+            "  [{}] ×{} {} — {} (first {}, last {}{})",
             e.kind,
             e.count,
             e.source,
-            e.last_message,
+            e.last_message.replace('\n', "\n      "),
             format::timestamp(e.first_seen),
-            format::timestamp(e.last_seen)
+            format::timestamp(e.last_seen),
+            e.resolved_at
+                .map(|t| format!(
+                    "; resolved {}: the source works again",
+                    format::timestamp(t)
+                ))
+                .unwrap_or_default()
         );
     }
     o
@@ -171,8 +177,8 @@ fn render_tasks(o: &mut String, t: &crate::model::tasks::TasksSnapshot) {
     }
     let _ = writeln!(
         o,
-        "  workers    {} online, {} stale{}",
-        t.workers.online.len(),
+        "  workers    {}, {} stale{}",
+        format::workers_online(t.workers.online.len(), t.workers.stopped_counting_at),
         t.workers.stale.len(),
         t.workers
             .reported_online

@@ -1,5 +1,7 @@
 //! The deduplicated error log: one entry per (source, kind) with a count, first and last seen,
-//! and the last message. Bounded: the entry seen longest ago is dropped first.
+//! and the last message. When the source succeeds again its entries are marked resolved (with
+//! when); a repeat makes an entry current again. Bounded: the entry seen longest ago is dropped
+//! first.
 
 use std::time::SystemTime;
 
@@ -22,6 +24,18 @@ pub struct ErrorEntry {
     pub last_seen: SystemTime,
     /// The latest message in full.
     pub last_message: String,
+    /// When the source succeeded after the latest occurrence: the error is history, not a
+    /// current condition. `None` while it is current.
+    #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
+    pub resolved_at: Option<SystemTime>,
+}
+
+impl ErrorEntry {
+    /// True while the error is a current condition (not resolved since it last happened).
+    #[must_use]
+    pub fn is_current(&self) -> bool {
+        self.resolved_at.is_none()
+    }
 }
 
 /// Bounded, deduplicated log of errors.
@@ -57,6 +71,7 @@ impl ErrorLog {
         {
             e.count += 1;
             e.last_seen = e.last_seen.max(now);
+            e.resolved_at = None;
             message.clone_into(&mut e.last_message);
             return;
         }
@@ -77,7 +92,24 @@ impl ErrorLog {
             first_seen: now,
             last_seen: now,
             last_message: message.to_owned(),
+            resolved_at: None,
         });
+    }
+
+    /// `source` succeeded at `now`: each of its current errors is marked resolved. A later
+    /// [`ErrorLog::record`] of the same (source, kind) makes that entry current again.
+    pub fn resolve(&mut self, source: &str, now: SystemTime) {
+        for e in &mut self.entries {
+            if e.source == source && e.resolved_at.is_none() {
+                e.resolved_at = Some(now.max(e.last_seen));
+            }
+        }
+    }
+
+    /// Number of errors that are current (not resolved).
+    #[must_use]
+    pub fn current_count(&self) -> usize {
+        self.entries.iter().filter(|e| e.is_current()).count()
     }
 
     /// Entries, newest (by last seen) first; ties broken by source then kind so order is stable.
@@ -140,5 +172,38 @@ mod tests {
         log.record("c", "k", "m", t(3));
         let sources: Vec<&str> = log.recent().iter().map(|e| e.source.as_str()).collect();
         assert_eq!(sources, ["c", "b"]);
+    }
+
+    #[test]
+    fn a_later_success_resolves_and_a_repeat_reopens() {
+        let mut log = ErrorLog::default();
+        log.record("tail", "io", "cannot read /x: No such file", t(1));
+        log.record("other", "io", "still broken", t(1));
+        assert_eq!(log.current_count(), 2);
+        log.resolve("tail", t(5));
+        let e = log
+            .recent()
+            .into_iter()
+            .find(|e| e.source == "tail")
+            .unwrap();
+        assert_eq!(e.resolved_at, Some(t(5)));
+        assert!(!e.is_current());
+        assert_eq!(log.current_count(), 1, "the other source is untouched");
+        // Resolving again keeps the first time it was resolved.
+        log.resolve("tail", t(9));
+        let e = log
+            .recent()
+            .into_iter()
+            .find(|e| e.source == "tail")
+            .unwrap();
+        assert_eq!(e.resolved_at, Some(t(5)));
+        log.record("tail", "io", "gone again", t(12));
+        let e = log.recent()[0];
+        assert_eq!(
+            (e.source.as_str(), e.count, e.resolved_at),
+            ("tail", 2, None)
+        );
+        let json = serde_json::to_string(&log).unwrap();
+        assert!(json.contains("\"resolved_at\":null"), "{json}");
     }
 }

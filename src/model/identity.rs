@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::gpu::GpuSample;
 use super::ids::SourceId;
 
 /// Node name of this machine's own sources (NVML, loopback URLs), unless a better one is known.
@@ -79,8 +80,8 @@ pub struct Member<'a> {
     pub named: bool,
     /// The host name it reports for its machine.
     pub reported: Option<&'a str>,
-    /// UUIDs of the GPUs it sees.
-    pub gpu_uuids: Vec<&'a str>,
+    /// The GPUs it sees (their UUIDs tie this machine's NVML to an exporter's host).
+    pub gpus: &'a [GpuSample],
 }
 
 /// One node as the status proxy names it.
@@ -137,13 +138,13 @@ fn same_machine_key(name: &str) -> String {
 
 /// Claims on one host, to tell whether it is several machines.
 #[derive(Default)]
-struct Claims {
-    config: BTreeSet<String>,
+struct Claims<'a> {
+    config: BTreeSet<&'a str>,
     reported: BTreeSet<String>,
-    proxy: BTreeSet<String>,
+    proxy: BTreeSet<&'a str>,
 }
 
-impl Claims {
+impl Claims<'_> {
     fn several_machines(&self) -> bool {
         self.config.len() > 1 || self.reported.len() > 1 || self.proxy.len() > 1
     }
@@ -151,7 +152,7 @@ impl Claims {
 
 /// Name every source's node and every proxy entry's node by the rule above.
 #[must_use]
-pub fn resolve(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> Naming {
+pub fn resolve<'a>(members: &'a [Member<'a>], proxy: &'a [ProxyEntry<'a>]) -> Naming {
     let mut addrs: Vec<Option<Address>> = members
         .iter()
         .map(|m| {
@@ -169,18 +170,28 @@ pub fn resolve(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> Naming {
         proxy.iter().map(|p| p.host.and_then(address_of)).collect();
 
     // This machine's GPUs reported by an exporter on another host: this machine is that host.
-    let remote_host_of_uuid: BTreeMap<&str, &str> = members
-        .iter()
-        .zip(&addrs)
-        .filter_map(|(m, a)| a.as_ref().map(|a| (m, a)))
-        .filter(|(m, a)| !m.id.kind.is_local_gpu() && a.host != LOCAL_NODE)
-        .flat_map(|(m, a)| m.gpu_uuids.iter().map(move |u| (*u, a.host.as_str())))
-        .collect();
-    let this_machine = members
+    let local_uuids: BTreeSet<&str> = members
         .iter()
         .filter(|m| m.id.kind.is_local_gpu())
-        .flat_map(|m| m.gpu_uuids.iter())
-        .find_map(|u| remote_host_of_uuid.get(u).map(|h| (*h).to_owned()));
+        .flat_map(|m| m.gpus.iter().filter_map(|g| g.uuid.as_deref()))
+        .collect();
+    let this_machine = (!local_uuids.is_empty())
+        .then(|| {
+            members
+                .iter()
+                .zip(&addrs)
+                .filter(|(m, _)| !m.id.kind.is_local_gpu())
+                .filter_map(|(m, a)| a.as_ref().map(|a| (m, a)))
+                .filter(|(_, a)| a.host != LOCAL_NODE)
+                .find(|(m, _)| {
+                    m.gpus
+                        .iter()
+                        .filter_map(|g| g.uuid.as_deref())
+                        .any(|u| local_uuids.contains(u))
+                })
+                .map(|(_, a)| a.host.clone())
+        })
+        .flatten();
     if let Some(host) = this_machine {
         for a in addrs.iter_mut().chain(proxy_addrs.iter_mut()).flatten() {
             if a.host == LOCAL_NODE {
@@ -190,12 +201,12 @@ pub fn resolve(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> Naming {
     }
 
     // Several machines behind one host? Then each port is one.
-    let mut claims: BTreeMap<&str, Claims> = BTreeMap::new();
+    let mut claims: BTreeMap<&str, Claims<'_>> = BTreeMap::new();
     for (m, a) in members.iter().zip(&addrs) {
         let Some(a) = a else { continue };
         let c = claims.entry(a.host.as_str()).or_default();
         if m.named {
-            c.config.insert(m.id.node.clone());
+            c.config.insert(&m.id.node);
         }
         if let Some(r) = m.reported {
             c.reported.insert(same_machine_key(r));
@@ -207,31 +218,30 @@ pub fn resolve(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> Naming {
                 .entry(a.host.as_str())
                 .or_default()
                 .proxy
-                .insert(p.name.to_owned());
+                .insert(p.name);
         }
     }
-    let split: BTreeSet<String> = claims
+    let split: BTreeSet<&str> = claims
         .iter()
         .filter(|(_, c)| c.several_machines())
-        .map(|(h, _)| (*h).to_owned())
+        .map(|(h, _)| *h)
         .collect();
-    let unit_of = |a: &Address| -> Address {
-        Address {
-            host: a.host.clone(),
-            port: if split.contains(&a.host) {
-                a.port
-            } else {
-                None
-            },
-        }
+    // One machine: a host, or a host and port where the host is several machines.
+    let unit_of = |a: &'_ Address| -> (String, Option<u16>) {
+        let port = if split.contains(a.host.as_str()) {
+            a.port
+        } else {
+            None
+        };
+        (a.host.clone(), port)
     };
 
     // The best name each machine has.
-    let mut best: BTreeMap<Address, (Rank, String)> = BTreeMap::new();
-    let mut offer = |unit: Address, rank: Rank, name: &str| {
-        let slot = best.entry(unit).or_insert_with(|| (rank, name.to_owned()));
+    let mut best: BTreeMap<(String, Option<u16>), (Rank, &str)> = BTreeMap::new();
+    let mut offer = |unit: (String, Option<u16>), rank: Rank, name: &'a str| {
+        let slot = best.entry(unit).or_insert((rank, name));
         if rank < slot.0 {
-            *slot = (rank, name.to_owned());
+            *slot = (rank, name);
         }
     };
     for (m, a) in members.iter().zip(&addrs) {
@@ -249,10 +259,10 @@ pub fn resolve(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> Naming {
     }
     let name_of = |a: &Address| -> String {
         let unit = unit_of(a);
-        match (best.get(&unit), unit.port) {
-            (Some((_, n)), _) => n.clone(),
-            (None, Some(port)) => format!("{}:{port}", unit.host),
-            (None, None) => unit.host,
+        match (best.get(&unit), unit.1) {
+            (Some((_, n)), _) => (*n).to_owned(),
+            (None, Some(port)) => format!("{}:{port}", unit.0),
+            (None, None) => unit.0,
         }
     };
 

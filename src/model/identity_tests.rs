@@ -6,12 +6,24 @@ fn prom(url: &str) -> SourceId {
     SourceId::new(node, SourceKind::Prometheus, url)
 }
 
-fn member<'a>(id: &'a SourceId, reported: Option<&'a str>, uuids: &[&'a str]) -> Member<'a> {
+/// GPUs with these UUIDs, leaked for the test's lifetime (a handful of small values).
+fn gpus(uuids: &[&str]) -> &'static [GpuSample] {
+    let v: Vec<GpuSample> = uuids
+        .iter()
+        .map(|u| GpuSample {
+            uuid: Some((*u).to_owned()),
+            ..GpuSample::default()
+        })
+        .collect();
+    Vec::leak(v)
+}
+
+fn member<'a>(id: &'a SourceId, reported: Option<&'a str>, uuids: &[&str]) -> Member<'a> {
     Member {
         id,
         named: false,
         reported,
-        gpu_uuids: uuids.to_vec(),
+        gpus: gpus(uuids),
     }
 }
 

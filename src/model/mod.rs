@@ -150,7 +150,7 @@ impl SourceState {
     /// Whether it counts in the views: every source does, except a built-in default that has
     /// not answered yet (or was not found).
     #[must_use]
-    pub fn counts(&self) -> bool {
+    pub fn in_views(&self) -> bool {
         !(self.implicit && self.health.last_ok.is_none())
     }
 }
@@ -249,6 +249,15 @@ impl Model {
     /// Fold one update in at `now`.
     pub fn apply(&mut self, update: SourceUpdate, now: SystemTime) {
         let id = update.source().clone();
+        if update.is_success() {
+            // The source works again: its earlier errors are history. What this answer had to
+            // leave out is current.
+            let name = id.to_string();
+            self.errors.resolve(&name, now);
+            if let Some((kind, message)) = update.problems() {
+                self.errors.record(&name, kind, &message, now);
+            }
+        }
         let failure = match update {
             SourceUpdate::Agents(u) => {
                 if let Some(e) = u.error() {

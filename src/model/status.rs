@@ -33,6 +33,11 @@ pub struct ClusterStatus {
     pub active_node: Option<String>,
     /// Nodes, in the order given (a map is sorted by key).
     pub nodes: Vec<StatusNode>,
+    /// Node entries that were not node objects and were skipped, one line each (at most 20):
+    /// they make no node.
+    pub problems: Vec<String>,
+    /// How many node entries were skipped (may exceed the lines kept in `problems`).
+    pub skipped: usize,
 }
 
 impl ClusterStatus {
@@ -43,5 +48,23 @@ impl ClusterStatus {
             .iter()
             .filter(|n| n.healthy == Some(true))
             .count()
+    }
+
+    /// The skipped node entries as one message for the error log; `None` when none was.
+    #[must_use]
+    pub fn problems_summary(&self) -> Option<String> {
+        (self.skipped > 0).then(|| {
+            let mut m = format!(
+                "{} node entr{} of /status skipped (not a node object); the other {} node(s) were used. The proxy's `nodes` must hold one object per node",
+                self.skipped,
+                if self.skipped == 1 { "y" } else { "ies" },
+                self.nodes.len()
+            );
+            for p in &self.problems {
+                m.push('\n');
+                m.push_str(p);
+            }
+            m
+        })
     }
 }

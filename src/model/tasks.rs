@@ -193,19 +193,25 @@ impl TaskModel {
                 }
                 s.state = Some(state);
             }
-            EventUpdate::Malformed { source, at, error } => {
-                self.malformed_total += 1;
+            EventUpdate::Malformed {
+                source,
+                at,
+                error,
+                count,
+            } => {
+                self.malformed_total += count;
                 let s = self.stream(&source, at);
-                s.malformed += 1;
+                s.malformed += count;
                 s.last_error = Some(error.to_string());
             }
             EventUpdate::Workers { source, at, result } => match result {
-                Ok(beats) => {
-                    self.stream(&source, at);
-                    for b in beats {
+                Ok(scan) => {
+                    self.stream(&source, at).last_error = scan.problems_summary();
+                    for b in scan.beats {
                         self.workers
                             .beat(&b.worker_id, b.last_beat_at.min(at), BeatVia::RedisKey);
                     }
+                    self.workers.keys_read(scan.stopped_at, at);
                 }
                 Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
             },
@@ -246,7 +252,7 @@ impl TaskModel {
             }
             EventUpdate::Sessions { source, at, result } => match result {
                 Ok(report) => {
-                    self.stream(&source, at);
+                    self.stream(&source, at).last_error = report.problems_summary();
                     self.sessions.insert(source, (report, at));
                 }
                 Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
@@ -269,7 +275,9 @@ impl TaskModel {
             }
             EventUpdate::ProxyLog { source, at, result } => match result {
                 Ok(records) => {
-                    self.stream(&source, at).events += records.len() as u64;
+                    let s = self.stream(&source, at);
+                    s.events += records.len() as u64;
+                    s.last_error = None;
                     for r in records {
                         self.proxy.apply(r, now);
                     }

@@ -182,7 +182,7 @@ fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
     model
         .sources()
         .values()
-        .filter(|s| s.counts() && s.id.kind != SourceKind::Status)
+        .filter(|s| s.in_views() && s.id.kind != SourceKind::Status)
 }
 
 /// Status sources that count and have answered at least once.
@@ -190,7 +190,7 @@ fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
     model
         .sources()
         .values()
-        .filter(|s| s.counts() && s.id.kind == SourceKind::Status && s.status.is_some())
+        .filter(|s| s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some())
 }
 
 fn naming(model: &Model) -> Naming {
@@ -199,7 +199,7 @@ fn naming(model: &Model) -> Naming {
             id: &s.id,
             named: s.node_named,
             reported: s.host_name.as_deref(),
-            gpu_uuids: s.gpus.iter().filter_map(|g| g.uuid.as_deref()).collect(),
+            gpus: &s.gpus,
         })
         .collect();
     let proxy: Vec<ProxyEntry<'_>> = status_sources(model)
@@ -221,59 +221,70 @@ struct Reading<'a> {
     health: &'a Health,
 }
 
-fn gpu_cards(model: &Model, naming: &Naming, nodes: &BTreeMap<String, NodeView>) -> Vec<GpuCard> {
-    // Readings grouped by GPU: by UUID (and MIG instance) when known, else each on its own.
-    let mut by_uuid: BTreeMap<(&str, Option<&str>), Vec<Reading<'_>>> = BTreeMap::new();
-    let mut alone: Vec<Vec<Reading<'_>>> = Vec::new();
-    for s in machine_sources(model) {
-        let node = naming.node_of(&s.id);
-        for g in &s.gpus {
-            let r = Reading {
-                node,
-                origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
-                gpu: g,
-                health: &s.health.health,
-            };
-            match &g.uuid {
-                Some(u) => by_uuid
-                    .entry((u.as_str(), g.mig.as_deref()))
-                    .or_default()
-                    .push(r),
-                None => alone.push(vec![r]),
+/// What makes two readings one GPU: the UUID and MIG instance (readings without a UUID sort last
+/// and are never merged).
+fn gpu_identity(g: &GpuSample) -> (bool, Option<&str>, Option<&str>) {
+    (g.uuid.is_none(), g.uuid.as_deref(), g.mig.as_deref())
+}
+
+fn gpu_cards(shown: &[(&SourceState, &str)], nodes: &BTreeMap<String, NodeView>) -> Vec<GpuCard> {
+    // Every reading, then readings of one GPU (same UUID and MIG instance) side by side: an
+    // answering source first, then NVML before nvidia-smi before the exporters. A GPU without a
+    // UUID is a card of its own.
+    let mut readings: Vec<Reading<'_>> = Vec::new();
+    for &(s, node) in shown {
+        readings.extend(s.gpus.iter().map(|g| Reading {
+            node,
+            origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
+            gpu: g,
+            health: &s.health.health,
+        }));
+    }
+    readings.sort_unstable_by(|a, b| {
+        gpu_identity(a.gpu)
+            .cmp(&gpu_identity(b.gpu))
+            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
+    });
+    let models: BTreeMap<&str, String> = nodes
+        .values()
+        .filter(|n| !n.models.is_empty())
+        .map(|n| (n.name.as_str(), n.models.join(", ")))
+        .collect();
+    let mut cards: Vec<GpuCard> = Vec::with_capacity(readings.len());
+    let mut first_of_card: Option<&Reading<'_>> = None;
+    for r in &readings {
+        let same_gpu = first_of_card
+            .is_some_and(|f| f.gpu.uuid.is_some() && gpu_identity(f.gpu) == gpu_identity(r.gpu));
+        match cards.last_mut() {
+            Some(card) if same_gpu => card.gpu.fill_gaps_from(r.gpu),
+            _ => {
+                first_of_card = Some(r);
+                cards.push(GpuCard {
+                    node: r.node.to_owned(),
+                    origin: r.origin,
+                    gpu: r.gpu.clone(),
+                    model: models.get(r.node).cloned(),
+                    health: r.health.clone(),
+                });
             }
         }
     }
-    let mut cards: Vec<GpuCard> = by_uuid
-        .into_values()
-        .chain(alone)
-        .filter_map(|mut readings| {
-            // An answering source first, then NVML before nvidia-smi before the exporters.
-            readings.sort_by_key(|r| (r.health.severity(), r.origin));
-            let (first, rest) = readings.split_first()?;
-            let mut gpu = first.gpu.clone();
-            for r in rest {
-                gpu.fill_gaps_from(r.gpu);
-            }
-            let model = nodes
-                .get(first.node)
-                .filter(|n| !n.models.is_empty())
-                .map(|n| n.models.join(", "));
-            Some(GpuCard {
-                node: first.node.to_owned(),
-                origin: first.origin,
-                gpu,
-                model,
-                health: first.health.clone(),
-            })
-        })
+    // Natural order of node names, ranked once (a handful of names) rather than compared per
+    // pair of cards.
+    let mut names: Vec<&str> = nodes.keys().map(String::as_str).collect();
+    names.sort_by(|a, b| natural_cmp(a, b));
+    let rank: BTreeMap<&str, usize> = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
+    let mut ranked: Vec<(usize, GpuCard)> = cards
+        .into_iter()
+        .map(|c| (rank.get(c.node.as_str()).copied().unwrap_or(usize::MAX), c))
         .collect();
-    cards.sort_by(|a, b| {
-        natural_cmp(&a.node, &b.node)
+    ranked.sort_by(|(ra, a), (rb, b)| {
+        ra.cmp(rb)
             .then(a.gpu.index.cmp(&b.gpu.index))
             .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
             .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
     });
-    cards
+    ranked.into_iter().map(|(_, c)| c).collect()
 }
 
 impl Views {
@@ -282,8 +293,11 @@ impl Views {
     pub fn build(model: &Model) -> Self {
         let naming = naming(model);
         let mut nodes: BTreeMap<String, NodeView> = BTreeMap::new();
-        for s in machine_sources(model) {
-            let name = naming.node_of(&s.id);
+        // Every source that counts with its node, looked up once.
+        let shown: Vec<(&SourceState, &str)> = machine_sources(model)
+            .map(|s| (s, naming.node_of(&s.id)))
+            .collect();
+        for &(s, name) in &shown {
             let n = nodes
                 .entry(name.to_owned())
                 .or_insert_with(|| blank_node(name));
@@ -324,7 +338,7 @@ impl Views {
                 }
             }
         }
-        let gpus = gpu_cards(model, &naming, &nodes);
+        let gpus = gpu_cards(&shown, &nodes);
         for c in &gpus {
             if let Some(n) = nodes.get_mut(&c.node) {
                 n.gpus += 1;
@@ -333,9 +347,9 @@ impl Views {
         let mut nodes: Vec<NodeView> = nodes.into_values().collect();
         nodes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
 
-        let mut inference: Vec<InferenceCard> = machine_sources(model)
-            .flat_map(|s| {
-                let node = naming.node_of(&s.id);
+        let mut inference: Vec<InferenceCard> = shown
+            .iter()
+            .flat_map(|&(s, node)| {
                 s.inference.iter().map(move |i| InferenceCard {
                     node: node.to_owned(),
                     source: s.id.clone(),

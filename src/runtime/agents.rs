@@ -15,6 +15,8 @@ pub(super) type Executions = HashMap<String, ExecTask>;
 /// A running execution-log task, so it can be restarted on request.
 pub(super) struct ExecTask {
     config: ExecLogConfig,
+    /// The stream's own sink slot, kept across reconnects.
+    sink: Sink,
     handle: tokio::task::AbortHandle,
 }
 
@@ -23,7 +25,6 @@ pub(super) fn reconnect_execution(
     tasks: &mut JoinSet<()>,
     execs: &mut Executions,
     id: &str,
-    sink: &Sink,
     stop: &Stop,
 ) {
     let Some(task) = execs.get_mut(id) else {
@@ -34,7 +35,7 @@ pub(super) fn reconnect_execution(
     task.handle = tasks.spawn(events::exec_logs::run_execution(
         task.config.clone(),
         id.to_owned(),
-        sink.clone(),
+        task.sink.clone(),
         stop.clone(),
     ));
 }
@@ -49,13 +50,14 @@ pub(super) fn spawn_agent_sources(
 ) -> Executions {
     let mut execs = HashMap::new();
     for c in agents.nexus_ws {
-        tasks.spawn(events::ws::run(c, sink.clone(), stop.clone()));
+        tasks.spawn(events::ws::run(c, sink.for_source(), stop.clone()));
     }
     for c in agents.nexus_redis {
-        tasks.spawn(events::redis::run(c, sink.clone(), stop.clone()));
+        tasks.spawn(events::redis::run(c, sink.for_source(), stop.clone()));
     }
     for src in agents.exec_logs {
         for id in src.executions {
+            let sink = sink.for_source();
             let handle = tasks.spawn(events::exec_logs::run_execution(
                 src.config.clone(),
                 id.clone(),
@@ -66,24 +68,29 @@ pub(super) fn spawn_agent_sources(
                 id,
                 ExecTask {
                     config: src.config.clone(),
+                    sink,
                     handle,
                 },
             );
         }
     }
     for c in agents.openclaw_sessions {
-        tasks.spawn(events::openclaw::run_files(c, sink.clone(), stop.clone()));
+        tasks.spawn(events::openclaw::run_files(
+            c,
+            sink.for_source(),
+            stop.clone(),
+        ));
     }
     for c in agents.openclaw_gateway {
         tasks.spawn(events::openclaw::run_gateway(
             c,
             client.clone(),
-            sink.clone(),
+            sink.for_source(),
             stop.clone(),
         ));
     }
     for c in agents.tool_proxy_logs {
-        tasks.spawn(events::tool_proxy::run(c, sink.clone(), stop.clone()));
+        tasks.spawn(events::tool_proxy::run(c, sink.for_source(), stop.clone()));
     }
     execs
 }

@@ -9,19 +9,17 @@ mod agents;
 mod gpu;
 mod polled;
 
-use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
 
 use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::model::ids::SourceSpec;
-use crate::model::input::SourceUpdate;
 use crate::sources::framework::{PollSchedule, Sink, poll_loop};
 use crate::sources::http;
 
-pub use crate::sources::framework::Waker;
-pub use polled::{prometheus_id, scrape_once, status_id, status_once};
+pub use crate::sources::framework::{Updates, Waker};
+pub use polled::{exposition_body, prometheus_id, scrape_once, status_id, status_once};
 
 /// A running collector. Dropping it stops every task and thread.
 pub struct Runtime {
@@ -81,11 +79,7 @@ impl Drop for Runtime {
 ///
 /// # Errors
 /// When a thread cannot be spawned or the HTTP client cannot be built.
-pub fn start(
-    config: &Config,
-    capacity: usize,
-    wake: Waker,
-) -> std::io::Result<(Receiver<SourceUpdate>, Runtime)> {
+pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(Updates, Runtime)> {
     let (sink, rx) = Sink::channel(capacity, wake);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut threads = Vec::new();
@@ -140,7 +134,7 @@ pub fn start(
                             target,
                             client: client.clone(),
                         };
-                        tasks.spawn(poll_loop(source, schedule, sink.clone(), stop.clone()));
+                        tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }
                     for endpoint in statuses {
                         let schedule = PollSchedule::every(endpoint.interval);
@@ -149,7 +143,7 @@ pub fn start(
                             endpoint,
                             client: client.clone(),
                         };
-                        tasks.spawn(poll_loop(source, schedule, sink.clone(), stop.clone()));
+                        tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }
                     let mut execs =
                         agents::spawn_agent_sources(&mut tasks, agent_sources, &client, &sink, &stop);
@@ -162,7 +156,7 @@ pub fn start(
                             },
                             Some(cmd) = cmd_rx.recv() => match cmd {
                                 Command::ReconnectExecution(id) => {
-                                    agents::reconnect_execution(&mut tasks, &mut execs, &id, &sink, &stop);
+                                    agents::reconnect_execution(&mut tasks, &mut execs, &id, &stop);
                                 }
                             },
                         }
@@ -172,7 +166,7 @@ pub fn start(
     );
 
     if config.nvml.enabled {
-        let (id, handle) = gpu::start(&config.nvml, sink.clone(), stop_rx)?;
+        let (id, handle) = gpu::start(&config.nvml, sink.for_source(), stop_rx)?;
         sources.push(SourceSpec {
             id,
             interval: config.nvml.interval,

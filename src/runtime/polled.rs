@@ -25,10 +25,18 @@ pub fn status_id(s: &StatusEndpoint) -> SourceId {
     SourceId::new("cluster", SourceKind::Status, s.url.clone())
 }
 
+/// An exposition body as the parser should see it: without a leading UTF-8 byte-order mark,
+/// which some exporters (and files saved on Windows) put first and which is no part of a
+/// metric name.
+#[must_use]
+pub fn exposition_body(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
 /// Fetch, parse and map one Prometheus target.
 ///
 /// # Errors
-/// The request failed, or the body held no metric at all.
+/// The request failed, the body was empty, or it held no metric at all.
 pub async fn scrape_once(
     client: &reqwest::Client,
     t: &PrometheusTarget,
@@ -43,8 +51,15 @@ pub async fn scrape_once(
         },
     )
     .await?;
-    let format = prometheus::detect_format(fetched.content_type.as_deref(), &fetched.body);
-    let exp = prometheus::parse(&fetched.body, format);
+    let body = exposition_body(&fetched.body);
+    if body.trim_ascii().is_empty() {
+        return Err(SourceError::Decode {
+            url: t.url.clone(),
+            reason: "empty body: the server answered 200 with nothing; is this its /metrics path, and is the exporter up and serving?".to_owned(),
+        });
+    }
+    let format = prometheus::detect_format(fetched.content_type.as_deref(), body);
+    let exp = prometheus::parse(body, format);
     if exp.families.is_empty() && !exp.errors.is_empty() {
         let first = &exp.errors[0];
         return Err(SourceError::Decode {
@@ -93,7 +108,20 @@ pub async fn status_once(
             bearer: None,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // A [[status]] endpoint has no token setting: say so rather than name a key it lacks.
+        SourceError::HttpStatus {
+            url,
+            status: status @ (401 | 403),
+            ..
+        } => SourceError::HttpStatus {
+            url,
+            status,
+            hint: "; [[status]] endpoints are read without a token: give the proxy's /status URL that needs none".to_owned(),
+        },
+        other => other,
+    })?;
     status::parse(&fetched.body).map_err(|e| SourceError::Decode {
         url: s.url.clone(),
         reason: e.to_string(),

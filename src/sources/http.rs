@@ -85,7 +85,12 @@ pub async fn get(client: &reqwest::Client, req: Request<'_>) -> Result<Fetched, 
         let status = resp.status();
         if !status.is_success() {
             let hint = match status.as_u16() {
-                401 | 403 => "; set `bearer_token_env` to the variable that holds the token",
+                401 | 403 if bearer.is_some() => {
+                    "; the token was rejected: check the value of the variable `bearer_token_env` names (expired, or for another server?)"
+                }
+                401 | 403 => {
+                    "; no token was sent: set `bearer_token_env` to the variable that holds the token"
+                }
                 404 => "; check the path in `url`",
                 _ => "",
             };

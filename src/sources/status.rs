@@ -1,6 +1,8 @@
 //! The smart proxy's `GET /status`, read tolerantly: `nodes` as a list or a map, several
 //! spellings of each field (see `docs/DATA-FORMATS.md` §status). Unknown fields are ignored;
-//! missing numbers stay `None`.
+//! missing numbers stay `None`. A node entry that is not a node (a number, a string, null, a
+//! list, an object without one field we know) makes no node: it is skipped and explained in the
+//! status's `problems`.
 
 use serde_json::Value;
 
@@ -68,6 +70,55 @@ fn text(v: &Value, paths: &[&str]) -> Option<String> {
     })
 }
 
+/// Field paths that make an object a node entry (any one is enough).
+const NODE_FIELDS: &[&str] = &[
+    "name",
+    "node",
+    "key",
+    "host",
+    "address",
+    "url",
+    "healthy",
+    "vllm_healthy",
+    "status",
+    "model",
+    "model_name",
+    "gpu",
+    "gpu_utilization",
+    "vram_percent",
+];
+
+/// Most problem lines kept (the count goes on).
+const MAX_PROBLEMS: usize = 20;
+
+/// Why `v` (the entry at `place`, e.g. `nodes[3]`) is not a node entry; `None` when it is.
+/// An entry of a map is named by its key, so any object will do there.
+fn not_a_node(v: &Value, place: &str, keyed: bool) -> Option<String> {
+    let shown = |v: &Value| {
+        let t = v.to_string();
+        if t.chars().count() > 40 {
+            format!("{}…", t.chars().take(40).collect::<String>())
+        } else {
+            t
+        }
+    };
+    match v {
+        Value::Object(map) => (!keyed && !NODE_FIELDS.iter().any(|f| map.contains_key(*f)))
+            .then(|| {
+                format!(
+                    "{place} skipped: an object without any node field (name, host, healthy, model, gpu…): {}",
+                    shown(v)
+                )
+            }),
+        Value::Null => Some(format!("{place} skipped: null, not a node object")),
+        other => Some(format!(
+            "{place} skipped: {} ({}), not a node object",
+            type_name(other),
+            shown(other)
+        )),
+    }
+}
+
 fn node(v: &Value, key: Option<&str>, position: usize) -> StatusNode {
     StatusNode {
         name: text(v, &["name", "node", "key"])
@@ -97,20 +148,42 @@ pub fn parse(body: &[u8]) -> Result<ClusterStatus, StatusError> {
     if !v.is_object() {
         return Err(StatusError::NotObject(type_name(&v)));
     }
+    let mut problems = Vec::new();
+    let mut skipped = 0_usize;
+    let mut keep = |v: &Value, place: String, keyed: bool| match not_a_node(v, &place, keyed) {
+        None => true,
+        Some(p) => {
+            skipped += 1;
+            if problems.len() < MAX_PROBLEMS {
+                problems.push(p);
+            }
+            false
+        }
+    };
     let nodes: Vec<StatusNode> = match v.get("nodes") {
         Some(Value::Array(list)) => list
             .iter()
             .enumerate()
+            .filter(|(i, n)| keep(n, format!("nodes[{i}]"), false))
             .map(|(i, n)| node(n, None, i))
             .collect(),
         Some(Value::Object(map)) => {
             // serde_json's map is sorted by key, so the order is stable.
             map.iter()
                 .enumerate()
+                .filter(|(_, (k, n))| keep(n, format!("nodes.{k}"), true))
                 .map(|(i, (k, n))| node(n, Some(k), i))
                 .collect()
         }
-        _ => Vec::new(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => {
+            skipped += 1;
+            problems.push(format!(
+                "`nodes` is {}, not a list or a map of nodes; no node was read",
+                type_name(other)
+            ));
+            Vec::new()
+        }
     };
     let healthy_nodes = nodes.iter().filter(|n| n.healthy == Some(true)).count();
     let failover_ready = boolean(&v, &["failover_ready"]).or(if nodes.is_empty() {
@@ -123,6 +196,8 @@ pub fn parse(body: &[u8]) -> Result<ClusterStatus, StatusError> {
         failover_ready,
         active_node: text(&v, &["active_node", "active"]),
         nodes,
+        problems,
+        skipped,
     })
 }
 
@@ -176,6 +251,47 @@ mod tests {
         let s = parse(br#"{"nodes": [{"healthy": true}, {"healthy": false}]}"#).unwrap();
         assert_eq!(s.nodes[0].name, "node0");
         assert_eq!(s.failover_ready, Some(false));
+    }
+
+    #[test]
+    fn entries_that_are_not_nodes_are_skipped_and_said() {
+        let body = br#"{"nodes": [{"name": "a", "healthy": true}, 5, "str", null, [],
+                                  {"name": "b", "healthy": true}, {}, {"what": 1}]}"#;
+        let s = parse(body).unwrap();
+        let names: Vec<&str> = s.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"], "no phantom node");
+        assert_eq!(s.healthy_count(), 2);
+        assert_eq!(s.failover_ready, Some(true));
+        assert_eq!(s.skipped, 6);
+        assert_eq!(
+            s.problems[..4],
+            [
+                "nodes[1] skipped: a number (5), not a node object",
+                "nodes[2] skipped: a string (\"str\"), not a node object",
+                "nodes[3] skipped: null, not a node object",
+                "nodes[4] skipped: an array ([]), not a node object",
+            ]
+        );
+        assert!(s.problems[4].starts_with("nodes[6] skipped: an object without"));
+        let m = s.problems_summary().unwrap();
+        assert!(m.starts_with("6 node entries of /status skipped"), "{m}");
+        assert!(m.contains("the other 2 node(s) were used"), "{m}");
+
+        let keyed = parse(br#"{"nodes": {"a": {}, "b": 7}}"#).unwrap();
+        assert_eq!(keyed.nodes.len(), 1, "a map names its nodes by key");
+        assert_eq!(
+            keyed.problems,
+            ["nodes.b skipped: a number (7), not a node object"]
+        );
+        let odd = parse(br#"{"nodes": 3}"#).unwrap();
+        assert!(odd.nodes.is_empty());
+        assert_eq!(odd.skipped, 1);
+        assert!(
+            parse(br#"{"nodes": null}"#)
+                .unwrap()
+                .problems_summary()
+                .is_none()
+        );
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         .any(|st| st.source.kind == SourceKind::ToolProxyLog);
     egui::Grid::new("sessions_figures")
         .num_columns(4)
+        .min_col_width(theme::AGENT_FIGURE_COL_WIDTH)
         .spacing([10.0, 3.0])
         .show(ui, |ui| {
             let active_text = if known {
@@ -218,6 +219,7 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
     let secs = |ms: Option<f64>| format::seconds(ms.map(|m| m / 1000.0));
     egui::Grid::new("task_stats_figures")
         .num_columns(3)
+        .min_col_width(theme::AGENT_FIGURE_COL_WIDTH)
         .spacing([18.0, 2.0])
         .show(ui, |ui| {
             ui.label("");
@@ -291,7 +293,11 @@ fn workers_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
         } else {
             Tone::Ok
         };
-        widgets::badge_ui(ui, online_tone, &format!("{} online", w.online.len()));
+        widgets::badge_ui(
+            ui,
+            online_tone,
+            &format::workers_online(w.online.len(), w.stopped_counting_at),
+        );
         let stale_tone = if w.stale.is_empty() {
             Tone::Muted
         } else {

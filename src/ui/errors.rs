@@ -1,5 +1,6 @@
 //! Recent errors, newest first, one row per (source, kind) with ×count, first and last seen and
-//! the source named; a click opens the full message (selectable, so it can be copied).
+//! the source named; a click opens the full message (selectable, so it can be copied). An error
+//! whose source has worked since reads "resolved …" and is muted.
 
 use std::time::SystemTime;
 
@@ -31,8 +32,12 @@ pub fn errors_ui(ui: &mut egui::Ui, log: &ErrorLog, now: SystemTime) {
 #[must_use]
 pub fn summary(e: &ErrorEntry, now: SystemTime) -> String {
     let first_line = e.last_message.lines().next().unwrap_or_default();
+    let resolved = e
+        .resolved_at
+        .map(|t| format!("resolved {} · ", format::age(t, now)))
+        .unwrap_or_default();
     format!(
-        "×{}  {}  {} · last {}, first {} — {}",
+        "{resolved}×{}  {}  {} · last {}, first {} — {}",
         e.count,
         e.kind,
         e.source,
@@ -43,7 +48,12 @@ pub fn summary(e: &ErrorEntry, now: SystemTime) -> String {
 }
 
 fn error_row_ui(ui: &mut egui::Ui, e: &ErrorEntry, now: SystemTime) {
-    let color = theme::level_color(ui.visuals(), theme::Level::Crit);
+    let level = if e.is_current() {
+        theme::Level::Crit
+    } else {
+        theme::Level::Unknown
+    };
+    let color = theme::level_color(ui.visuals(), level);
     let title = RichText::new(summary(e, now)).color(color);
     egui::CollapsingHeader::new(title)
         .id_salt(("error", &e.source, &e.kind))

@@ -157,6 +157,7 @@ fn execution_detail_ui(
     });
     egui::Grid::new(("execution_figures", &v.execution_id))
         .num_columns(4)
+        .min_col_width(theme::AGENT_FIGURE_COL_WIDTH)
         .spacing([10.0, 3.0])
         .show(ui, |ui| {
             ui.label(RichText::new("Progress").weak());

@@ -81,6 +81,7 @@ fn server_card_ui(ui: &mut egui::Ui, i: usize, card: &InferenceCard) {
     let err = theme::level(s.error_pct, ERROR_WARN_PCT, ERROR_CRIT_PCT);
     egui::Grid::new(("server_figures", i))
         .num_columns(4)
+        .min_col_width(theme::FIGURE_COL_WIDTH)
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
             figure_ui(ui, "Running", format::count(s.running), ok);

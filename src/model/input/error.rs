@@ -92,6 +92,27 @@ pub enum EventError {
         /// The cap in force.
         limit: usize,
     },
+    /// A Redis message over `max_message_bytes`: Redis delivers a message whole, so the client
+    /// library had read it into memory before it was refused; it was dropped without decoding.
+    #[error(
+        "Redis message of {size} bytes refused: over the {limit}-byte cap; the client had already read it into memory, then it was dropped undecoded. Raise `max_message_bytes` in [[nexus_redis]] if the publisher really sends messages that large"
+    )]
+    MessageTooLarge {
+        /// The message's size.
+        size: usize,
+        /// The cap in force.
+        limit: usize,
+    },
+    /// An HTTP answer over its size cap, cut off while reading.
+    #[error("{url}: answer larger than the {cap_bytes}-byte cap, cut off; {what_to_do}")]
+    BodyTooLarge {
+        /// Where.
+        url: String,
+        /// The cap in force.
+        cap_bytes: usize,
+        /// What to do about it.
+        what_to_do: String,
+    },
     /// A frame that is not what the schema says (not JSON, wrong field types, bad timestamp…).
     #[error(
         "malformed frame ({reason}); frame starts `{excerpt}`; the frame was skipped, the stream goes on"
@@ -211,6 +232,8 @@ impl EventError {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::FrameTooLarge { .. } => "frame_too_large",
+            Self::MessageTooLarge { .. } => "message_too_large",
+            Self::BodyTooLarge { .. } => "body_too_large",
             Self::Malformed { .. } => "malformed",
             Self::BadUrl { .. } => "bad_url",
             Self::Connect { .. } => "connect",
@@ -296,6 +319,19 @@ mod tests {
             execution_id: "x".into(),
         };
         assert!(e.to_string().starts_with("unknown execution"));
+        let m = EventError::MessageTooLarge {
+            size: 41_943_040,
+            limit: 1_048_576,
+        }
+        .to_string();
+        assert!(
+            m.contains("41943040 bytes")
+                && m.contains("already read it into memory")
+                && m.contains("`max_message_bytes` in [[nexus_redis]]")
+                && !m.contains("not read into memory")
+                && !m.contains("max_frame_bytes"),
+            "{m}"
+        );
         assert!(e.is_permanent());
         assert_eq!(e.kind(), "unknown_execution");
     }

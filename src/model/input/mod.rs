@@ -86,6 +86,31 @@ impl SourceUpdate {
         }
     }
 
+    /// True when this update shows the source working (a poll answered, a stream connected):
+    /// the model marks the source's earlier errors resolved.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        match self {
+            Self::Scrape { result, .. } => result.is_ok(),
+            Self::Status { result, .. } => result.is_ok(),
+            Self::LocalGpus { result, .. } => result.is_ok(),
+            Self::Agents(u) => u.is_success(),
+        }
+    }
+
+    /// What a successful update had to leave out (node entries, session stores, heartbeat keys
+    /// that could not be read), as one error-log entry `(kind, message)`; the rest was used.
+    #[must_use]
+    pub fn problems(&self) -> Option<(&'static str, String)> {
+        match self {
+            Self::Status {
+                result: Ok(status), ..
+            } => status.problems_summary().map(|m| ("skipped", m)),
+            Self::Agents(u) => u.problems(),
+            _ => None,
+        }
+    }
+
     /// The source this update is about.
     #[must_use]
     pub fn source(&self) -> &SourceId {
@@ -179,19 +204,22 @@ pub enum EventUpdate {
     Malformed {
         /// Which stream.
         source: SourceId,
-        /// When.
+        /// When (the latest of them).
         at: SystemTime,
-        /// Why.
+        /// Why (the first of them).
         error: EventError,
+        /// Frames refused that this report stands for (≥ 1): while one report of a source is
+        /// queued, further ones are folded into it rather than taking queue slots.
+        count: u64,
     },
-    /// Worker heartbeat keys read from Redis (all of them, each poll).
+    /// Worker heartbeat keys read from Redis (all of them, up to a cap, each poll).
     Workers {
         /// Which Redis.
         source: SourceId,
         /// When the keys were read.
         at: SystemTime,
         /// The live keys, or why they could not be read.
-        result: Result<Vec<WorkerBeat>, EventError>,
+        result: Result<HeartbeatScan, EventError>,
     },
     /// A new execution log line (never one already sent for this execution).
     ExecLog {
@@ -272,6 +300,34 @@ impl EventUpdate {
         )
     }
 
+    /// True when this update shows the source working: a poll that read its keys, stores or
+    /// log, or a stream that connected.
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        match self {
+            Self::Workers { result, .. } => result.is_ok(),
+            Self::Sessions { result, .. } => result.is_ok(),
+            Self::ProxyLog { result, .. } => result.is_ok(),
+            Self::Connection { state, .. } | Self::ExecConnection { state, .. } => {
+                state.is_connected()
+            }
+            Self::Event { .. }
+            | Self::Malformed { .. }
+            | Self::ExecLog { .. }
+            | Self::Duplicates { .. } => false,
+        }
+    }
+
+    /// What a successful poll had to leave out, as one error-log entry `(kind, message)`.
+    #[must_use]
+    pub fn problems(&self) -> Option<(&'static str, String)> {
+        match self {
+            Self::Workers { result: Ok(s), .. } => s.problems_summary().map(|m| ("skipped", m)),
+            Self::Sessions { result: Ok(r), .. } => r.problems_summary().map(|m| ("skipped", m)),
+            _ => None,
+        }
+    }
+
     /// The error this update reports, if any — for the central error log
     /// (`errors.record(&source.to_string(), e.kind(), &e.to_string(), now)`).
     #[must_use]
@@ -291,6 +347,34 @@ impl EventUpdate {
             | Self::ProxyLog { result: Err(e), .. } => Some(e),
             _ => None,
         }
+    }
+}
+
+/// One read of the heartbeat keys: the live ones, whether counting stopped at the cap, and the
+/// keys that could not be used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HeartbeatScan {
+    /// One beat per live key, sorted by key.
+    pub beats: Vec<WorkerBeat>,
+    /// `Some(n)`: there are more keys than the `n` read; the workers counted are a lower bound.
+    pub stopped_at: Option<usize>,
+    /// Keys skipped because their name is not UTF-8 (no worker id can be read from them).
+    pub skipped_keys: usize,
+    /// One skipped key, escaped (`\xff`), for the message.
+    pub skipped_example: Option<String>,
+}
+
+impl HeartbeatScan {
+    /// The skipped keys as one sentence that says what to do; `None` when none was skipped.
+    #[must_use]
+    pub fn problems_summary(&self) -> Option<String> {
+        (self.skipped_keys > 0).then(|| {
+            format!(
+                "{} heartbeat key(s) skipped: the key name is not UTF-8, so no worker id can be read from it (e.g. `{}`); the other keys were counted. Delete or rename those keys (workers must write text ids)",
+                self.skipped_keys,
+                self.skipped_example.as_deref().unwrap_or("?")
+            )
+        })
     }
 }
 

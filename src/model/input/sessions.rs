@@ -81,3 +81,22 @@ pub struct SessionsReport {
     /// What could not be read, one line each (at most 20).
     pub problems: Vec<String>,
 }
+
+impl SessionsReport {
+    /// What could not be read, as one message for the error log; `None` when everything was.
+    #[must_use]
+    pub fn problems_summary(&self) -> Option<String> {
+        if self.problems.is_empty() && self.skipped == 0 {
+            return None;
+        }
+        let mut m = format!(
+            "{} store(s) or session(s) could not be read; the rest were counted",
+            self.skipped.max(self.problems.len())
+        );
+        for p in &self.problems {
+            m.push('\n');
+            m.push_str(p);
+        }
+        Some(m)
+    }
+}

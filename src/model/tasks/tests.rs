@@ -161,7 +161,10 @@ fn workers_from_events_and_redis_keys() {
         EventUpdate::Workers {
             source: src(),
             at: t(100),
-            result: Ok(beats),
+            result: Ok(crate::model::input::HeartbeatScan {
+                beats,
+                ..Default::default()
+            }),
         },
         t(100),
     );
@@ -194,6 +197,7 @@ fn malformed_frames_and_connection_errors_are_recorded_per_stream() {
             source: src(),
             at: now,
             error: EventError::malformed("not JSON", b"{"),
+            count: 1,
         },
         now,
     );

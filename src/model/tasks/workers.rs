@@ -1,7 +1,9 @@
 //! Worker liveness: every event that names a worker, `worker_heartbeat` events and Redis
 //! heartbeat keys refresh its last-seen time; `worker_stopped` retires it. At an explicit `now`
 //! a worker is online, stale (silent for more than `stale_after`, 30 s upstream) or stopped.
-//! Bounded: at most `capacity` workers, and a worker silent for a day is forgotten.
+//! Bounded: at most `capacity` workers, and a worker silent for a day is forgotten. When the
+//! counting stopped short (the heartbeat keys were read only up to their cap, or a worker still
+//! online had to be forgotten to make room) the view says so: its counts are a lower bound.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -78,6 +80,10 @@ pub struct WorkersView {
     pub stale: Vec<WorkerView>,
     /// Workers that stopped, by id.
     pub stopped: Vec<WorkerView>,
+    /// `Some(n)`: counting stopped at `n` (more heartbeat keys than were read, or more workers
+    /// than are tracked), so there are at least as many workers online as shown — show
+    /// "≥ N online".
+    pub stopped_counting_at: Option<usize>,
 }
 
 /// Tracks every worker heard of.
@@ -88,6 +94,10 @@ pub struct WorkerTracker {
     forget_after: Duration,
     capacity: usize,
     reported: Option<(u64, SystemTime)>,
+    /// The latest heartbeat-key read stopped at this many keys, at that time.
+    keys_capped: Option<(usize, SystemTime)>,
+    /// The latest time a worker still online was forgotten to make room.
+    overflowed_at: Option<SystemTime>,
 }
 
 impl WorkerTracker {
@@ -101,6 +111,8 @@ impl WorkerTracker {
             forget_after: Duration::from_secs(24 * 3600),
             capacity: capacity.max(1),
             reported: None,
+            keys_capped: None,
+            overflowed_at: None,
         }
     }
 
@@ -112,8 +124,12 @@ impl WorkerTracker {
                 .iter()
                 .min_by_key(|(_, w)| w.last_seen)
                 .map(|(k, _)| k.clone())
+            && let Some(gone) = self.workers.remove(&oldest)
+            // Making room by forgetting a worker still online: the count is cut short.
+            && gone.stopped_at.is_none()
+            && at.duration_since(gone.last_seen).unwrap_or_default() <= self.stale_after
         {
-            self.workers.remove(&oldest);
+            self.overflowed_at = Some(self.overflowed_at.map_or(at, |t| t.max(at)));
         }
         self.workers
             .entry(id.to_owned())
@@ -176,6 +192,25 @@ impl WorkerTracker {
         }
     }
 
+    /// The heartbeat keys were read at `at`; `stopped_at` is `Some(n)` when there were more
+    /// than the `n` read.
+    pub fn keys_read(&mut self, stopped_at: Option<usize>, at: SystemTime) {
+        if self.keys_capped.is_none_or(|(_, t)| at >= t) {
+            self.keys_capped = stopped_at.map(|n| (n, at));
+        }
+    }
+
+    /// Where counting stopped, if it did within `stale_after` of `now`.
+    fn stopped_counting_at(&self, now: SystemTime) -> Option<usize> {
+        let recent = |t: SystemTime| now.duration_since(t).unwrap_or_default() <= self.stale_after;
+        let keys = self.keys_capped.filter(|(_, t)| recent(*t)).map(|(n, _)| n);
+        let tracked = self
+            .overflowed_at
+            .filter(|t| recent(*t))
+            .map(|_| self.capacity);
+        keys.max(tracked)
+    }
+
     /// Forget workers silent for a day.
     pub fn prune(&mut self, now: SystemTime) {
         let forget = self.forget_after;
@@ -217,6 +252,7 @@ impl WorkerTracker {
         let mut v = WorkersView {
             reported_online: self.reported.map(|r| r.0),
             reported_at: self.reported.map(|r| r.1),
+            stopped_counting_at: self.stopped_counting_at(now),
             ..WorkersView::default()
         };
         for (id, w) in &self.workers {
@@ -292,5 +328,35 @@ mod tests {
         assert!(w.first_seen("a").is_none());
         w.prune(t(3 + 25 * 3600));
         assert_eq!(w.view(t(3)).online.len() + w.view(t(3)).stale.len(), 0);
+    }
+
+    #[test]
+    fn a_count_cut_short_says_so() {
+        let mut w = WorkerTracker::new(Duration::from_secs(30), 3);
+        for id in ["a", "b", "c"] {
+            w.beat(id, t(100), BeatVia::RedisKey);
+        }
+        w.keys_read(None, t(100));
+        assert_eq!(w.view(t(100)).stopped_counting_at, None);
+        // The keys were read only up to their cap.
+        w.keys_read(Some(3), t(105));
+        let v = w.view(t(105));
+        assert_eq!((v.online.len(), v.stopped_counting_at), (3, Some(3)));
+        // A full read again: the count is exact.
+        w.keys_read(None, t(110));
+        assert_eq!(w.view(t(110)).stopped_counting_at, None);
+        // A fourth worker online pushes out one still online: the tracker is full.
+        w.beat("d", t(111), BeatVia::Event);
+        let v = w.view(t(111));
+        assert_eq!((v.online.len(), v.stopped_counting_at), (3, Some(3)));
+        // Pushing out a worker silent for long is forgetting, not a cut count.
+        let mut w = WorkerTracker::new(Duration::from_secs(30), 1);
+        w.beat("old", t(1), BeatVia::Event);
+        w.beat("new", t(100), BeatVia::Event);
+        assert_eq!(w.view(t(100)).stopped_counting_at, None);
+        // …and a cut count long ago no longer applies.
+        let mut w = WorkerTracker::new(Duration::from_secs(30), 5);
+        w.keys_read(Some(5), t(1));
+        assert_eq!(w.view(t(100)).stopped_counting_at, None);
     }
 }

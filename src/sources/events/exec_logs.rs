@@ -264,6 +264,7 @@ impl WsHooks for ExecHooks<'_> {
                 source: self.source.clone(),
                 at,
                 error,
+                count: 1,
             },
         };
         if self.sink.send_event(update) == Delivery::Closed {

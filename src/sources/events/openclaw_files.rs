@@ -3,8 +3,9 @@
 //! `agents/<agentId>/sessions/sessions.json` below it), one agent's `sessions` directory (where
 //! OpenClaw's docs send people), or a `sessions.json` file; it is looked at again on every poll,
 //! so it may appear later. Each report names the store files it read. Blocking file reads in
-//! [`SessionsPoller::poll`], run on the blocking pool by [`run_files`]. One unreadable store is a
-//! line in the report, not a failure.
+//! [`SessionsPoller::poll`], run on the blocking pool by [`run_files`]. One unreadable store (not
+//! JSON, over the size cap, a link that loops or leads nowhere) is a line in the report's
+//! `problems`, which the model shows as an error, while the other stores are still counted.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Read};
@@ -42,8 +43,8 @@ const STORE_FILE: &str = "sessions.json";
 /// OpenClaw's default agent, for a store whose path does not name its agent.
 const DEFAULT_AGENT: &str = "main";
 
-/// What to do when the path given holds no session store.
-const WHAT_TO_GIVE: &str = "give the OpenClaw state directory (e.g. ~/.openclaw, or OPENCLAW_STATE_DIR), one agent's agents/<id>/sessions directory, or its sessions.json file";
+/// What to do when the path given holds no session store: the config key and flag that name it.
+const WHAT_TO_GIVE: &str = "set `dir` in [[openclaw_sessions]] (or --openclaw-sessions) to the OpenClaw state directory (where OPENCLAW_STATE_DIR points for OpenClaw; by default ~/.openclaw), one agent's agents/<id>/sessions directory, or its sessions.json file";
 
 /// One session store to read: the agent it belongs to and the `sessions.json` path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,28 +64,42 @@ fn agent_of(sessions_dir: &Path) -> String {
     DEFAULT_AGENT.to_owned()
 }
 
+/// True when there is an entry at `path` — a file, a directory, or a link even when it cannot
+/// be followed (dangling, looping): such a store is read, and fails with a reason, rather than
+/// being passed over in silence.
+fn entry_exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// The stores `path` stands for, sorted by agent: a `sessions.json` file; a directory holding
 /// one (an agent's `sessions` directory); or a state directory, whose `agents/<id>/sessions/`
-/// directories are listed (those without a store yet are left out).
+/// directories are listed (those without a store yet are left out). Second: agent entries that
+/// could not be looked into (a link that loops, no permission), one line each.
 ///
 /// # Errors
 /// [`EventError::Io`] when `path` cannot be read or is none of the three.
-fn stores_at(path: &Path) -> Result<Vec<Store>, EventError> {
+fn stores_at(path: &Path) -> Result<(Vec<Store>, Vec<String>), EventError> {
     let meta =
         std::fs::metadata(path).map_err(|e| io_error(path, &e, &format!("; {WHAT_TO_GIVE}")))?;
     if meta.is_file() {
         let dir = path.parent().unwrap_or(Path::new(""));
-        return Ok(vec![Store {
-            agent: agent_of(dir),
-            file: path.to_path_buf(),
-        }]);
+        return Ok((
+            vec![Store {
+                agent: agent_of(dir),
+                file: path.to_path_buf(),
+            }],
+            Vec::new(),
+        ));
     }
     let own = path.join(STORE_FILE);
-    if own.is_file() {
-        return Ok(vec![Store {
-            agent: agent_of(path),
-            file: own,
-        }]);
+    if entry_exists(&own) {
+        return Ok((
+            vec![Store {
+                agent: agent_of(path),
+                file: own,
+            }],
+            Vec::new(),
+        ));
     }
     let agents_dir = path.join("agents");
     let entries = match std::fs::read_dir(&agents_dir) {
@@ -97,17 +112,34 @@ fn stores_at(path: &Path) -> Result<Vec<Store>, EventError> {
         }
         Err(e) => return Err(io_error(&agents_dir, &e, "; check its permissions")),
     };
-    let mut stores: Vec<Store> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| Store {
-            agent: e.file_name().to_string_lossy().into_owned(),
-            file: e.path().join("sessions").join(STORE_FILE),
-        })
-        .filter(|s| s.file.exists())
-        .collect();
+    let mut stores = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let agent_dir = entry.path();
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        match std::fs::metadata(&agent_dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => continue,
+            // A plain entry that vanished since the listing: nothing to say.
+            Err(_) if !is_link => continue,
+            Err(e) => {
+                problems.push(format!(
+                    "cannot read {}: {e}; this agent's sessions were not counted — fix or remove the link",
+                    agent_dir.display()
+                ));
+                continue;
+            }
+        }
+        let file = agent_dir.join("sessions").join(STORE_FILE);
+        if entry_exists(&file) {
+            stores.push(Store {
+                agent: entry.file_name().to_string_lossy().into_owned(),
+                file,
+            });
+        }
+    }
     stores.sort_by(|a, b| a.agent.cmp(&b.agent));
-    Ok(stores)
+    Ok((stores, problems))
 }
 
 /// Reads the session stores at a path (see the module docs), caching transcript start times.
@@ -137,15 +169,15 @@ impl SessionsPoller {
     /// [`EventError::Io`] when the path is missing, unreadable or holds no store layout; one
     /// unreadable store only adds a line to the report's `problems`.
     pub fn poll(&mut self) -> Result<SessionsReport, EventError> {
-        let stores = stores_at(&self.path)?;
+        let (stores, problems) = stores_at(&self.path)?;
         let mut report = SessionsReport {
             origin: SessionsOrigin::Files {
                 path: self.path.display().to_string(),
                 stores: Vec::new(),
             },
             sessions: Vec::new(),
-            skipped: 0,
-            problems: Vec::new(),
+            skipped: problems.len(),
+            problems,
         };
         let mut read = Vec::new();
         let mut seen_transcripts = HashSet::new();
@@ -165,7 +197,16 @@ impl SessionsPoller {
                 Ok(p) => p,
                 Err(e) => {
                     report.skipped += 1;
-                    report.problems.push(format!("{}: {e}", store.display()));
+                    let why = match &e {
+                        EventError::Malformed { reason, excerpt } => {
+                            format!("{reason}; it starts `{excerpt}`")
+                        }
+                        other => other.to_string(),
+                    };
+                    report.problems.push(format!(
+                        "{}: {why}; this store was skipped (the other stores were counted) — check that it is OpenClaw's sessions.json (a JSON object of session key → entry), or move it away",
+                        store.display()
+                    ));
                     continue;
                 }
             };
@@ -220,21 +261,51 @@ impl SessionsPoller {
     }
 }
 
-/// The file's bytes, `None` when it does not exist.
+/// The file's bytes, `None` when it does not exist (it went away since it was listed).
+///
+/// # Errors
+/// [`EventError::Io`] naming the file and what to do: a link that cannot be followed (loop,
+/// dangling), no permission, a read error, a store over [`MAX_STORE_BYTES`].
 fn read_capped(path: &Path) -> Result<Option<Vec<u8>>, EventError> {
+    const SKIPPED: &str = "this store was skipped (the other stores were counted)";
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(path, &e, "; check its permissions")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !entry_exists(path) => {
+            return Ok(None);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(io_error(
+                path,
+                &e,
+                &format!("; it is a link to nothing: {SKIPPED} — fix or remove the link"),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(io_error(
+                path,
+                &e,
+                &format!("; {SKIPPED} — check its permissions"),
+            ));
+        }
+        Err(e) => {
+            return Err(io_error(
+                path,
+                &e,
+                &format!("; {SKIPPED} — if it is a link, fix or remove it"),
+            ));
+        }
     };
     let mut bytes = Vec::new();
     f.take(MAX_STORE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, &e, ""))?;
+        .map_err(|e| io_error(path, &e, &format!("; {SKIPPED}")))?;
     if bytes.len() as u64 > MAX_STORE_BYTES {
         return Err(EventError::Io {
             path: path.display().to_string(),
-            reason: format!("larger than {MAX_STORE_BYTES} bytes; not read"),
+            reason: format!(
+                "larger than the {} MiB cap on a session store, not read; {SKIPPED} — check that it is OpenClaw's sessions.json, or prune old sessions from it",
+                MAX_STORE_BYTES >> 20
+            ),
         });
     }
     Ok(Some(bytes))

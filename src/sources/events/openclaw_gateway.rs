@@ -203,9 +203,12 @@ pub async fn invoke_sessions_list(
             reason: innermost(&e),
         })? {
             if bytes.len() + chunk.len() > cfg.max_body_bytes {
-                return Err(EventError::FrameTooLarge {
-                    size: None,
-                    limit: cfg.max_body_bytes,
+                return Err(EventError::BodyTooLarge {
+                    url: url.clone(),
+                    cap_bytes: cfg.max_body_bytes,
+                    what_to_do:
+                        "ask for fewer sessions: lower `active_minutes` in [[openclaw_gateway]]"
+                            .into(),
                 });
             }
             bytes.extend_from_slice(&chunk);

@@ -2,8 +2,9 @@
 //! `nexus:events:project:{id}`, the same JSON as the WebSocket) and worker liveness from the keys
 //! `nexus:worker:heartbeat:{id}` (TTL 30 s), read with SCAN + TTL every few seconds. Both
 //! reconnect with backoff and jitter; a malformed or oversized message is reported and skipped.
-//! Redis delivers each message whole, so the size cap is checked before decoding, not before
-//! reading.
+//! Redis delivers each message whole, so the size cap (`max_message_bytes`) is checked after the
+//! client library has read the message, before decoding: an oversized message costs its size in
+//! memory for a moment, and the error says so.
 
 use std::time::{Duration, SystemTime};
 
@@ -12,15 +13,18 @@ use tokio::time::Instant;
 
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
 use crate::model::ids::{SourceId, SourceKind};
-use crate::model::input::{ConnectionState, EventError, EventUpdate, SourceUpdate, WorkerBeat};
+use crate::model::input::{
+    ConnectionState, EventError, EventUpdate, HeartbeatScan, SourceUpdate, WorkerBeat,
+};
 use crate::model::tasks::{DedupeWindow, DuplicateReport};
 use crate::sources::framework::{
     Delivery, Ended, Poll, PollSchedule, Sink, SourceTask, Stop, Stream, StreamSchedule, poll_loop,
     stopped, stream_loop,
 };
 
-/// Most heartbeat keys read per poll (a runaway key space must not stall the poller).
-pub const MAX_HEARTBEAT_KEYS: usize = 10_000;
+/// Most heartbeat keys read per poll (a runaway key space must not stall the poller); as many
+/// as the task model tracks workers. More keys than this: the report says counting stopped.
+pub const MAX_HEARTBEAT_KEYS: usize = 4096;
 
 /// Everything the Redis source needs.
 #[derive(Debug, Clone)]
@@ -191,6 +195,17 @@ struct PubSub {
 impl PubSub {
     fn message(&mut self, payload: &[u8]) -> Delivery {
         let at = SystemTime::now();
+        if payload.len() > self.cfg.max_message_bytes {
+            return self.sink.send_event(EventUpdate::Malformed {
+                source: self.cfg.id.clone(),
+                at,
+                error: EventError::MessageTooLarge {
+                    size: payload.len(),
+                    limit: self.cfg.max_message_bytes,
+                },
+                count: 1,
+            });
+        }
         let update = match parse_frame_limited(payload, self.cfg.max_message_bytes) {
             Ok(Frame::Event(event)) => {
                 if !event.is_synthetic() && !self.seen.insert(&event.event_id) {
@@ -207,6 +222,7 @@ impl PubSub {
                 source: self.cfg.id.clone(),
                 at,
                 error,
+                count: 1,
             },
         };
         self.sink.send_event(update)
@@ -294,7 +310,21 @@ pub async fn run_pubsub(cfg: RedisConfig, sink: Sink, stop: Stop) {
     stream_loop(stream, schedule, stop).await;
 }
 
-/// Read every heartbeat key and its TTL once.
+/// A key name for a message: UTF-8 as is, other bytes as `\xNN`.
+fn escaped_key(key: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for chunk in key.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// Read the heartbeat keys (at most [`MAX_HEARTBEAT_KEYS`]) and their TTLs once. Keys are read
+/// as bytes: one whose name is not UTF-8 is skipped and counted, never a failed read.
 ///
 /// # Errors
 /// A failed SCAN or TTL, as [`EventError::Redis`].
@@ -302,12 +332,13 @@ pub async fn scan_heartbeats(
     conn: &mut redis::aio::MultiplexedConnection,
     cfg: &RedisConfig,
     at: SystemTime,
-) -> Result<Vec<WorkerBeat>, EventError> {
+) -> Result<HeartbeatScan, EventError> {
     let pattern = format!("{}*", cfg.heartbeat_prefix);
     let mut cursor = 0_u64;
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut more = false;
     loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
             .arg(cursor)
             .arg("MATCH")
             .arg(&pattern)
@@ -317,33 +348,62 @@ pub async fn scan_heartbeats(
             .await
             .map_err(|e| redis_error(&cfg.url, "SCAN failed", &e))?;
         keys.extend(batch);
-        if next == 0 || keys.len() >= MAX_HEARTBEAT_KEYS {
+        if next == 0 {
             break;
+        }
+        if keys.len() > MAX_HEARTBEAT_KEYS {
+            // SCAN may return a key twice: only distinct keys count toward the cap.
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() > MAX_HEARTBEAT_KEYS {
+                more = true;
+                break;
+            }
         }
         cursor = next;
     }
     keys.sort_unstable();
     keys.dedup();
-    keys.truncate(MAX_HEARTBEAT_KEYS);
-    if keys.is_empty() {
-        return Ok(Vec::new());
+    if keys.len() > MAX_HEARTBEAT_KEYS {
+        keys.truncate(MAX_HEARTBEAT_KEYS);
+        more = true;
+    }
+    let mut scan = HeartbeatScan {
+        stopped_at: more.then_some(MAX_HEARTBEAT_KEYS),
+        ..HeartbeatScan::default()
+    };
+    let mut names: Vec<String> = Vec::with_capacity(keys.len());
+    for k in keys {
+        match String::from_utf8(k) {
+            Ok(name) => names.push(name),
+            Err(e) => {
+                scan.skipped_keys += 1;
+                if scan.skipped_example.is_none() {
+                    scan.skipped_example = Some(escaped_key(e.as_bytes()));
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        return Ok(scan);
     }
     let mut pipe = redis::pipe();
-    for k in &keys {
+    for k in &names {
         pipe.cmd("TTL").arg(k);
     }
     let ttls: Vec<i64> = pipe
         .query_async(conn)
         .await
         .map_err(|e| redis_error(&cfg.url, "TTL failed", &e))?;
-    Ok(keys
+    scan.beats = names
         .iter()
         .zip(ttls)
         .filter_map(|(k, ttl)| {
             worker_id_from_key(k, &cfg.heartbeat_prefix)
                 .and_then(|id| beat_from_ttl(id, ttl, at, cfg.heartbeat_ttl))
         })
-        .collect())
+        .collect();
+    Ok(scan)
 }
 
 /// Heartbeat keys as a polled source (one connection, reopened after a failure).
@@ -352,10 +412,12 @@ struct Heartbeats {
     conn: Option<redis::aio::MultiplexedConnection>,
     /// The URL cannot work (bad URL): asking again cannot help.
     gave_up: bool,
+    /// Keys with names that are not UTF-8 were logged (once; the error list counts them).
+    logged_bad_keys: bool,
 }
 
 impl Heartbeats {
-    async fn read(&mut self, at: SystemTime) -> Result<Vec<WorkerBeat>, EventError> {
+    async fn read(&mut self, at: SystemTime) -> Result<HeartbeatScan, EventError> {
         let cfg = &self.cfg;
         let conn = match &mut self.conn {
             Some(c) => c,
@@ -392,6 +454,13 @@ impl Poll for Heartbeats {
         let at = SystemTime::now();
         let result = self.read(at).await;
         self.gave_up = result.as_ref().is_err_and(EventError::is_permanent);
+        if let Ok(scan) = &result
+            && !self.logged_bad_keys
+            && let Some(problem) = scan.problems_summary()
+        {
+            log::warn!("Redis {}: {problem}", redact_url(&self.cfg.url));
+            self.logged_bad_keys = true;
+        }
         Some(SourceUpdate::agents(EventUpdate::Workers {
             source: self.cfg.id.clone(),
             at,
@@ -415,6 +484,7 @@ pub async fn run_heartbeats(cfg: RedisConfig, sink: Sink, stop: Stop) {
         cfg,
         conn: None,
         gave_up: false,
+        logged_bad_keys: false,
     };
     poll_loop(source, schedule, sink, stop).await;
 }

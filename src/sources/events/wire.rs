@@ -144,18 +144,31 @@ impl<'de> serde::Deserialize<'de> for LooseI64 {
 }
 
 /// Parse an ISO-8601 / RFC 3339 timestamp. With an offset (`+02:00`, `Z`) it is exact; without
-/// one (Python's naive `isoformat()`) it is read as UTC. `None` when it is not a timestamp.
+/// one (Python's naive `isoformat()`) it is read as UTC; a date alone is its midnight. `Z`,
+/// `+00:00` and no offset read the same over the whole range of years 0000–9999 (the arithmetic
+/// is on civil times, so the last hours of 9999-12-31 do not fall outside it). `None` when it is
+/// not a timestamp, or names a time zone without giving its offset.
 #[must_use]
 pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
-    let s = s.trim();
-    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
-        return SystemTime::try_from(ts).ok();
+    let pieces = jiff::fmt::temporal::Pieces::parse(s.trim()).ok()?;
+    let offset = match pieces.to_numeric_offset() {
+        Some(o) => o,
+        None if pieces.time_zone_annotation().is_some() => return None,
+        None => jiff::tz::Offset::UTC,
+    };
+    let local = pieces
+        .date()
+        .to_datetime(pieces.time().unwrap_or(jiff::civil::Time::midnight()));
+    let epoch = jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+    let since_epoch = local
+        .duration_since(epoch)
+        .checked_sub(jiff::SignedDuration::from_secs(i64::from(offset.seconds())))?;
+    let magnitude = since_epoch.unsigned_abs();
+    if since_epoch.is_negative() {
+        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
+    } else {
+        SystemTime::UNIX_EPOCH.checked_add(magnitude)
     }
-    let dt = s.parse::<jiff::civil::DateTime>().ok()?;
-    jiff::tz::Offset::UTC
-        .to_timestamp(dt)
-        .ok()
-        .and_then(|ts| SystemTime::try_from(ts).ok())
 }
 
 /// Epoch milliseconds to a time; `None` for values before 1970 or absurdly far away.
@@ -202,5 +215,30 @@ mod tests {
         assert_eq!(utc, naive);
         assert_eq!(crate::model::time_fmt::epoch_secs(utc), 1_770_853_622);
         assert!(parse_iso8601("yesterday").is_none());
+        assert!(parse_iso8601("2026-02-11T23:47:02Z trailing").is_none());
+        assert!(parse_iso8601("2026-02-11T23:47:02[Europe/Paris]").is_none());
+        assert_eq!(
+            parse_iso8601("2026-02-11"),
+            parse_iso8601("2026-02-11T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn the_last_second_of_9999_reads_the_same_in_every_spelling() {
+        let z = parse_iso8601("9999-12-31T23:59:59Z");
+        assert!(z.is_some(), "Z form rejected");
+        assert_eq!(z, parse_iso8601("9999-12-31T23:59:59+00:00"));
+        assert_eq!(z, parse_iso8601("9999-12-31T23:59:59"));
+        assert_eq!(
+            crate::model::time_fmt::epoch_secs(z.unwrap()),
+            253_402_300_799
+        );
+        // An offset east of UTC on the last day is exact too, not read as UTC.
+        assert_eq!(
+            parse_iso8601("9999-12-31T23:59:59+05:00").map(crate::model::time_fmt::epoch_secs),
+            Some(253_402_300_799 - 5 * 3600)
+        );
+        // And at the other end: the first second of year 0 west of UTC.
+        assert!(parse_iso8601("0000-01-01T00:00:00-05:00").is_some());
     }
 }

@@ -211,6 +211,7 @@ impl WsHooks for MonitorHooks<'_> {
                 source: self.cfg.id.clone(),
                 at,
                 error,
+                count: 1,
             },
         };
         if self.sink.send_event(update) == Delivery::Closed {

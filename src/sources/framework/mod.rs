@@ -16,6 +16,6 @@ mod task;
 
 pub use backoff::{Backoff, POLL_JITTER, RETRY_JITTER, jittered};
 pub use poll::{MAX_BACKOFF, Poll, PollSchedule, poll_loop, read_blocking};
-pub use sink::{Delivery, Sink, Waker};
+pub use sink::{Delivery, Sink, Updates, Waker};
 pub use stream::{Ended, Stream, StreamSchedule, stream_loop};
 pub use task::{SourceTask, Stop, sleep_or_stop, stopped};

@@ -59,5 +59,11 @@ pub const EVENT_COLUMNS: [f32; 5] = [64.0, 124.0, 110.0, 170.0, 64.0];
 pub const LOG_COLUMNS: [f32; 4] = [104.0, 78.0, 150.0, 64.0];
 /// Width of a stream's name in the task card's stream list.
 pub const STREAM_NAME_WIDTH: f32 = 120.0;
+/// Least width of a column of figures in a server card. Wide enough for the usual values, so
+/// that a figure changing ("9.8s" → "10s") does not resize the grid: egui repaints at once when
+/// a grid's columns change, which would double the frames of an idle window.
+pub const FIGURE_COL_WIDTH: f32 = 68.0;
+/// Least width of a column of figures in the agent panels (same reason).
+pub const AGENT_FIGURE_COL_WIDTH: f32 = 96.0;
 /// Column widths of a session row: session, model, age, idle, tokens in / out.
 pub const SESSION_COLUMNS: [f32; 5] = [132.0, 104.0, 56.0, 56.0, 90.0];
