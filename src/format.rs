@@ -10,7 +10,8 @@
 //!   "just now" below a second); tenths of a second are shown below 10 s only when there are any;
 //! - other units follow their number after a space (`842 tok/s`, `62.3 GiB`, `45 °C`, `310 W`),
 //!   except `%`, which is glued (`78%`);
-//! - large numbers and rates are compact: `0.35`, `4.2`, `842`, `8421`, `12.4k`, `1.2M`;
+//! - large numbers and rates are compact: `0.35`, `4.2`, `842`, `8421`, `12.4k`, `1.2M`; beyond
+//!   a trillion (no real figure gets there) in exponent form, `3.7e15`, never a 300-digit number;
 //! - sizes use binary units (`512 B`, `1.5 KiB`, `640.0 MiB`, `62.3 GiB`);
 //! - times of day are UTC (`22:13:20`, `22:13:20.007`), timestamps RFC 3339 in UTC
 //!   (`2023-11-14T22:13:20Z`); a time before 1970 or after 9999 reads [`INVALID_TIME`].
@@ -32,13 +33,56 @@ const GIB: f64 = 1_073_741_824.0;
 /// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
 const LAST_WRITABLE_SECS: u64 = 253_402_300_799;
 
+/// From here on a number is written in exponent form (`3.7e15`): no figure a person reads is
+/// this large, and `{:.0}` of 1e308 would be 309 digits.
+const EXPONENT_FROM: f64 = 999_950_000_000.0;
+
+/// `x` with `decimals` decimals, or in exponent form (`1e308`, `3.7e15`) when it is too large
+/// to be written out. `x` must be finite.
+fn fixed(x: f64, decimals: usize) -> String {
+    if x.abs() >= EXPONENT_FROM {
+        exponent(x)
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
+/// `x` in exponent form with at most one decimal: `1e308`, `3.7e15`, `-2.5e12`.
+fn exponent(x: f64) -> String {
+    let text = format!("{x:.1e}");
+    match text.split_once('e') {
+        Some((mantissa, exp)) => {
+            let mantissa = mantissa.strip_suffix(".0").unwrap_or(mantissa);
+            format!("{mantissa}e{exp}")
+        }
+        None => text,
+    }
+}
+
+/// A value as a server sent it, for messages about values that were refused: `7.5`, `-5`,
+/// `1e308`, `+Inf`, `NaN`. Never a 300-digit number.
+#[must_use]
+pub fn raw_value(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".to_owned()
+    } else if x.is_infinite() {
+        if x > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
+    } else if x.abs() >= EXPONENT_FROM || (x != 0.0 && x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// A figure with `decimals` decimals and `unit` appended as given (with its own leading space,
 /// if it wants one), or [`NA`]. The building block of the named formats below; use those where
 /// one fits.
 #[must_use]
 pub fn number(v: Option<f64>, unit: &str, decimals: usize) -> String {
-    v.filter(|x| x.is_finite())
-        .map_or_else(|| NA.to_owned(), |x| format!("{x:.decimals$}{unit}"))
+    v.filter(|x| x.is_finite()).map_or_else(
+        || NA.to_owned(),
+        |x| format!("{}{unit}", fixed(x, decimals)),
+    )
 }
 
 /// A count (requests running, queue depth): "12", or [`NA`].
@@ -69,7 +113,9 @@ pub fn compact(x: f64) -> String {
     let a = x.abs();
     // Each threshold sits where rounding would otherwise spill into the next tier's width
     // ("1000.0k", "10000", "100.0", "1.00").
-    let text = if a >= 999_950.0 {
+    let text = if a >= EXPONENT_FROM {
+        return exponent(x);
+    } else if a >= 999_950.0 {
         format!("{:.1}M", x / 1e6)
     } else if a >= 9_999.5 {
         format!("{:.1}k", x / 1e3)
@@ -194,7 +240,7 @@ pub fn power(power_w: Option<f64>, limit_w: Option<f64>) -> String {
         power_w.filter(|x| x.is_finite()),
         limit_w.filter(|x| x.is_finite()),
     ) {
-        (Some(p), Some(l)) => format!("{p:.0} / {l:.0} W"),
+        (Some(p), Some(l)) => format!("{} / {} W", fixed(p, 0), fixed(l, 0)),
         (p, _) => watts(p),
     }
 }
@@ -405,10 +451,45 @@ mod tests {
             (1_230_000.0, "1.2M"),
             (-1500.0, "-1500"),
             (-12_400.0, "-12.4k"),
+            (999_940_000_000.0, "999940M"),
+            (1e12, "1e12"),
+            (3.7e15, "3.7e15"),
+            (-2.5e12, "-2.5e12"),
+            (1e308, "1e308"),
+            (f64::MAX, "1.8e308"),
         ];
         for (x, want) in cases {
             assert_eq!(compact(x), want, "compact({x})");
         }
+    }
+
+    #[test]
+    fn huge_numbers_are_never_hundreds_of_digits() {
+        for text in [
+            number(Some(1e308), "", 0),
+            count(Some(1e308)),
+            pct(Some(-1e308), 1),
+            temp(Some(1e308), 0),
+            power(Some(1e308), Some(1e308)),
+            tps(Some(1e308)),
+            raw_value(1e308),
+            raw_value(-f64::MAX),
+        ] {
+            assert!(text.len() < 24, "{text}");
+            assert!(text.contains("e308"), "{text}");
+        }
+        assert_eq!(count(Some(1e308)), "1e308");
+        assert_eq!(power(Some(1e308), Some(700.0)), "1e308 / 700 W");
+        assert_eq!(
+            number(Some(123_456.0), "", 1),
+            "123456.0",
+            "ordinary numbers as before"
+        );
+        assert_eq!(raw_value(7.5), "7.5");
+        assert_eq!(raw_value(-5.0), "-5");
+        assert_eq!(raw_value(f64::INFINITY), "+Inf");
+        assert_eq!(raw_value(f64::NAN), "NaN");
+        assert_eq!(raw_value(1e308), "1e308");
     }
 
     #[test]

@@ -64,15 +64,14 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
         Some(Command::Metrics {
             action: MetricsAction::Check { input, json },
         }) => {
-            let (body, content_type) = headless::read_input(&input)?;
-            let report = headless::check(&input, &body, content_type.as_deref());
+            let report = headless::check_input(&input)?;
             let text = if json {
                 serde_json::to_string_pretty(&report)? + "\n"
             } else {
                 headless::render_check(&report)
             };
             let _written_or_closed = headless::print(&text)?;
-            Ok(if report.errors.is_empty() {
+            Ok(if report.error_count() == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

@@ -674,6 +674,54 @@ fn proxy_log_tail_follows_appends_rotation_and_truncation() {
 }
 
 #[test]
+fn a_log_truncated_and_at_once_rewritten_longer_loses_no_error() {
+    // The defect: 40 errors read, the log truncated and rewritten with 100 errors before the
+    // next poll (it only grew), and 60 of those 100 counted.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vllm-tool-proxy.log");
+    let errors = |minute: u32, n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "2026-02-11 23:{minute:02}:{:02},{i:03} ERROR: Forward error: timeout\n",
+                    i % 60
+                )
+            })
+            .collect()
+    };
+    std::fs::write(&log, errors(10, 40)).unwrap();
+    let mut tail = LogTail::new(&log, opts());
+    let mut first = tail.poll().unwrap();
+    first.extend(tail.poll().unwrap());
+    assert_eq!(first.len(), 40);
+    // The same file (same inode) emptied and written again, longer.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .unwrap();
+    f.write_all(errors(20, 100).as_bytes()).unwrap();
+    drop(f);
+    let mut second = tail.poll().unwrap();
+    second.extend(tail.poll().unwrap());
+    assert_eq!(second.len(), 100, "every error of the new file");
+    assert_eq!(tail.stats().truncations, 1);
+
+    let mut model = TaskModel::default();
+    let src = SourceId::new("swarm", SourceKind::ToolProxyLog, log.display().to_string());
+    let now = at(1_770_854_340); // 2026-02-11T23:59:00Z
+    model.apply(
+        EventUpdate::ProxyLog {
+            source: src,
+            at: now,
+            result: Ok(first.into_iter().chain(second).collect()),
+        },
+        now,
+    );
+    assert_eq!(model.proxy.summary(now).errors_last_hour, 140);
+}
+
+#[test]
 fn a_tail_started_at_the_end_reads_only_what_is_appended() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("p.log");

@@ -168,8 +168,12 @@ async fn published_events_become_matching_task_statistics() {
     .await;
 
     let total = N * TYPES.len() as u64 + 1;
-    got.until("every event", |c| {
-        c.model.events_total() == total && c.model.malformed_total() == 2
+    // Every event came twice; the stream drops the copies and says how many it dropped.
+    let copies = N * TYPES.len() as u64;
+    got.until("every event, every copy counted", |c| {
+        c.model.events_total() == total
+            && c.model.malformed_total() == 2
+            && c.model.snapshot(SystemTime::now()).duplicates_dropped == copies
     })
     .await;
     let now = SystemTime::now();

@@ -212,3 +212,225 @@ fn node_exporter_fixture_maps_host() {
     assert!((idle - 10870.69).abs() < 1e-9);
     assert!(total > idle);
 }
+
+#[test]
+fn real_payloads_have_no_value_refused() {
+    // The range checks must never refuse what real servers send.
+    for file in [
+        "datadog__vllm_metrics.txt",
+        "datadog__sglang_metrics.txt",
+        "datadog__tgi_payload_first14k.txt",
+        "datadog__dcgm_exporter_metrics.txt",
+        "nvidia_gpu_exporter__h100_load.prom",
+        "nvidia_gpu_exporter__h200_mig_load.prom",
+        "nvidia_gpu_exporter__win_rtx2080s_idle.prom",
+        "node_exporter__e2e-output-linux.prom",
+        "node_exporter__e2e-output-darwin.prom",
+    ] {
+        let d = mapped(file, None);
+        assert!(d.problems.is_empty(), "{file}: {:#?}", d.problems);
+    }
+}
+
+mod end_to_end {
+    //! Bad values through the whole read path: mapping → `Model::apply` → views, the alert
+    //! rules and `snapshot` (JSON and text).
+
+    use std::time::{Duration, SystemTime};
+
+    use swarmglass::alerts::{Engine, RuleSet};
+    use swarmglass::config::PrometheusTarget;
+    use swarmglass::headless::{render_text, snapshot_of};
+    use swarmglass::model::ids::SourceId;
+    use swarmglass::model::input::SourceUpdate;
+    use swarmglass::model::{Model, ModelSettings};
+    use swarmglass::runtime::prometheus_id;
+    use swarmglass::sources::mapping::map;
+    use swarmglass::sources::prometheus::{Format, parse};
+
+    fn t(s: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
+    }
+
+    fn scrape(model: &mut Model, id: &SourceId, text: &str, at: u64) {
+        let data = map(
+            &parse(text.as_bytes(), Format::Prometheus),
+            None,
+            text.len(),
+        );
+        model.apply(
+            SourceUpdate::Scrape {
+                source: id.clone(),
+                at: t(at),
+                result: Ok(data),
+            },
+            t(at),
+        );
+    }
+
+    fn vllm(gen_tokens: f64, kv: &str, extra: &str) -> String {
+        format!(
+            "vllm:generation_tokens_total{{model_name=\"m\"}} {gen_tokens}\n\
+             vllm:kv_cache_usage_perc{{model_name=\"m\"}} {kv}\n\
+             vllm:num_requests_running{{model_name=\"m\"}} 3\n{extra}"
+        )
+    }
+
+    const BAD: &str = "vllm:num_requests_waiting{model_name=\"m\"} 1e308\n\
+        vllm:time_to_first_token_seconds_bucket{model_name=\"m\",le=\"0.5\"} 9\n\
+        vllm:time_to_first_token_seconds_bucket{model_name=\"m\",le=\"0.1\"} 5\n\
+        vllm:time_to_first_token_seconds_bucket{model_name=\"m\",le=\"+Inf\"} 10\n\
+        vllm:time_to_first_token_seconds_sum{model_name=\"m\"} 2\n\
+        vllm:time_to_first_token_seconds_count{model_name=\"m\"} 10\n";
+
+    #[test]
+    fn bad_values_are_na_everywhere_and_never_reach_a_total_or_a_rule() {
+        let mut m = Model::new(ModelSettings::default());
+        let good = prometheus_id(&PrometheusTarget::new("http://10.0.0.1:8000/metrics"));
+        let bad = prometheus_id(&PrometheusTarget::new("http://10.0.0.2:8000/metrics"));
+        let mut engine = Engine::new(RuleSet::defaults());
+        // 2 minutes of scrapes: the good server makes 1000 tok/s; the bad one's counter went
+        // negative (a rate of −1542 tok/s before), its KV cache is +Inf (kv_cache_full fires
+        // after 60 s above 95 % before), its queue 1e308, its TTFT buckets out of order.
+        for i in 0..60_u64 {
+            let at = i * 2;
+            #[allow(clippy::cast_precision_loss)]
+            let tokens = 1000.0 + 2000.0 * i as f64;
+            scrape(&mut m, &good, &vllm(tokens, "0.5", ""), at);
+            let counter = if i == 0 { 1000.0 } else { -3084.0 * i as f64 };
+            scrape(&mut m, &bad, &vllm(counter, "+Inf", BAD), at);
+            let events = engine.evaluate(&m, t(at));
+            assert!(events.is_empty(), "at {at} s: {events:?}");
+        }
+        assert_eq!(m.total_tps().0, Some(1000.0), "the good server alone");
+        let v = m.views();
+        let card = v.inference.iter().find(|c| c.source == bad).unwrap();
+        assert_eq!(card.stats.gen_tps, None);
+        assert_eq!(card.stats.kv_cache_pct, None);
+        assert_eq!(card.stats.waiting, None);
+        assert_eq!(
+            card.stats.ttft.p95_s, None,
+            "not 0.095 s from unsorted buckets"
+        );
+        assert_eq!(
+            card.stats.running,
+            Some(3.0),
+            "its good figures still count"
+        );
+
+        let snap = snapshot_of(&m, &engine, t(120));
+        let json = serde_json::to_value(&snap).unwrap();
+        assert_eq!(json["totals"]["gen_tokens_per_s"], 1000.0);
+        assert!(json["alerts"]["pending"].as_array().unwrap().is_empty());
+        assert!(json["alerts"]["firing"].as_array().unwrap().is_empty());
+        let src = json["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["url"] == bad.locator)
+            .unwrap();
+        let problems: Vec<&str> = src["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .collect();
+        for words in ["-181956", "+Inf", "1e308", "le=0.1 comes after le=0.5"] {
+            assert!(
+                problems.iter().any(|p| p.contains(words)),
+                "{words} in {problems:#?}"
+            );
+        }
+        let errors = json["errors"].as_array().unwrap();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["kind"] == "bad_value"
+                    && e["source"].as_str().unwrap().contains("10.0.0.2")),
+            "{errors:#?}"
+        );
+        let good_src = json["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["url"] == good.locator)
+            .unwrap();
+        assert!(good_src["problems"].as_array().unwrap().is_empty());
+        let text = render_text(&snap);
+        assert!(text.contains("refused: "), "{text}");
+        assert!(!text.contains("-1542") && !text.contains("−"), "{text}");
+        assert!(text.lines().all(|l| l.len() < 400), "no 309-digit numbers");
+    }
+
+    #[test]
+    fn a_server_with_thousands_of_models_keeps_the_configured_number() {
+        let mut m = Model::new(ModelSettings {
+            max_models_per_source: 3,
+            ..ModelSettings::default()
+        });
+        let id = prometheus_id(&PrometheusTarget::new("http://10.0.0.3:8000/metrics"));
+        let text: String = (0..5000)
+            .map(|i| format!("vllm:num_requests_running{{model_name=\"m{i:04}\"}} 1\n"))
+            .collect();
+        for at in 0..30 {
+            scrape(&mut m, &id, &text, at * 2);
+        }
+        let s = &m.sources()[&id];
+        assert_eq!(s.inference.len(), 3);
+        assert!(
+            s.raw.iter().all(|(_, d)| d.inference.capacity() <= 3),
+            "the window holds the capped scrapes, not the room the whole list took"
+        );
+        let cards: Vec<_> = m
+            .views()
+            .inference
+            .iter()
+            .filter_map(|c| c.stats.model.clone())
+            .collect();
+        assert_eq!(cards, ["m0000", "m0001", "m0002"]);
+        let p = &s.problems[0];
+        assert!(
+            p.contains("10.0.0.3")
+                && p.contains("5000 models")
+                && p.contains("max_models_per_source = 3"),
+            "{p}"
+        );
+        assert!(m.errors.recent().iter().any(|e| e.kind == "series_cap"));
+    }
+
+    #[test]
+    fn an_absurd_task_duration_is_a_problem_in_the_error_list_not_a_mean() {
+        use swarmglass::model::ids::SourceKind;
+        use swarmglass::model::input::{Event, EventType, EventUpdate};
+        let mut m = Model::new(ModelSettings::default());
+        let ws = SourceId::new("swarm", SourceKind::NexusWs, "ws://10.0.0.9:8000");
+        for (id, ms) in [("a", 1200), ("b", u64::MAX)] {
+            let mut e = Event::new(id, EventType::TaskCompleted);
+            e.ts = Some(t(10));
+            e.duration_ms = Some(ms);
+            m.apply(
+                SourceUpdate::agents(EventUpdate::Event {
+                    source: ws.clone(),
+                    received_at: t(10),
+                    event: Box::new(e),
+                }),
+                t(10),
+            );
+        }
+        let engine = Engine::new(RuleSet::defaults());
+        let json = serde_json::to_value(snapshot_of(&m, &engine, t(11))).unwrap();
+        let hour = &json["tasks"]["last_hour"];
+        assert_eq!(hour["completed"], 2);
+        assert_eq!(hour["completion"]["avg_ms"], 1200.0, "not 9.2e18 ms");
+        assert_eq!(json["tasks"]["refused_total"], 1);
+        let errors = json["errors"].as_array().unwrap();
+        assert!(
+            errors.iter().any(|e| e["kind"] == "bad_value"
+                && e["last_message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("duration_ms 18446744073709551615 is over 30 days")),
+            "{errors:#?}"
+        );
+    }
+}

@@ -233,7 +233,7 @@ async fn a_401_says_whether_a_token_was_sent_and_names_only_keys_that_exist() {
 fn metrics_check_hints_name_what_the_command_accepts() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let base = rt.block_on(guarded());
-    let e = swarmglass::headless::read_input(&format!("{base}/metrics"))
+    let e = swarmglass::headless::check_input(&format!("{base}/metrics"))
         .unwrap_err()
         .to_string();
     assert!(
@@ -246,7 +246,7 @@ fn metrics_check_hints_name_what_the_command_accepts() {
             "names a config key metrics check lacks: {e}"
         );
     }
-    let missing = swarmglass::headless::read_input(&format!("{base}/nowhere"))
+    let missing = swarmglass::headless::check_input(&format!("{base}/nowhere"))
         .unwrap_err()
         .to_string();
     assert!(
@@ -263,7 +263,7 @@ fn metrics_check_reads_past_a_byte_order_mark() {
     );
     let r = swarmglass::headless::check("bom.txt", body.as_bytes(), None);
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert_eq!(r.bytes, body.len());
+    assert_eq!(r.bytes, body.len() as u64);
     assert!(
         r.families
             .iter()

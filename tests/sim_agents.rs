@@ -360,7 +360,9 @@ async fn execution_logs_replay_then_stream_without_duplicates() {
         assert_eq!(ids.len(), *lines, "every line of {id}");
         let v = views.iter().find(|v| &v.execution_id == id).unwrap();
         assert_eq!(v.lines as usize, *lines);
-        assert_eq!(v.duplicates_dropped, 0);
+        // The simulator sends the last replayed line again, as upstream's race does (when
+        // there was a replay): the stream drops it and counts it.
+        assert!(v.duplicates_dropped <= 1, "{v:?}");
         finals.push(v.status);
     }
     assert_eq!(

@@ -149,9 +149,10 @@ fn merge_duplicates(
     out
 }
 
-/// A figure; NaN is no reading at all.
+/// A figure; NaN or ±Inf is no reading at all (the mapping refuses them; this keeps a rule
+/// from firing on one that came another way).
 fn figure(v: Option<f64>) -> Reading {
-    Reading::Figure(v.filter(|x| !x.is_nan()))
+    Reading::Figure(v.filter(|x| x.is_finite()))
 }
 
 fn figures<'s>(subjects: &'s Subjects<'_>, metric: Metric) -> Vec<(&'s Subject, Reading)> {

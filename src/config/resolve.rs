@@ -57,6 +57,12 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
             "http://10.0.0.5:9199/status",
         )?;
     }
+    given_once(&args.prometheus, "--prometheus")?;
+    given_once(&args.status, "--status")?;
+    given_once(&args.nexus_ws, "--nexus-ws")?;
+    given_once(&args.nexus_redis, "--nexus-redis")?;
+    given_once(&args.exec_logs, "--exec-logs")?;
+    given_once(&args.openclaw_gateway, "--openclaw-gateway")?;
     let agents_only = args.prometheus.is_empty()
         && args.status.is_empty()
         && !(args.nexus_ws.is_empty()
@@ -104,6 +110,25 @@ fn load(path: Option<&Path>, env: Env<'_>) -> Result<Config, ConfigError> {
         path: Some(path),
         problems,
     })
+}
+
+/// Each URL of a repeated flag at most once: a target given twice would be polled twice and
+/// shown as one.
+fn given_once(urls: &[String], flag: &'static str) -> Result<(), ConfigError> {
+    let same: Vec<String> = urls.iter().map(|u| super::validate::same_url(u)).collect();
+    let mut seen = std::collections::HashSet::new();
+    match same.iter().position(|u| !seen.insert(u)) {
+        Some(i) => Err(ConfigError::Flag {
+            flag,
+            value: urls[i].clone(),
+            problem: format!(
+                "is given {} times",
+                same.iter().filter(|u| **u == same[i]).count()
+            ),
+            hint: format!("give each {flag} URL once"),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `url` must parse with one of `schemes` and a host.
@@ -335,6 +360,26 @@ mod tests {
         assert!(
             matches!(bad_text, Err(ConfigError::Invalid { path: None, ref problems }) if problems.len() == 1),
             "{bad_text:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_line_url_given_twice_is_an_error() {
+        let args = SourceArgs {
+            prometheus: vec![
+                "http://a:8000/metrics".into(),
+                "http://b:8000/metrics".into(),
+                "http://A:8000/metrics".into(),
+                "http://a:8000/metrics".into(),
+            ],
+            ..SourceArgs::default()
+        };
+        let err = resolve(Base::Text(""), &args, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`http://A:8000/metrics` is given 3 times; give each --prometheus URL once"
         );
     }
 }

@@ -25,6 +25,8 @@ const MODEL_KEYS: &[&str] = &[
     "history_retention",
     "down_after_failures",
     "stale_after_intervals",
+    "max_models_per_source",
+    "max_gpus_per_source",
 ];
 const ROOT_KEYS: &[&str] = &[
     "nvml",
@@ -100,6 +102,59 @@ fn status_endpoint(w: &mut Walker, prefix: &str, t: &Table) -> Option<StatusEndp
     Some(ep)
 }
 
+/// A URL as compared for duplicates: parsed and written back (host case, default port and an
+/// empty path no longer differ), or as written when it does not parse.
+pub(super) fn same_url(url: &str) -> String {
+    reqwest::Url::parse(url.trim()).map_or_else(|_| url.trim().to_owned(), |u| u.to_string())
+}
+
+fn same_path(path: &str) -> String {
+    super::agents::expand_home(path.trim())
+        .display()
+        .to_string()
+}
+
+/// Sources listed twice (the same URL, directory or file in two sections of one kind; the same
+/// execution twice on one server): each is an error at the copy's key.
+fn duplicate_sources(w: &mut Walker, root: &Table) {
+    for (k, field) in [
+        ("prometheus", "url"),
+        ("status", "url"),
+        ("nexus_ws", "url"),
+        ("nexus_redis", "url"),
+        ("openclaw_gateway", "url"),
+    ] {
+        w.duplicates(root, k, field, same_url);
+    }
+    w.duplicates(root, "openclaw_sessions", "dir", same_path);
+    w.duplicates(root, "tool_proxy_log", "path", same_path);
+    // Executions: (server, id) pairs across every [[exec_logs]] section.
+    let Some(toml::Value::Array(items)) = root.get("exec_logs") else {
+        return;
+    };
+    let pairs: Vec<(String, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let t = v.as_table()?;
+            let url = same_url(t.get("url")?.as_str()?);
+            let ids = t.get("executions")?.as_array()?;
+            Some(ids.iter().enumerate().filter_map(move |(j, id)| {
+                Some((
+                    format!("exec_logs[{i}].executions[{j}]"),
+                    format!("{url} execution {}", id.as_str()?),
+                ))
+            }))
+        })
+        .flatten()
+        .collect();
+    w.repeated(
+        pairs.iter().map(|(k, v)| (k.clone(), v.as_str())),
+        str::to_owned,
+        "execution",
+    );
+}
+
 /// Parse and validate a config text. `env` looks up environment variables (bearer tokens).
 ///
 /// # Errors
@@ -156,6 +211,14 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         if let Some(n) = w.positive_int(t, "model", "stale_after_intervals", 3) {
             model.stale_after_intervals = u32::try_from(n).unwrap_or(u32::MAX);
         }
+        for (key, slot) in [
+            ("max_models_per_source", &mut model.max_models_per_source),
+            ("max_gpus_per_source", &mut model.max_gpus_per_source),
+        ] {
+            if let Some(n) = w.int_in(t, "model", key, 1..=100_000, "e.g. 64") {
+                *slot = usize::try_from(n).unwrap_or(64);
+            }
+        }
     }
 
     // With a config file, only what it lists is monitored (no implicit localhost targets).
@@ -172,6 +235,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
 
     let alerts = super::alerts::parse(&mut w, &root);
     let agents = super::agents::parse(&mut w, &root);
+    duplicate_sources(&mut w, &root);
 
     if w.problems.is_empty() {
         Ok(Config {

@@ -162,6 +162,88 @@ fn defaults_monitor_this_machine() {
 }
 
 #[test]
+fn a_source_listed_twice_is_an_error_at_the_copy() {
+    // 10,000 copies of one target were accepted silently: each would be polled.
+    let mut text = String::new();
+    for _ in 0..10_000 {
+        text.push_str("[[prometheus]]\nurl = \"http://10.0.0.5:8000/metrics\"\n");
+    }
+    text.push_str(concat!(
+        "[[prometheus]]\nurl = \"http://OTHER:80/metrics\"\n",
+        "[[prometheus]]\nurl = \"http://other/metrics\"\n",
+        "[[status]]\nurl = \"http://10.0.0.5:9199/status\"\n",
+        "[[status]]\nurl = \"http://10.0.0.5:9199/status\"\n",
+        "[[tool_proxy_log]]\npath = \"/var/log/p.log\"\n",
+        "[[tool_proxy_log]]\npath = \"/var/log/p.log\"\n",
+        "[[exec_logs]]\nurl = \"ws://h:8000\"\nexecutions = [\"a\", \"b\"]\n",
+        "[[exec_logs]]\nurl = \"ws://h:8000\"\nexecutions = [\"b\"]\n",
+        "[[nexus_ws]]\nurl = \"ws://h:8000\"\n",
+        "[[nexus_ws]]\nurl = \"ws://h:8000/\"\n",
+    ));
+    let problems = from_toml_str(&text, &no_env).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "prometheus[1].url",
+            "prometheus[10001].url",
+            "status[1].url",
+            "nexus_ws[1].url",
+            "tool_proxy_log[1].path",
+            "exec_logs[1].executions[0]",
+        ],
+        "one problem per repeated source, every one at once: {problems:#?}"
+    );
+    let p = &problems[0];
+    assert!(
+        p.message.contains("http://10.0.0.5:8000/metrics")
+            && p.message.contains("prometheus[0].url")
+            && p.message.contains("10000 times"),
+        "{p:?}"
+    );
+    assert!(p.hint.contains("once"), "{p:?}");
+    assert!(
+        problems[1].message.contains("a second time"),
+        "{:?}",
+        problems[1]
+    );
+    assert!(
+        problems[5].message.contains("execution b"),
+        "{:?}",
+        problems[5]
+    );
+}
+
+#[test]
+fn series_caps_are_read_and_checked() {
+    let c = from_toml_str(
+        "[model]\nmax_models_per_source = 8\nmax_gpus_per_source = 16\n",
+        &no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        (c.model.max_models_per_source, c.model.max_gpus_per_source),
+        (8, 16)
+    );
+    let d = from_toml_str("", &no_env).unwrap();
+    assert_eq!(
+        (d.model.max_models_per_source, d.model.max_gpus_per_source),
+        (64, 64),
+        "the defaults README documents"
+    );
+    let problems = from_toml_str(
+        "[model]\nmax_models_per_source = 0\nmax_gpus_per_source = \"lots\"\n",
+        &no_env,
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["model.max_models_per_source", "model.max_gpus_per_source"]
+    );
+}
+
+#[test]
 fn a_bad_count_hints_a_sensible_example_for_its_key() {
     let text = r#"
 [model]

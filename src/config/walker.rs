@@ -334,6 +334,70 @@ impl<'e> Walker<'e> {
         }
     }
 
+    /// Every value of `field` written more than once across the `[[k]]` sections (compared by
+    /// `same`, e.g. a normalised URL): one problem per repeated value, at its first copy's key,
+    /// naming the section it repeats and how many copies there are. A source listed twice would
+    /// be polled twice and shown as one, so it is an error, not a silent merge.
+    pub(super) fn duplicates(
+        &mut self,
+        root: &Table,
+        k: &str,
+        field: &str,
+        same: fn(&str) -> String,
+    ) {
+        let Some(Value::Array(items)) = root.get(k) else {
+            return;
+        };
+        let values = items.iter().enumerate().filter_map(|(i, v)| {
+            let s = v.as_table()?.get(field)?.as_str()?;
+            Some((format!("{k}[{i}].{field}"), s))
+        });
+        self.repeated(values, same, "section");
+    }
+
+    /// One problem per value of `values` (key path, value) seen before (by `same`), at the key
+    /// of its first repeat; `what` names the things repeated in the hint.
+    pub(super) fn repeated<'v>(
+        &mut self,
+        values: impl Iterator<Item = (String, &'v str)>,
+        same: fn(&str) -> String,
+        what: &str,
+    ) {
+        // value → (first key, first repeat's key, copies)
+        let mut seen: std::collections::HashMap<String, (String, Option<String>, usize)> =
+            std::collections::HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for (key, v) in values {
+            let norm = same(v);
+            match seen.get_mut(&norm) {
+                Some((_, repeat, n)) => {
+                    *n += 1;
+                    if repeat.is_none() {
+                        *repeat = Some(key);
+                        order.push(norm);
+                    }
+                }
+                None => {
+                    seen.insert(norm, (key, None, 1));
+                }
+            }
+        }
+        for norm in order {
+            if let Some((first, Some(repeat), n)) = seen.remove(&norm) {
+                let copies = if n == 2 {
+                    "a second time".to_owned()
+                } else {
+                    format!("{n} times in all")
+                };
+                self.problem(
+                    &repeat,
+                    format!("`{norm}` is already listed at {first}; it is listed {copies}"),
+                    format!("list each {what} once: remove the copies"),
+                );
+            }
+        }
+    }
+
     /// A `[prefix.k]` section; absent means `None`.
     pub(super) fn table<'t>(&mut self, t: &'t Table, prefix: &str, k: &str) -> Option<&'t Table> {
         let hint = format!("write a [{}] section", join(prefix, k));

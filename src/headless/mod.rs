@@ -28,7 +28,7 @@ use crate::model::{HostStats, Model};
 use crate::runtime;
 use crate::signals::StopRequest;
 
-pub use check::{CheckReport, CheckedFamily, check, read_input, render_check};
+pub use check::{CheckReport, CheckedFamily, check, check_input, render_check};
 pub use output::{Output, emit, print};
 pub use text::render_text;
 
@@ -206,6 +206,8 @@ pub struct SourceEntry {
     pub parse_errors: usize,
     /// Canonical metrics the server did not expose.
     pub missing: Vec<String>,
+    /// Values refused as out of range (n/a, never figures) and series over the caps.
+    pub problems: Vec<String>,
     /// Host figures (node_exporter).
     pub host: Option<HostStats>,
 }
@@ -286,6 +288,7 @@ pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot 
                 samples: s.samples,
                 parse_errors: s.parse_errors,
                 missing: s.missing.clone(),
+                problems: s.problems.clone(),
                 host: s.host,
             })
             .collect(),

@@ -106,6 +106,9 @@ pub fn render_text(s: &Snapshot) -> String {
             src.samples,
             src.parse_errors
         );
+        for p in &src.problems {
+            let _ = writeln!(o, "         refused: {p}");
+        }
     }
     render_tasks(&mut o, &s.tasks);
     let _ = writeln!(

@@ -48,6 +48,11 @@ pub struct ModelSettings {
     pub down_after_failures: u32,
     /// A source is stale after this many of its intervals without data.
     pub stale_after_intervals: u32,
+    /// Models kept per Prometheus source; a server listing more keeps the first ones (in name
+    /// order) with a problem, so memory follows the config, not what a server sends.
+    pub max_models_per_source: usize,
+    /// GPUs kept per Prometheus source, likewise.
+    pub max_gpus_per_source: usize,
 }
 
 impl Default for ModelSettings {
@@ -58,6 +63,8 @@ impl Default for ModelSettings {
             history_resolution: Duration::from_secs(1),
             down_after_failures: 2,
             stale_after_intervals: 3,
+            max_models_per_source: 64,
+            max_gpus_per_source: 64,
         }
     }
 }
@@ -100,6 +107,9 @@ pub struct SourceState {
     pub status: Option<ClusterStatus>,
     /// Canonical metrics the server should expose but did not.
     pub missing: Vec<String>,
+    /// Values of the latest scrape refused as out of range (shown as n/a) and series over the
+    /// caps, in words.
+    pub problems: Vec<String>,
     /// Parse errors in the latest scrape.
     pub parse_errors: usize,
     /// Samples in the latest scrape.
@@ -131,6 +141,7 @@ impl SourceState {
             host: None,
             status: None,
             missing: Vec::new(),
+            problems: Vec::new(),
             parse_errors: 0,
             samples: 0,
             raw: VecDeque::new(),
@@ -255,6 +266,10 @@ impl Model {
                         .record(&id.to_string(), e.kind(), &e.to_string(), now);
                 }
                 self.tasks.apply(*u, now);
+                for (source, what) in self.tasks.take_problems() {
+                    self.errors
+                        .record(&source.to_string(), "bad_value", &what, now);
+                }
                 return;
             }
             SourceUpdate::Scrape { at, result, .. } => match result {
@@ -323,7 +338,7 @@ impl Model {
         self.tick(now);
     }
 
-    fn apply_scrape(&mut self, id: &SourceId, at: SystemTime, data: ScrapeData) {
+    fn apply_scrape(&mut self, id: &SourceId, at: SystemTime, mut data: ScrapeData) {
         let window = self.settings.quantile_window;
         let src_name = id.to_string();
         if !data.parse_errors.is_empty() {
@@ -334,6 +349,17 @@ impl Model {
             );
             self.errors.record(&src_name, "parse", &msg, at);
         }
+        if let Some(msg) = self.cap_series(&src_name, &mut data) {
+            self.errors.record(&src_name, "series_cap", &msg, at);
+            data.problems.insert(0, msg);
+        }
+        if let Some(first) = data.problems.first() {
+            let msg = format!(
+                "{} value(s) out of range, shown as n/a (never as figures); first: {first}",
+                data.problems.len()
+            );
+            self.errors.record(&src_name, "bad_value", &msg, at);
+        }
         let s = self.source_mut(id);
         if data.host_name.is_some() {
             s.host_name.clone_from(&data.host_name);
@@ -341,8 +367,9 @@ impl Model {
         s.kind = data.kind;
         s.parse_errors = data.parse_errors.len();
         s.samples = data.samples;
-        s.missing.clone_from(&data.missing);
-        s.gpus.clone_from(&data.gpus);
+        s.missing = std::mem::take(&mut data.missing);
+        s.problems = std::mem::take(&mut data.problems);
+        s.gpus = std::mem::take(&mut data.gpus);
         s.gpu_origin = match data.kind {
             Some(ServerKind::Dcgm) => Some(GpuOrigin::Dcgm),
             Some(ServerKind::NvidiaGpuExporter) => Some(GpuOrigin::NvidiaGpuExporter),
@@ -356,6 +383,8 @@ impl Model {
             .host
             .as_ref()
             .map(|h| host_stats(prev_host.as_ref(), at, h));
+        // The window keeps only what derivations read: the parse errors were counted above.
+        data.parse_errors = Vec::new();
         s.raw.push_back((at, data));
         // Keep one scrape older than the window so the window is always covered.
         while s.raw.len() > 2
@@ -375,6 +404,45 @@ impl Model {
         {
             self.push_history(at);
         }
+    }
+
+    /// Keep at most the configured models and GPUs of one scrape (the first ones: models in
+    /// name order, GPUs in the exporter's order), and say so when some were left out.
+    fn cap_series(&self, source: &str, data: &mut ScrapeData) -> Option<String> {
+        let caps = [
+            (
+                "models",
+                data.inference.len(),
+                self.settings.max_models_per_source,
+                "max_models_per_source",
+            ),
+            (
+                "GPUs",
+                data.gpus.len(),
+                self.settings.max_gpus_per_source,
+                "max_gpus_per_source",
+            ),
+        ];
+        let over: Vec<String> = caps
+            .iter()
+            .filter(|(_, n, cap, _)| n > cap)
+            .map(|(what, n, cap, key)| {
+                format!(
+                    "{n} {what}, more than [model] {key} = {cap}: only the first {cap} are kept"
+                )
+            })
+            .collect();
+        // Truncated and shrunk: the window must not keep the room the whole list took.
+        data.inference.truncate(self.settings.max_models_per_source);
+        data.inference.shrink_to_fit();
+        data.gpus.truncate(self.settings.max_gpus_per_source);
+        data.gpus.shrink_to_fit();
+        (!over.is_empty()).then(|| {
+            format!(
+                "{source} reports {}; raise the cap in the config if the server really has that many",
+                over.join("; ")
+            )
+        })
     }
 
     fn push_history(&mut self, at: SystemTime) {

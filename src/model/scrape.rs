@@ -148,6 +148,44 @@ pub struct HostRaw {
     pub mem_available_bytes: Option<f64>,
 }
 
+/// Problems found in one scrape, in words: the first [`Problems::MAX`] kept, the rest counted,
+/// so a server sending thousands of bad values costs a few lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    list: Vec<String>,
+    more: usize,
+}
+
+impl Problems {
+    /// Lines kept; the rest are counted.
+    pub const MAX: usize = 20;
+
+    /// Note one problem.
+    pub fn push(&mut self, problem: String) {
+        if self.list.len() < Self::MAX {
+            self.list.push(problem);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// True when nothing was noted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The lines, with one more saying how many were not kept.
+    #[must_use]
+    pub fn into_lines(self) -> Vec<String> {
+        let mut lines = self.list;
+        if self.more > 0 {
+            lines.push(format!("… and {} more problem(s)", self.more));
+        }
+        lines
+    }
+}
+
 /// One problem found while parsing; the rest of the body still counts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ParseError {
@@ -182,6 +220,10 @@ pub struct ScrapeData {
     pub body_bytes: usize,
     /// Canonical metrics this kind should expose but the server did not (renamed or disabled).
     pub missing: Vec<String>,
+    /// Values refused as out of range (a negative count, a fraction over 1, a histogram whose
+    /// buckets are out of order, …) and series over the caps: each is n/a, never a figure.
+    /// At most [`Problems::MAX`] lines, the last one counting the rest.
+    pub problems: Vec<String>,
     /// The machine's name as the exporter itself reports it (dcgm-exporter's `Hostname`,
     /// node_exporter's `node_uname_info{nodename}`); it names the node (see `model::identity`).
     pub host_name: Option<String>,

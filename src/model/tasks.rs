@@ -24,7 +24,7 @@ use crate::model::ids::SourceId;
 use crate::model::input::SessionsReport;
 use crate::model::input::{ConnectionState, EventUpdate};
 use crate::model::input::{Event, EventType};
-pub use dedupe::DedupeWindow;
+pub use dedupe::{DedupeWindow, DuplicateReport};
 pub use executions::{ExecutionMonitors, ExecutionView};
 pub use figures::{ParentCounts, QueueDepth, StreamStatus, TaskStats, TasksSnapshot};
 pub use latency::{LatencyHist, LatencySummary};
@@ -33,6 +33,13 @@ pub use recent::{EventFilter, RecentEvent, RecentEvents};
 pub use sessions::{SessionView, SessionsSummary};
 use slots::SlotRing;
 pub use workers::{BeatVia, WorkerStatus, WorkerTracker, WorkerView, WorkersView};
+
+/// The longest task or step duration taken as real: 30 days. A longer `duration_ms` (2^64−1
+/// made the mean 3.7e15 s) is refused with a problem, never averaged.
+pub const MAX_DURATION_MS: u64 = 30 * 24 * 3600 * 1000;
+
+/// Problems held for [`TaskModel::take_problems`] at most (the rest are counted per stream).
+const MAX_PENDING_PROBLEMS: usize = 64;
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -102,6 +109,11 @@ pub struct TaskModel {
     duplicates_total: u64,
     malformed_total: u64,
     truncated_total: u64,
+    refused_total: u64,
+    /// The latest duplicate total each stream reported (it drops repeats before sending).
+    source_duplicates: BTreeMap<SourceId, u64>,
+    /// Values refused since the last [`TaskModel::take_problems`], with their source.
+    problems: Vec<(SourceId, String)>,
     last_now: Option<SystemTime>,
 }
 
@@ -133,6 +145,9 @@ impl TaskModel {
             duplicates_total: 0,
             malformed_total: 0,
             truncated_total: 0,
+            refused_total: 0,
+            source_duplicates: BTreeMap::new(),
+            problems: Vec::new(),
             last_now: None,
             settings,
         }
@@ -148,6 +163,7 @@ impl TaskModel {
                 events: 0,
                 duplicates: 0,
                 malformed: 0,
+                refused: 0,
                 last_error: None,
                 last_update_at: None,
             });
@@ -202,9 +218,17 @@ impl TaskModel {
             EventUpdate::ExecLog {
                 source,
                 received_at,
-                log,
+                mut log,
             } => {
                 self.stream(&source, received_at).events += 1;
+                if let Some(ms) = log.duration_ms.filter(|&ms| ms > MAX_DURATION_MS) {
+                    log.duration_ms = None;
+                    let what = format!(
+                        "execution {} log {}: duration_ms {ms} is over 30 days; not counted",
+                        log.execution_id, log.id
+                    );
+                    self.refuse(&source, received_at, what);
+                }
                 if !self
                     .executions
                     .apply_log(&source.to_string(), *log, received_at)
@@ -233,6 +257,22 @@ impl TaskModel {
                 }
                 Err(e) => self.stream(&source, at).last_error = Some(e.to_string()),
             },
+            EventUpdate::Duplicates {
+                source,
+                execution_id,
+                total,
+            } => {
+                let before = self.source_duplicates.insert(source.clone(), total);
+                let new = total.saturating_sub(before.unwrap_or(0));
+                let s = self.stream(&source, now);
+                s.events += new;
+                s.duplicates += new;
+                self.duplicates_total += new;
+                if let Some(id) = execution_id {
+                    self.executions
+                        .add_duplicates(&source.to_string(), &id, new);
+                }
+            }
             EventUpdate::ProxyLog { source, at, result } => match result {
                 Ok(records) => {
                     let s = self.stream(&source, at);
@@ -265,6 +305,18 @@ impl TaskModel {
         if e.meta.truncated {
             self.truncated_total += 1;
         }
+        let duration_ms = match e.duration_ms {
+            Some(ms) if ms > MAX_DURATION_MS => {
+                let what = format!(
+                    "event {} ({}): duration_ms {ms} is over 30 days; not counted in completion times",
+                    e.event_id,
+                    e.event_type.as_str()
+                );
+                self.refuse(source, received_at, what);
+                None
+            }
+            d => d,
+        };
         let at = e.ts.unwrap_or(received_at).min(now);
         match self.totals.get_mut(e.event_type.as_str()) {
             Some(n) => *n += 1,
@@ -287,7 +339,7 @@ impl TaskModel {
         }
         match &e.event_type {
             EventType::TaskCompleted => {
-                if let Some(ms) = e.duration_ms {
+                if let Some(ms) = duration_ms {
                     if let Some(h) = self.latency_min.slot_mut(at, now) {
                         h.record(ms);
                     }
@@ -324,9 +376,28 @@ impl TaskModel {
         if let Some(n) = e.meta.workers_online {
             self.workers.report_online(n, at);
         }
-        self.recent
-            .push(RecentEvent::from_event(e, at, source.to_string()));
+        let mut recent = RecentEvent::from_event(e, at, source.to_string());
+        recent.duration_ms = duration_ms;
+        self.recent.push(recent);
         true
+    }
+
+    /// A value refused as impossible: counted on its stream, said there and in the problems
+    /// the owner takes ([`Self::take_problems`]).
+    fn refuse(&mut self, source: &SourceId, at: SystemTime, what: String) {
+        self.refused_total += 1;
+        let s = self.stream(source, at);
+        s.refused += 1;
+        s.last_error = Some(what.clone());
+        if self.problems.len() < MAX_PENDING_PROBLEMS {
+            self.problems.push((source.clone(), what));
+        }
+    }
+
+    /// Values refused since the last call (a duration over 30 days, …), with their source,
+    /// for the error list; at most 64 between two calls (every one is counted per stream).
+    pub fn take_problems(&mut self) -> Vec<(SourceId, String)> {
+        std::mem::take(&mut self.problems)
     }
 
     fn apply_stats(&mut self, e: &Event, at: SystemTime) {
@@ -468,6 +539,7 @@ impl TaskModel {
             duplicates_dropped: self.duplicates_total,
             malformed_total: self.malformed_total,
             truncated_total: self.truncated_total,
+            refused_total: self.refused_total,
             recent_events: self
                 .recent
                 .filtered(&EventFilter::default(), 50)

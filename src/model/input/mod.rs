@@ -248,6 +248,18 @@ pub enum EventUpdate {
         /// Every session, or why none could be read.
         result: Result<SessionsReport, EventError>,
     },
+    /// A stream's running total of frames it dropped because it had forwarded their id already
+    /// (a replay after a reconnect, one event on two channels). Sent at most about once a
+    /// second while duplicates arrive ([`crate::model::tasks::DuplicateReport`]); a later total
+    /// replaces an earlier one, so a lost report costs nothing.
+    Duplicates {
+        /// Which stream.
+        source: SourceId,
+        /// Which execution, for an execution-log stream.
+        execution_id: Option<String>,
+        /// Duplicates dropped since the stream started.
+        total: u64,
+    },
     /// New records from the tool proxy's log.
     ProxyLog {
         /// Which log file.
@@ -271,6 +283,7 @@ impl EventUpdate {
             | Self::ExecLog { source, .. }
             | Self::ExecConnection { source, .. }
             | Self::Sessions { source, .. }
+            | Self::Duplicates { source, .. }
             | Self::ProxyLog { source, .. } => source,
         }
     }
@@ -298,7 +311,10 @@ impl EventUpdate {
             Self::Connection { state, .. } | Self::ExecConnection { state, .. } => {
                 state.is_connected()
             }
-            Self::Event { .. } | Self::Malformed { .. } | Self::ExecLog { .. } => false,
+            Self::Event { .. }
+            | Self::Malformed { .. }
+            | Self::ExecLog { .. }
+            | Self::Duplicates { .. } => false,
         }
     }
 

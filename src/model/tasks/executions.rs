@@ -109,6 +109,13 @@ impl ExecutionMonitors {
             .or_insert_with(|| Monitor::new(source.to_owned()))
     }
 
+    /// Count `n` lines of execution `id` that its stream dropped as already sent (replays).
+    pub fn add_duplicates(&mut self, source: &str, id: &str, n: u64) {
+        if n > 0 {
+            self.monitor(id, source).duplicates += n;
+        }
+    }
+
     /// Add one log line received at `received_at`; a line whose `id` was seen is dropped and
     /// counted. Returns true when it was new.
     pub fn apply_log(&mut self, source: &str, log: ExecLog, received_at: SystemTime) -> bool {

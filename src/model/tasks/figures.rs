@@ -93,6 +93,9 @@ pub struct StreamStatus {
     pub duplicates: u64,
     /// Frames refused (malformed or oversized).
     pub malformed: u64,
+    /// Values refused as impossible (a duration over 30 days): not counted, said in
+    /// `last_error` and the error list.
+    pub refused: u64,
     /// Latest error message.
     pub last_error: Option<String>,
     /// When the latest update of any kind arrived.
@@ -128,6 +131,8 @@ pub struct TasksSnapshot {
     pub malformed_total: u64,
     /// Events that arrived truncated by the publisher.
     pub truncated_total: u64,
+    /// Values refused as impossible since start (see [`StreamStatus::refused`]).
+    pub refused_total: u64,
     /// The 50 latest events, newest first.
     pub recent_events: Vec<RecentEvent>,
     /// Agent sessions.

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::*;
 use crate::model::ids::SourceKind;
-use crate::model::input::EventError;
+use crate::model::input::{EventError, ExecLog};
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_770_000_000 + s)
@@ -261,4 +261,114 @@ fn memory_is_bounded_by_settings_not_by_events() {
     let v = m.workers.view(now);
     assert!(v.online.len() + v.stale.len() <= 5);
     assert_eq!(m.task_stats(HOUR, now).started, 10_000);
+}
+
+#[test]
+fn an_absurd_duration_is_refused_not_averaged() {
+    // The defect: duration_ms = 2^64−1 made the mean completion time 3.7e15 s.
+    let mut m = TaskModel::default();
+    let now = t(1000);
+    m.apply(completed("ok", 990, 400, "1"), now);
+    m.apply(completed("absurd", 995, u64::MAX, "1"), now);
+    m.apply(completed("month", 996, MAX_DURATION_MS + 1, "1"), now);
+    m.apply(completed("edge", 997, MAX_DURATION_MS, "1"), now);
+    let h = m.task_stats(HOUR, now);
+    assert_eq!(h.completed, 4, "the tasks still completed");
+    assert_eq!(h.completion.count, 2, "only real durations are timed");
+    assert_eq!(h.completion.max_ms, Some(MAX_DURATION_MS));
+    let s = m.snapshot(now);
+    assert_eq!(s.refused_total, 2);
+    assert_eq!(s.streams[0].refused, 2);
+    assert!(
+        s.streams[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("event month") && e.contains("over 30 days")),
+        "{:?}",
+        s.streams[0].last_error
+    );
+    let absurd = s
+        .recent_events
+        .iter()
+        .find(|e| e.event_id == "absurd")
+        .unwrap();
+    assert_eq!(absurd.duration_ms, None, "not shown as 213503982334d");
+    let problems = m.take_problems();
+    assert_eq!(problems.len(), 2);
+    assert!(
+        problems[0].1.contains("18446744073709551615"),
+        "{problems:?}"
+    );
+    assert!(m.take_problems().is_empty(), "taken once");
+}
+
+#[test]
+fn an_execution_step_with_an_absurd_duration_keeps_its_line_not_its_duration() {
+    let mut m = TaskModel::default();
+    let exec_src = SourceId::new(
+        "swarm",
+        SourceKind::ExecLogs,
+        "ws://x/ws/executions/e1/logs",
+    );
+    let log = ExecLog {
+        id: "l1".into(),
+        execution_id: "e1".into(),
+        step_name: Some("fetch".into()),
+        step_type: None,
+        input_preview: String::new(),
+        output_preview: String::new(),
+        duration_ms: Some(u64::MAX),
+        timestamp: Some(t(5)),
+        error_message: None,
+        level: crate::model::input::LogLevel::Info,
+        status: None,
+        progress_pct: None,
+    };
+    m.apply(
+        EventUpdate::ExecLog {
+            source: exec_src.clone(),
+            received_at: t(5),
+            log: Box::new(log),
+        },
+        t(5),
+    );
+    let logs: Vec<&ExecLog> = m.executions.logs("e1").collect();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].duration_ms, None);
+    assert_eq!(m.snapshot(t(5)).streams[0].refused, 1);
+    assert_eq!(m.take_problems()[0].0, exec_src);
+}
+
+#[test]
+fn duplicates_a_stream_dropped_are_counted_once_each() {
+    let mut m = TaskModel::default();
+    let exec_src = SourceId::new(
+        "swarm",
+        SourceKind::ExecLogs,
+        "ws://x/ws/executions/e1/logs",
+    );
+    for total in [1, 99, 99, 40] {
+        // A later total replaces an earlier one; an old report arriving late changes nothing.
+        m.apply(
+            EventUpdate::Duplicates {
+                source: src(),
+                execution_id: None,
+                total,
+            },
+            t(1),
+        );
+    }
+    m.apply(
+        EventUpdate::Duplicates {
+            source: exec_src,
+            execution_id: Some("e1".into()),
+            total: 4,
+        },
+        t(1),
+    );
+    let s = m.snapshot(t(2));
+    assert_eq!(s.duplicates_dropped, 103);
+    let ws = s.streams.iter().find(|x| x.source == src()).unwrap();
+    assert_eq!((ws.duplicates, ws.events), (99, 99));
+    assert_eq!(s.executions[0].duplicates_dropped, 4);
 }

@@ -14,7 +14,7 @@ use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{
     ConnectionState, EventError, EventUpdate, ExecLog, ExecStatus, LogLevel,
 };
-use crate::model::tasks::DedupeWindow;
+use crate::model::tasks::{DedupeWindow, DuplicateReport};
 use crate::model::text::truncate_str;
 use crate::sources::framework::{Delivery, Sink, SourceTask, Stop};
 
@@ -234,6 +234,7 @@ struct ExecHooks<'a> {
     max_frame_bytes: usize,
     sink: &'a Sink,
     seen: DedupeWindow,
+    report: DuplicateReport,
 }
 
 impl WsHooks for ExecHooks<'_> {
@@ -250,7 +251,7 @@ impl WsHooks for ExecHooks<'_> {
         let update = match parse_exec_frame(bytes, self.execution_id, self.max_frame_bytes) {
             Ok(ExecFrame::Log(log)) => {
                 if !self.seen.insert(&log.id) {
-                    return Flow::Continue;
+                    return self.tick();
                 }
                 EventUpdate::ExecLog {
                     source: self.source.clone(),
@@ -267,6 +268,21 @@ impl WsHooks for ExecHooks<'_> {
             },
         };
         if self.sink.send_event(update) == Delivery::Closed {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn tick(&mut self) -> Flow {
+        let d = super::ws::report_duplicates(
+            self.sink,
+            &self.source,
+            Some(self.execution_id),
+            &self.seen,
+            &mut self.report,
+        );
+        if d == Delivery::Closed {
             Flow::Stop
         } else {
             Flow::Continue
@@ -321,6 +337,7 @@ pub async fn run_execution(cfg: ExecLogConfig, execution_id: String, sink: Sink,
         max_frame_bytes: cfg.max_frame_bytes,
         sink: &sink,
         seen: DedupeWindow::new(cfg.dedupe_capacity),
+        report: DuplicateReport::default(),
     };
     supervise(&url, &opts, stop, &mut hooks).await;
 }

@@ -17,7 +17,7 @@ use crate::model::input::{
     ConnectionState, EventError, EventUpdate, HeartbeatScan, SourceUpdate, WorkerBeat,
 };
 use crate::model::redact::redact_urls;
-use crate::model::tasks::DedupeWindow;
+use crate::model::tasks::{DedupeWindow, DuplicateReport};
 use crate::sources::framework::{
     Delivery, Ended, Poll, PollSchedule, Sink, SourceTask, Stop, Stream, StreamSchedule, poll_loop,
     stopped, stream_loop,
@@ -178,6 +178,7 @@ struct PubSub {
     sink: Sink,
     client: Option<redis::Client>,
     seen: DedupeWindow,
+    report: DuplicateReport,
 }
 
 impl PubSub {
@@ -197,7 +198,7 @@ impl PubSub {
         let update = match parse_frame_limited(payload, self.cfg.max_message_bytes) {
             Ok(Frame::Event(event)) => {
                 if !event.is_synthetic() && !self.seen.insert(&event.event_id) {
-                    return Delivery::Queued;
+                    return self.report_duplicates();
                 }
                 EventUpdate::Event {
                     source: self.cfg.id.clone(),
@@ -214,6 +215,11 @@ impl PubSub {
             },
         };
         self.sink.send_event(update)
+    }
+
+    /// The duplicates dropped so far, when it is time to say (see [`DuplicateReport`]).
+    fn report_duplicates(&mut self) -> Delivery {
+        super::ws::report_duplicates(&self.sink, &self.cfg.id, None, &self.seen, &mut self.report)
     }
 }
 
@@ -238,9 +244,19 @@ impl Stream for PubSub {
     async fn pump(&mut self, conn: redis::aio::PubSub, stop: &mut Stop) -> Ended {
         let (mut cmd, mut messages) = conn.split();
         let mut last_rx = Instant::now();
+        let mut second = tokio::time::interval_at(
+            Instant::now() + Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
+        second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = stopped(stop) => return Ended::Stopped,
+                _ = second.tick() => {
+                    if self.report_duplicates() == Delivery::Closed {
+                        return Ended::ConsumerGone;
+                    }
+                }
                 msg = messages.next() => match msg {
                     None => return Ended::Dropped("the connection closed".to_owned()),
                     Some(m) => {
@@ -275,6 +291,7 @@ pub async fn run_pubsub(cfg: RedisConfig, sink: Sink, stop: Stop) {
     let schedule = cfg.stream_schedule();
     let stream = PubSub {
         seen: DedupeWindow::new(cfg.dedupe_capacity),
+        report: DuplicateReport::default(),
         cfg,
         sink,
         client: None,

@@ -1,7 +1,8 @@
 //! Following a growing text file like `tail -F`, line by line: appends are read from where the
 //! last read stopped; rotation (the path now names another file) is noticed by device + inode,
-//! and the old file is read to its end first; truncation (the file shrank) restarts from the
-//! top. Lines are handed out complete (a half-written last line waits for its newline) and cut
+//! and the old file is read to its end first; truncation restarts from the top, noticed when the
+//! file shrank or when its first bytes changed (truncated and at once rewritten longer, as
+//! `copytruncate` and a restarted writer do: the size alone would hide it). Lines are handed out complete (a half-written last line waits for its newline) and cut
 //! at a maximum length. Blocking file I/O, no parsing: what a line means is the caller's.
 
 use std::fs::File;
@@ -60,6 +61,18 @@ fn file_id(_m: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
+/// How much of a file's start is kept as its fingerprint: a rewritten file shows itself by a
+/// different start (log lines start with their time) even when it is already longer.
+const HEAD_BYTES: u64 = 1024;
+
+/// The first [`HEAD_BYTES`] of `f` (fewer when it is shorter).
+fn head_of(f: &mut File) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    f.seek(SeekFrom::Start(0))?;
+    f.take(HEAD_BYTES).read_to_end(&mut head)?;
+    Ok(head)
+}
+
 /// A `tail -F` of one path.
 #[derive(Debug)]
 pub struct FileFollower {
@@ -68,6 +81,8 @@ pub struct FileFollower {
     max_read_per_poll: usize,
     max_line_bytes: usize,
     file: Option<(File, Option<(u64, u64)>)>,
+    /// The start of the open file as last seen (see [`HEAD_BYTES`]).
+    head: Vec<u8>,
     pos: u64,
     opened_once: bool,
     partial: Vec<u8>,
@@ -92,6 +107,7 @@ impl FileFollower {
             max_read_per_poll: max_read_per_poll.max(1),
             max_line_bytes: max_line_bytes.max(1),
             file: None,
+            head: Vec::new(),
             pos: 0,
             opened_once: false,
             partial: Vec::new(),
@@ -143,9 +159,10 @@ impl FileFollower {
                     self.end_of_file(out);
                     self.file = None;
                     self.stats.rotations += 1;
-                } else if self.file.is_some() && meta.len() < self.pos {
+                } else if self.file.is_some() && (meta.len() < self.pos || self.rewritten()?) {
                     self.end_of_file(out);
                     self.pos = 0;
+                    self.head.clear();
                     self.stats.truncations += 1;
                 }
                 if self.file.is_none() {
@@ -161,11 +178,25 @@ impl FileFollower {
                         !self.opened_once && self.pos > 0 && self.start != TailStart::End;
                     self.opened_once = true;
                     self.file = Some((f, id));
+                    self.head.clear();
+                    self.rewritten()?;
                 }
                 read += self.read_new(out)?;
             }
         }
         Ok(read)
+    }
+
+    /// Whether the open file's start is no longer what it was (it was truncated and written
+    /// again); remembers the start as it is now.
+    fn rewritten(&mut self) -> Result<bool, EventError> {
+        let Some((f, _)) = self.file.as_mut() else {
+            return Ok(false);
+        };
+        let now = head_of(f).map_err(|e| self.io_err(&e, ""))?;
+        let changed = !now.starts_with(&self.head);
+        self.head = now;
+        Ok(changed)
     }
 
     /// Read from `pos` to the end (at most `max_read_per_poll`), handing out complete lines.
@@ -259,5 +290,55 @@ mod tests {
         std::fs::write(&p, "new\n").unwrap();
         assert_eq!(lines(&mut f), ["<end>", "new"]);
         assert_eq!(f.stats.truncations, 1);
+    }
+
+    #[test]
+    fn truncated_and_at_once_rewritten_longer_is_read_from_its_start() {
+        // The defect: 100 lines read, then the file truncated and rewritten with 160 lines
+        // before the next poll: the size only grew, so reading went on at byte ~1500 and the
+        // first ~95 new lines were lost.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("proxy.log");
+        let text = |tag: &str, n: usize| -> String {
+            (0..n).map(|i| format!("{tag} line {i:03}\n")).collect()
+        };
+        std::fs::write(&p, text("first", 100)).unwrap();
+        let mut f = FileFollower::new(&p, TailStart::Beginning, 1 << 20, 1024);
+        assert_eq!(lines(&mut f).len(), 100);
+        // Same inode: truncate and write through the same path.
+        let mut h = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&p)
+            .unwrap();
+        h.write_all(text("second", 160).as_bytes()).unwrap();
+        drop(h);
+        let got = lines(&mut f);
+        assert_eq!(got.len(), 161, "{got:?}");
+        assert_eq!(got[0], "<end>");
+        assert_eq!(got[1], "second line 000");
+        assert_eq!(got[160], "second line 159");
+        assert_eq!(f.stats.truncations, 1);
+        // Appends after that are read as usual; an unchanged start is no truncation.
+        let mut h = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        h.write_all(b"appended\n").unwrap();
+        assert_eq!(lines(&mut f), ["appended"]);
+        assert!(lines(&mut f).is_empty());
+        assert_eq!(f.stats.truncations, 1);
+    }
+
+    #[test]
+    fn a_file_that_grows_from_short_keeps_its_fingerprint() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.log");
+        std::fs::write(&p, "a\n").unwrap();
+        let mut f = FileFollower::new(&p, TailStart::Beginning, 1 << 20, 1024);
+        assert_eq!(lines(&mut f), ["a"]);
+        let mut h = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        for i in 0..300 {
+            h.write_all(format!("line {i}\n").as_bytes()).unwrap();
+            assert_eq!(lines(&mut f), [format!("line {i}")]);
+        }
+        assert_eq!(f.stats.truncations, 0);
     }
 }

@@ -6,13 +6,13 @@
 //! `event_id`). Path and parameter names are configurable: the upstream code serves
 //! `/ws/monitor?types=`, its README says `/ws/monitoring?event_types=`.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::nexus::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
 use super::wsconn::{Flow, WsHooks, WsOptions, build_url, supervise};
 use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{ConnectionState, EventError, EventUpdate};
-use crate::model::tasks::DedupeWindow;
+use crate::model::tasks::{DedupeWindow, DuplicateReport};
 use crate::sources::framework::{Delivery, Sink, SourceTask, Stop};
 
 /// Query-parameter names of the monitor endpoint.
@@ -158,6 +158,31 @@ struct MonitorHooks<'a> {
     cfg: &'a WsMonitorConfig,
     sink: &'a Sink,
     seen: DedupeWindow,
+    report: DuplicateReport,
+}
+
+/// Tell the model how many duplicates `seen` has dropped, when [`DuplicateReport`] says it is
+/// time (at once for the first, then at most once a second: the stream's tick sends the rest).
+pub(crate) fn report_duplicates(
+    sink: &Sink,
+    source: &SourceId,
+    execution_id: Option<&str>,
+    seen: &DedupeWindow,
+    report: &mut DuplicateReport,
+) -> Delivery {
+    let now = Instant::now();
+    let Some(total) = report.due(seen.dropped(), now) else {
+        return Delivery::Queued;
+    };
+    let delivery = sink.send_event(EventUpdate::Duplicates {
+        source: source.clone(),
+        execution_id: execution_id.map(str::to_owned),
+        total,
+    });
+    if delivery == Delivery::Queued {
+        report.sent(total, now);
+    }
+    delivery
 }
 
 impl WsHooks for MonitorHooks<'_> {
@@ -173,7 +198,7 @@ impl WsHooks for MonitorHooks<'_> {
         let update = match parse_frame_limited(bytes, self.cfg.max_frame_bytes) {
             Ok(Frame::Event(event)) => {
                 if !event.is_synthetic() && !self.seen.insert(&event.event_id) {
-                    return Flow::Continue;
+                    return self.tick();
                 }
                 EventUpdate::Event {
                     source: self.cfg.id.clone(),
@@ -190,6 +215,15 @@ impl WsHooks for MonitorHooks<'_> {
             },
         };
         if self.sink.send_event(update) == Delivery::Closed {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn tick(&mut self) -> Flow {
+        let d = report_duplicates(self.sink, &self.cfg.id, None, &self.seen, &mut self.report);
+        if d == Delivery::Closed {
             Flow::Stop
         } else {
             Flow::Continue
@@ -219,6 +253,7 @@ pub async fn run(cfg: WsMonitorConfig, sink: Sink, stop: Stop) {
     let opts = cfg.options();
     let mut hooks = MonitorHooks {
         seen: DedupeWindow::new(cfg.dedupe_capacity),
+        report: DuplicateReport::default(),
         cfg: &cfg,
         sink: &sink,
     };

@@ -56,6 +56,10 @@ pub(crate) trait WsHooks {
     fn state(&mut self, state: ConnectionState) -> Delivery;
     /// Handle one text or binary payload.
     fn payload(&mut self, bytes: &[u8]) -> Flow;
+    /// Called about once a second while connected (e.g. to send a count held back).
+    fn tick(&mut self) -> Flow {
+        Flow::Continue
+    }
     /// Turn a close frame into an error (e.g. 1008 → unknown execution); `None` for a plain
     /// disconnect.
     fn close_error(&self, _code: u16) -> Option<EventError> {
@@ -169,6 +173,11 @@ async fn pump(
     let mut ping =
         tokio::time::interval_at(Instant::now() + opts.ping_interval, opts.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut second = tokio::time::interval_at(
+        Instant::now() + Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_rx = Instant::now();
     loop {
         let idle_deadline = last_rx + opts.idle_timeout;
@@ -188,6 +197,11 @@ async fn pump(
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => return classify(url, e).into(),
                     Err(_) => return Ended::Dropped(format!("could not send a ping within {} ms", millis(opts.connect_timeout))).into(),
+                }
+            }
+            _ = second.tick() => {
+                if hooks.tick() == Flow::Stop {
+                    return Ended::ConsumerGone.into();
                 }
             }
             () = tokio::time::sleep_until(idle_deadline) => {
