@@ -6,14 +6,12 @@
 
 use std::borrow::Cow;
 
-use super::number::{parse_om_timestamp, parse_value};
+use super::number::{parse_om_timestamp, parse_value, value_prefix};
 use super::scan::{
-    LABEL_START, at, find_byte, find_either, is_blank, scan_metric_name, scan_name, skip_blanks,
-    sub,
+    LABEL_CONT, LABEL_START, METRIC_CONT, at, find_byte, find_either, is_blank, scan_metric_name,
+    scan_name, skip_blanks, sub,
 };
-
-/// One label: name and unescaped value.
-pub(super) type Label<'a> = (Cow<'a, str>, Cow<'a, str>);
+use super::types::Label;
 
 /// Error text of a rejected line. Static where possible so the happy path never allocates.
 pub(super) type LexError = Cow<'static, str>;
@@ -98,6 +96,10 @@ pub(super) struct SampleLine<'a> {
     pub ts_secs: Option<f64>,
     /// Whether the line carried a well-formed exemplar (OpenMetrics only).
     pub exemplar: bool,
+    /// The name is a plain (unquoted) name at the start of the line.
+    pub bare_name: bool,
+    /// The name is the bare name given to [`sample_line_after`] as `prev`.
+    pub same_name: bool,
 }
 
 /// Up to this many labels, duplicates are found by comparing each new name with the previous
@@ -137,12 +139,28 @@ fn label_set<'a>(
             }
             return Ok(i + 1);
         }
+        if let Some((label, next)) = plain_label(line, i) {
+            // Same checks, in the same order, as the general code below.
+            if label.0 == "__name__" {
+                return Err("label name \"__name__\" is reserved".into());
+            }
+            if out.len() <= PAIRWISE_LIMIT && out.iter().any(|(k, _)| *k == label.0) {
+                return Err(format!("duplicate label name {:?}", label.0).into());
+            }
+            out.push(label);
+            i = next;
+            after_comma = at(b, i) == Some(b',');
+            if after_comma {
+                i += 1;
+            }
+            continue;
+        }
         let (lname, was_quoted) = if c == b'"' {
             let (s, next) = quoted(line, i, Escapes::Strict)?;
             i = next;
             (s, true)
         } else {
-            let end = scan_name(b, i, &LABEL_START, &super::scan::LABEL_CONT);
+            let end = scan_name(b, i, &LABEL_START, &LABEL_CONT);
             if end == i {
                 return Err(format!("expected a label name at column {}", i + 1).into());
             }
@@ -203,15 +221,60 @@ fn label_set<'a>(
     }
 }
 
-/// Parse one sample line. Labels are appended to `labels` (cleared first).
+/// The usual label, `name="value"` with no blanks and no escapes, directly followed by `,` or
+/// `}`: the label and the index of that delimiter. `None` for anything else, which the general
+/// code in [`label_set`] then reads (and reports) from the same position.
+#[inline]
+fn plain_label(line: &str, i: usize) -> Option<(Label<'_>, usize)> {
+    let b = line.as_bytes();
+    let end = scan_name(b, i, &LABEL_START, &LABEL_CONT);
+    if end == i || b.get(end..end + 2) != Some(b"=\"".as_slice()) {
+        return None;
+    }
+    let vstart = end + 2;
+    let q = vstart + find_either(b.get(vstart..)?, b'"', b'\\')?;
+    if at(b, q) != Some(b'"') || !matches!(at(b, q + 1), Some(b',' | b'}')) {
+        return None;
+    }
+    let label = (
+        Cow::Borrowed(sub(line, i, end)),
+        Cow::Borrowed(sub(line, vstart, q)),
+    );
+    Some((label, q + 1))
+}
+
+/// Parse one sample line on its own. Labels are appended to `labels` (cleared first). The parser
+/// reads lines in sequence with [`sample_line_after`].
+#[cfg(test)]
 pub(super) fn sample_line<'a>(
     line: &'a str,
     om: bool,
     labels: &mut Vec<Label<'a>>,
 ) -> Result<SampleLine<'a>, LexError> {
+    sample_line_after(line, om, "", labels)
+}
+
+/// [`sample_line`] for a line that follows a sample whose bare name was `prev` (`""` if none).
+/// Consecutive samples mostly share their name (the buckets of a histogram), and comparing with
+/// `prev` is cheaper than classifying every byte again; the result is the same.
+pub(super) fn sample_line_after<'a>(
+    line: &'a str,
+    om: bool,
+    prev: &str,
+    labels: &mut Vec<Label<'a>>,
+) -> Result<SampleLine<'a>, LexError> {
     labels.clear();
     let b = line.as_bytes();
-    let end = scan_metric_name(b, 0);
+    // `prev` was itself scanned as a bare name, so when the line starts with it and the next
+    // byte cannot continue a name, the scan would stop at exactly the same place.
+    let same_name = !prev.is_empty()
+        && b.starts_with(prev.as_bytes())
+        && !at(b, prev.len()).is_some_and(|c| METRIC_CONT[usize::from(c)]);
+    let end = if same_name {
+        prev.len()
+    } else {
+        scan_metric_name(b, 0)
+    };
     let mut name = (end > 0).then(|| Cow::Borrowed(sub(line, 0, end)));
     let mut i = end;
     let after_name = i;
@@ -227,6 +290,8 @@ pub(super) fn sample_line<'a>(
     let Some(name) = name else {
         return Err("no metric name".into());
     };
+    // A quoted name inside the braces leaves `end` at 0.
+    let bare_name = end > 0;
     // Separator between name/labels and value.
     if om {
         match at(b, i) {
@@ -246,16 +311,24 @@ pub(super) fn sample_line<'a>(
             return Err("invalid character after metric name".into());
         }
     }
-    let vstart = i;
-    while at(b, i).is_some_and(|c| c != b' ' && (om || c != b'\t')) {
-        i += 1;
-    }
-    if i == vstart {
-        return Err("missing value".into());
-    }
-    let tok = sub(line, vstart, i);
-    let Some(value) = parse_value(tok) else {
-        return Err(format!("invalid value {tok:?}").into());
+    let ends: &[u8] = if om { b" " } else { b" \t" };
+    let value = if let Some((v, len)) = value_prefix(b.get(i..).unwrap_or_default(), ends) {
+        // The common case: a plain decimal, read in one pass.
+        i += len;
+        v
+    } else {
+        let vstart = i;
+        while at(b, i).is_some_and(|c| !ends.contains(&c)) {
+            i += 1;
+        }
+        if i == vstart {
+            return Err("missing value".into());
+        }
+        let tok = sub(line, vstart, i);
+        let Some(v) = parse_value(tok) else {
+            return Err(format!("invalid value {tok:?}").into());
+        };
+        v
     };
     let mut s = SampleLine {
         name,
@@ -263,6 +336,8 @@ pub(super) fn sample_line<'a>(
         ts_ms: None,
         ts_secs: None,
         exemplar: false,
+        bare_name,
+        same_name,
     };
     if om {
         om_tail(line, i, &mut s)?;
