@@ -63,10 +63,20 @@ fn measure(bytes: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
     (rates.get(rates.len() / 2).copied().unwrap_or(0.0), samples)
 }
 
+/// The 1-minute load average, when the system says (Linux): the machine may be shared, and a
+/// busy one makes every figure here smaller.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
+}
+
 fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/prometheus");
+    let load_before = load_average();
     let mut rows = Vec::new();
     let mut ok = true;
+    // Issue 8's target, on the largest real scrape.
+    let mut alltypes_ok = false;
     for &(label, file, rename) in INPUTS {
         let raw = std::fs::read(format!("{dir}/{file}"))
             .unwrap_or_else(|e| panic!("cannot read fixture {file}: {e}"));
@@ -87,6 +97,9 @@ fn main() {
         // The ratio only means something where prometheus-parse reads the whole input.
         let comparable = rename || !file.contains("vllm");
         ok &= ours >= 400.0 && (ratio >= 8.0 || !comparable);
+        if file.contains("alltypes") {
+            alltypes_ok = ours >= 800.0 && ratio >= 16.0;
+        }
         rows.push(format!(
             "| {label} | {} | {ours:.0} | {our_samples} | {theirs:.1} | {their_samples} | {ratio:.1}x |",
             body.len()
@@ -109,14 +122,24 @@ fn main() {
     println!(
         "prometheus-parse counts a histogram or summary series as one sample; ours counts lines"
     );
-    let verdict = if cfg!(debug_assertions) {
-        "not judged (unoptimised test build; run `cargo bench --bench parse`)"
-    } else if ok {
-        "met"
-    } else {
-        "NOT met"
+    if let (Some(before), Some(after)) = (load_before, load_average()) {
+        println!("1-minute load average: {before} before, {after} after");
+    }
+    let verdict = |met: bool| {
+        if cfg!(debug_assertions) {
+            "not judged (unoptimised test build; run `cargo bench --bench parse`)"
+        } else if met {
+            "met"
+        } else {
+            "NOT met"
+        }
     };
     println!(
-        "target (>= 400 MB/s everywhere, >= 8x prometheus-parse where it parses every line): {verdict}"
+        "target (>= 800 MB/s and >= 16x prometheus-parse on alltypes): {}",
+        verdict(alltypes_ok)
+    );
+    println!(
+        "floor (>= 400 MB/s everywhere, >= 8x prometheus-parse where it parses every line): {}",
+        verdict(ok)
     );
 }
