@@ -139,15 +139,16 @@ fn label_set<'a>(
             }
             return Ok(i + 1);
         }
-        if let Some((label, next)) = plain_label(line, i) {
+        if let Some((lname, value, next)) = plain_label(line, i) {
             // Same checks, in the same order, as the general code below.
-            if label.0 == "__name__" {
+            if lname == "__name__" {
                 return Err("label name \"__name__\" is reserved".into());
             }
-            if out.len() <= PAIRWISE_LIMIT && out.iter().any(|(k, _)| *k == label.0) {
-                return Err(format!("duplicate label name {:?}", label.0).into());
+            if out.len() <= PAIRWISE_LIMIT && out.iter().any(|(k, _)| k == lname) {
+                return Err(format!("duplicate label name {lname:?}").into());
             }
-            out.push(label);
+            // Built in place: no label-sized temporary to copy.
+            out.push((Cow::Borrowed(lname), Cow::Borrowed(value)));
             i = next;
             after_comma = at(b, i) == Some(b',');
             if after_comma {
@@ -222,10 +223,10 @@ fn label_set<'a>(
 }
 
 /// The usual label, `name="value"` with no blanks and no escapes, directly followed by `,` or
-/// `}`: the label and the index of that delimiter. `None` for anything else, which the general
-/// code in [`label_set`] then reads (and reports) from the same position.
+/// `}`: its name, its value and the index of that delimiter. `None` for anything else, which the
+/// general code in [`label_set`] then reads (and reports) from the same position.
 #[inline]
-fn plain_label(line: &str, i: usize) -> Option<(Label<'_>, usize)> {
+fn plain_label(line: &str, i: usize) -> Option<(&str, &str, usize)> {
     let b = line.as_bytes();
     let end = scan_name(b, i, &LABEL_START, &LABEL_CONT);
     if end == i || b.get(end..end + 2) != Some(b"=\"".as_slice()) {
@@ -236,11 +237,7 @@ fn plain_label(line: &str, i: usize) -> Option<(Label<'_>, usize)> {
     if at(b, q) != Some(b'"') || !matches!(at(b, q + 1), Some(b',' | b'}')) {
         return None;
     }
-    let label = (
-        Cow::Borrowed(sub(line, i, end)),
-        Cow::Borrowed(sub(line, vstart, q)),
-    );
-    Some((label, q + 1))
+    Some((sub(line, i, end), sub(line, vstart, q), q + 1))
 }
 
 /// Parse one sample line on its own. Labels are appended to `labels` (cleared first). The parser
@@ -257,6 +254,7 @@ pub(super) fn sample_line<'a>(
 /// [`sample_line`] for a line that follows a sample whose bare name was `prev` (`""` if none).
 /// Consecutive samples mostly share their name (the buckets of a histogram), and comparing with
 /// `prev` is cheaper than classifying every byte again; the result is the same.
+#[inline]
 pub(super) fn sample_line_after<'a>(
     line: &'a str,
     om: bool,
@@ -330,42 +328,63 @@ pub(super) fn sample_line_after<'a>(
         };
         v
     };
-    let mut s = SampleLine {
+    // Read the rest into a value and build the result once (not patched through a reference,
+    // which would keep it in memory).
+    let tail = if om {
+        om_tail(line, i)?
+    } else {
+        prom_tail(line, i)?
+    };
+    Ok(SampleLine {
         name,
         value,
-        ts_ms: None,
-        ts_secs: None,
-        exemplar: false,
+        ts_ms: tail.ts_ms,
+        ts_secs: tail.ts_secs,
+        exemplar: tail.exemplar,
         bare_name,
         same_name,
-    };
-    if om {
-        om_tail(line, i, &mut s)?;
-    } else {
-        i = skip_blanks(b, i);
-        if i < b.len() {
-            let tstart = i;
-            while at(b, i).is_some_and(|c| !is_blank(c)) {
-                i += 1;
-            }
-            let tok = sub(line, tstart, i);
-            match tok.parse::<i64>() {
-                Ok(ts) => s.ts_ms = Some(ts),
-                Err(_) => return Err(format!("expected an integer timestamp, got {tok:?}").into()),
-            }
-            if skip_blanks(b, i) < b.len() {
-                return Err("unexpected text after the timestamp".into());
-            }
-        }
+    })
+}
+
+/// What follows the value of a sample line.
+#[derive(Default)]
+struct Tail {
+    ts_ms: Option<i64>,
+    ts_secs: Option<f64>,
+    exemplar: bool,
+}
+
+/// Prometheus text: the optional integer timestamp after the value, which ends at `i`.
+#[inline]
+fn prom_tail(line: &str, i: usize) -> Result<Tail, LexError> {
+    let b = line.as_bytes();
+    let mut i = skip_blanks(b, i);
+    if i == b.len() {
+        return Ok(Tail::default());
     }
-    Ok(s)
+    let tstart = i;
+    while at(b, i).is_some_and(|c| !is_blank(c)) {
+        i += 1;
+    }
+    let tok = sub(line, tstart, i);
+    let Ok(ts) = tok.parse::<i64>() else {
+        return Err(format!("expected an integer timestamp, got {tok:?}").into());
+    };
+    if skip_blanks(b, i) < b.len() {
+        return Err("unexpected text after the timestamp".into());
+    }
+    Ok(Tail {
+        ts_ms: Some(ts),
+        ..Tail::default()
+    })
 }
 
 /// OpenMetrics: everything after the value, which ends at `i`.
-fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<(), LexError> {
+fn om_tail(line: &str, mut i: usize) -> Result<Tail, LexError> {
     let b = line.as_bytes();
+    let mut tail = Tail::default();
     if i == b.len() {
-        return Ok(());
+        return Ok(tail);
     }
     i += 1; // the single space after the value
     if at(b, i) != Some(b'#') {
@@ -380,10 +399,10 @@ fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<()
         let Some((ms, secs)) = parse_om_timestamp(tok) else {
             return Err(format!("invalid timestamp {tok:?}").into());
         };
-        s.ts_ms = Some(ms);
-        s.ts_secs = Some(secs);
+        tail.ts_ms = Some(ms);
+        tail.ts_secs = Some(secs);
         if i == b.len() {
-            return Ok(());
+            return Ok(tail);
         }
         i += 1;
         if at(b, i) != Some(b'#') {
@@ -421,8 +440,8 @@ fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<()
             return Err(format!("invalid exemplar timestamp {tok:?}").into());
         }
     }
-    s.exemplar = true;
-    Ok(())
+    tail.exemplar = true;
+    Ok(tail)
 }
 
 /// A comment or metadata line.

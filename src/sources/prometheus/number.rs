@@ -15,7 +15,7 @@ const MAX_EXACT: u64 = 1 << 53;
 /// or division, which IEEE rounding makes correctly rounded. Reads the longest such prefix of
 /// `tok` and returns its value and length; anything the fast path cannot convert exactly returns
 /// `None` and goes to the standard library parser (which also produces the errors).
-#[inline]
+#[inline(always)]
 fn decimal_prefix(tok: &[u8]) -> Option<(f64, usize)> {
     let (negative, mut i) = match tok.first() {
         Some(b'-') => (true, 1),

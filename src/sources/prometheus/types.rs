@@ -55,45 +55,49 @@ pub struct Labels<'a>(Repr<'a>);
 
 #[derive(Clone)]
 enum Repr<'a> {
-    /// `items[..len]` are the labels; the rest are empty placeholders.
-    Inline { len: u8, items: [Label<'a>; INLINE] },
-    /// More than [`INLINE`] labels.
+    /// No labels.
+    None,
+    /// One label.
+    One(Label<'a>),
+    /// Two labels.
+    Two([Label<'a>; 2]),
+    /// More than [`INLINE`] labels, in a block of exactly their number.
     Heap(Vec<Label<'a>>),
 }
-
-const EMPTY: Label<'static> = (Cow::Borrowed(""), Cow::Borrowed(""));
 
 impl<'a> Labels<'a> {
     /// No labels.
     #[must_use]
     pub const fn new() -> Self {
-        Labels(Repr::Inline {
-            len: 0,
-            items: [EMPTY; INLINE],
-        })
+        Labels(Repr::None)
     }
 
     /// Move every label out of `from` (left empty, its capacity kept for reuse).
+    #[inline]
     pub(super) fn take(from: &mut Vec<Label<'a>>) -> Self {
-        if from.len() > INLINE {
-            let mut heap = Vec::with_capacity(from.len());
-            heap.append(from);
-            return Labels(Repr::Heap(heap));
-        }
-        let second = if from.len() == 2 { from.pop() } else { None };
-        let (len, items) = match (from.pop(), second) {
-            (Some(a), Some(b)) => (2, [a, b]),
-            (Some(a), None) => (1, [a, EMPTY]),
-            (None, _) => (0, [EMPTY; INLINE]),
-        };
-        Labels(Repr::Inline { len, items })
+        Labels(match from.len() {
+            0 => Repr::None,
+            1 => from.pop().map_or(Repr::None, Repr::One),
+            // Popped last first. (The lengths make `None` impossible here.)
+            2 => match (from.pop(), from.pop()) {
+                (Some(second), Some(first)) => Repr::Two([first, second]),
+                _ => Repr::None,
+            },
+            n => {
+                let mut heap = Vec::with_capacity(n);
+                heap.append(from);
+                Repr::Heap(heap)
+            }
+        })
     }
 
     /// The labels as a slice.
     #[must_use]
     pub fn as_slice(&self) -> &[Label<'a>] {
         match &self.0 {
-            Repr::Inline { len, items } => items.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::None => &[],
+            Repr::One(label) => std::slice::from_ref(label),
+            Repr::Two(pair) => pair,
             Repr::Heap(v) => v,
         }
     }
