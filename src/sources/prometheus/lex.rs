@@ -6,14 +6,12 @@
 
 use std::borrow::Cow;
 
-use super::number::{parse_om_timestamp, parse_value};
+use super::number::{parse_om_timestamp, parse_value, value_prefix};
 use super::scan::{
-    LABEL_START, at, find_byte, find_either, is_blank, scan_metric_name, scan_name, skip_blanks,
-    sub,
+    LABEL_CONT, LABEL_START, METRIC_CONT, at, find_byte, find_either, is_blank, scan_metric_name,
+    scan_name, skip_blanks, sub,
 };
-
-/// One label: name and unescaped value.
-pub(super) type Label<'a> = (Cow<'a, str>, Cow<'a, str>);
+use super::types::Label;
 
 /// Error text of a rejected line. Static where possible so the happy path never allocates.
 pub(super) type LexError = Cow<'static, str>;
@@ -98,6 +96,10 @@ pub(super) struct SampleLine<'a> {
     pub ts_secs: Option<f64>,
     /// Whether the line carried a well-formed exemplar (OpenMetrics only).
     pub exemplar: bool,
+    /// The name is a plain (unquoted) name at the start of the line.
+    pub bare_name: bool,
+    /// The name is the bare name given to [`sample_line_after`] as `prev`.
+    pub same_name: bool,
 }
 
 /// Up to this many labels, duplicates are found by comparing each new name with the previous
@@ -137,12 +139,29 @@ fn label_set<'a>(
             }
             return Ok(i + 1);
         }
+        if let Some((lname, value, next)) = plain_label(line, i) {
+            // Same checks, in the same order, as the general code below.
+            if lname == "__name__" {
+                return Err("label name \"__name__\" is reserved".into());
+            }
+            if out.len() <= PAIRWISE_LIMIT && out.iter().any(|(k, _)| k == lname) {
+                return Err(format!("duplicate label name {lname:?}").into());
+            }
+            // Built in place: no label-sized temporary to copy.
+            out.push((Cow::Borrowed(lname), Cow::Borrowed(value)));
+            i = next;
+            after_comma = at(b, i) == Some(b',');
+            if after_comma {
+                i += 1;
+            }
+            continue;
+        }
         let (lname, was_quoted) = if c == b'"' {
             let (s, next) = quoted(line, i, Escapes::Strict)?;
             i = next;
             (s, true)
         } else {
-            let end = scan_name(b, i, &LABEL_START, &super::scan::LABEL_CONT);
+            let end = scan_name(b, i, &LABEL_START, &LABEL_CONT);
             if end == i {
                 return Err(format!("expected a label name at column {}", i + 1).into());
             }
@@ -203,15 +222,57 @@ fn label_set<'a>(
     }
 }
 
-/// Parse one sample line. Labels are appended to `labels` (cleared first).
+/// The usual label, `name="value"` with no blanks and no escapes, directly followed by `,` or
+/// `}`: its name, its value and the index of that delimiter. `None` for anything else, which the
+/// general code in [`label_set`] then reads (and reports) from the same position.
+#[inline]
+fn plain_label(line: &str, i: usize) -> Option<(&str, &str, usize)> {
+    let b = line.as_bytes();
+    let end = scan_name(b, i, &LABEL_START, &LABEL_CONT);
+    if end == i || b.get(end..end + 2) != Some(b"=\"".as_slice()) {
+        return None;
+    }
+    let vstart = end + 2;
+    let q = vstart + find_either(b.get(vstart..)?, b'"', b'\\')?;
+    if at(b, q) != Some(b'"') || !matches!(at(b, q + 1), Some(b',' | b'}')) {
+        return None;
+    }
+    Some((sub(line, i, end), sub(line, vstart, q), q + 1))
+}
+
+/// Parse one sample line on its own. Labels are appended to `labels` (cleared first). The parser
+/// reads lines in sequence with [`sample_line_after`].
+#[cfg(test)]
 pub(super) fn sample_line<'a>(
     line: &'a str,
     om: bool,
     labels: &mut Vec<Label<'a>>,
 ) -> Result<SampleLine<'a>, LexError> {
+    sample_line_after(line, om, "", labels)
+}
+
+/// [`sample_line`] for a line that follows a sample whose bare name was `prev` (`""` if none).
+/// Consecutive samples mostly share their name (the buckets of a histogram), and comparing with
+/// `prev` is cheaper than classifying every byte again; the result is the same.
+#[inline]
+pub(super) fn sample_line_after<'a>(
+    line: &'a str,
+    om: bool,
+    prev: &str,
+    labels: &mut Vec<Label<'a>>,
+) -> Result<SampleLine<'a>, LexError> {
     labels.clear();
     let b = line.as_bytes();
-    let end = scan_metric_name(b, 0);
+    // `prev` was itself scanned as a bare name, so when the line starts with it and the next
+    // byte cannot continue a name, the scan would stop at exactly the same place.
+    let same_name = !prev.is_empty()
+        && b.starts_with(prev.as_bytes())
+        && !at(b, prev.len()).is_some_and(|c| METRIC_CONT[usize::from(c)]);
+    let end = if same_name {
+        prev.len()
+    } else {
+        scan_metric_name(b, 0)
+    };
     let mut name = (end > 0).then(|| Cow::Borrowed(sub(line, 0, end)));
     let mut i = end;
     let after_name = i;
@@ -227,6 +288,8 @@ pub(super) fn sample_line<'a>(
     let Some(name) = name else {
         return Err("no metric name".into());
     };
+    // A quoted name inside the braces leaves `end` at 0.
+    let bare_name = end > 0;
     // Separator between name/labels and value.
     if om {
         match at(b, i) {
@@ -246,51 +309,82 @@ pub(super) fn sample_line<'a>(
             return Err("invalid character after metric name".into());
         }
     }
-    let vstart = i;
-    while at(b, i).is_some_and(|c| c != b' ' && (om || c != b'\t')) {
-        i += 1;
-    }
-    if i == vstart {
-        return Err("missing value".into());
-    }
-    let tok = sub(line, vstart, i);
-    let Some(value) = parse_value(tok) else {
-        return Err(format!("invalid value {tok:?}").into());
+    let ends: &[u8] = if om { b" " } else { b" \t" };
+    let value = if let Some((v, len)) = value_prefix(b.get(i..).unwrap_or_default(), ends) {
+        // The common case: a plain decimal, read in one pass.
+        i += len;
+        v
+    } else {
+        let vstart = i;
+        while at(b, i).is_some_and(|c| !ends.contains(&c)) {
+            i += 1;
+        }
+        if i == vstart {
+            return Err("missing value".into());
+        }
+        let tok = sub(line, vstart, i);
+        let Some(v) = parse_value(tok) else {
+            return Err(format!("invalid value {tok:?}").into());
+        };
+        v
     };
-    let mut s = SampleLine {
+    // Read the rest into a value and build the result once (not patched through a reference,
+    // which would keep it in memory).
+    let tail = if om {
+        om_tail(line, i)?
+    } else {
+        prom_tail(line, i)?
+    };
+    Ok(SampleLine {
         name,
         value,
-        ts_ms: None,
-        ts_secs: None,
-        exemplar: false,
-    };
-    if om {
-        om_tail(line, i, &mut s)?;
-    } else {
-        i = skip_blanks(b, i);
-        if i < b.len() {
-            let tstart = i;
-            while at(b, i).is_some_and(|c| !is_blank(c)) {
-                i += 1;
-            }
-            let tok = sub(line, tstart, i);
-            match tok.parse::<i64>() {
-                Ok(ts) => s.ts_ms = Some(ts),
-                Err(_) => return Err(format!("expected an integer timestamp, got {tok:?}").into()),
-            }
-            if skip_blanks(b, i) < b.len() {
-                return Err("unexpected text after the timestamp".into());
-            }
-        }
+        ts_ms: tail.ts_ms,
+        ts_secs: tail.ts_secs,
+        exemplar: tail.exemplar,
+        bare_name,
+        same_name,
+    })
+}
+
+/// What follows the value of a sample line.
+#[derive(Default)]
+struct Tail {
+    ts_ms: Option<i64>,
+    ts_secs: Option<f64>,
+    exemplar: bool,
+}
+
+/// Prometheus text: the optional integer timestamp after the value, which ends at `i`.
+#[inline]
+fn prom_tail(line: &str, i: usize) -> Result<Tail, LexError> {
+    let b = line.as_bytes();
+    let mut i = skip_blanks(b, i);
+    if i == b.len() {
+        return Ok(Tail::default());
     }
-    Ok(s)
+    let tstart = i;
+    while at(b, i).is_some_and(|c| !is_blank(c)) {
+        i += 1;
+    }
+    let tok = sub(line, tstart, i);
+    let Ok(ts) = tok.parse::<i64>() else {
+        return Err(format!("expected an integer timestamp, got {tok:?}").into());
+    };
+    if skip_blanks(b, i) < b.len() {
+        return Err("unexpected text after the timestamp".into());
+    }
+    Ok(Tail {
+        ts_ms: Some(ts),
+        ..Tail::default()
+    })
 }
 
 /// OpenMetrics: everything after the value, which ends at `i`.
-fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<(), LexError> {
+fn om_tail(line: &str, mut i: usize) -> Result<Tail, LexError> {
     let b = line.as_bytes();
+    let mut tail = Tail::default();
     if i == b.len() {
-        return Ok(());
+        return Ok(tail);
     }
     i += 1; // the single space after the value
     if at(b, i) != Some(b'#') {
@@ -305,10 +399,10 @@ fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<()
         let Some((ms, secs)) = parse_om_timestamp(tok) else {
             return Err(format!("invalid timestamp {tok:?}").into());
         };
-        s.ts_ms = Some(ms);
-        s.ts_secs = Some(secs);
+        tail.ts_ms = Some(ms);
+        tail.ts_secs = Some(secs);
         if i == b.len() {
-            return Ok(());
+            return Ok(tail);
         }
         i += 1;
         if at(b, i) != Some(b'#') {
@@ -346,8 +440,8 @@ fn om_tail<'a>(line: &'a str, mut i: usize, s: &mut SampleLine<'a>) -> Result<()
             return Err(format!("invalid exemplar timestamp {tok:?}").into());
         }
     }
-    s.exemplar = true;
-    Ok(())
+    tail.exemplar = true;
+    Ok(tail)
 }
 
 /// A comment or metadata line.

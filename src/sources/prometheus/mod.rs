@@ -14,4 +14,4 @@ mod scan;
 pub mod types;
 
 pub use parser::{detect_format, parse};
-pub use types::{Exposition, Family, Format, MetricType, ParseError, Sample};
+pub use types::{Exposition, Family, Format, Label, Labels, MetricType, ParseError, Sample};

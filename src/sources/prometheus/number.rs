@@ -7,43 +7,49 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// Largest significand the fast path converts exactly.
+const MAX_EXACT: u64 = 1 << 53;
+
 /// Clinger's fast path: `[+-]digits[.digits][e[+-]digits]` whose significand fits in 53 bits and
 /// whose decimal exponent is at most 22 in magnitude is converted with one exact multiplication
-/// or division, which IEEE rounding makes correctly rounded. Anything else returns `None` and
-/// goes to the standard library parser (which also produces the errors).
-#[inline]
-fn fast_decimal(tok: &[u8]) -> Option<f64> {
+/// or division, which IEEE rounding makes correctly rounded. Reads the longest such prefix of
+/// `tok` and returns its value and length; anything the fast path cannot convert exactly returns
+/// `None` and goes to the standard library parser (which also produces the errors).
+#[inline(always)]
+fn decimal_prefix(tok: &[u8]) -> Option<(f64, usize)> {
     let (negative, mut i) = match tok.first() {
         Some(b'-') => (true, 1),
         Some(b'+') => (false, 1),
         _ => (false, 0),
     };
+    // Leading zeros add nothing and the significand only grows, so stopping as soon as it passes
+    // 2^53 rejects exactly the inputs the fast path cannot take (and never overflows).
     let mut mantissa: u64 = 0;
-    let mut significant = 0u32;
-    let mut exp10: i32 = 0;
-    let mut any_digit = false;
-    let mut fraction = false;
-    while let Some(&c) = tok.get(i) {
-        if c.is_ascii_digit() {
-            any_digit = true;
-            if mantissa != 0 || c != b'0' {
-                significant += 1;
-                if significant > 19 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-            }
-            if fraction {
-                exp10 -= 1;
-            }
-        } else if c == b'.' && !fraction {
-            fraction = true;
-        } else {
-            break;
+    let int_start = i;
+    while let Some(d) = digit(tok, i) {
+        mantissa = mantissa * 10 + d;
+        if mantissa > MAX_EXACT {
+            return None;
         }
         i += 1;
     }
-    if !any_digit {
+    let mut digits = i - int_start;
+    let mut exp10: i32 = 0;
+    if tok.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        while let Some(d) = digit(tok, i) {
+            mantissa = mantissa * 10 + d;
+            if mantissa > MAX_EXACT {
+                return None;
+            }
+            i += 1;
+        }
+        digits += i - frac_start;
+        // At most 2^53 < 10^16 worth of digits got here, so this cannot truncate.
+        exp10 = -i32::try_from(i - frac_start).ok()?;
+    }
+    if digits == 0 {
         return None;
     }
     if let Some(b'e' | b'E') = tok.get(i) {
@@ -73,9 +79,6 @@ fn fast_decimal(tok: &[u8]) -> Option<f64> {
         }
         exp10 += if negative_exp { -e } else { e };
     }
-    if i != tok.len() || mantissa > (1 << 53) {
-        return None;
-    }
     let m = mantissa as f64;
     let v = match exp10 {
         0 => m,
@@ -84,7 +87,33 @@ fn fast_decimal(tok: &[u8]) -> Option<f64> {
         _ if mantissa == 0 => 0.0,
         _ => return None,
     };
-    Some(if negative { -v } else { v })
+    Some((if negative { -v } else { v }, i))
+}
+
+/// The decimal digit at `i`, if there is one.
+#[inline]
+fn digit(tok: &[u8], i: usize) -> Option<u64> {
+    let d = tok.get(i)?.wrapping_sub(b'0');
+    (d < 10).then_some(u64::from(d))
+}
+
+/// [`decimal_prefix`] of the whole token.
+#[inline]
+fn fast_decimal(tok: &[u8]) -> Option<f64> {
+    decimal_prefix(tok).and_then(|(v, len)| (len == tok.len()).then_some(v))
+}
+
+/// A sample value at the start of `b` that ends at one of the bytes in `ends` or at the end of
+/// `b`: its value and length. `None` means "not a plain decimal": take the token up to the end
+/// byte and give it to [`parse_value`], which decides.
+#[inline]
+pub(super) fn value_prefix(b: &[u8], ends: &[u8]) -> Option<(f64, usize)> {
+    let (v, len) = decimal_prefix(b)?;
+    match b.get(len) {
+        None => Some((v, len)),
+        Some(c) if ends.contains(c) => Some((v, len)),
+        Some(_) => None,
+    }
 }
 
 /// Parse a sample value. Accepts what Go's and Python's float parsers agree on (decimal and
@@ -94,6 +123,13 @@ fn fast_decimal(tok: &[u8]) -> Option<f64> {
 pub(super) fn parse_value(tok: &str) -> Option<f64> {
     if let Some(v) = fast_decimal(tok.as_bytes()) {
         return Some(v);
+    }
+    // The spellings of `le="+Inf"` and friends, without the detour through the general parser.
+    match tok {
+        "+Inf" => return Some(f64::INFINITY),
+        "-Inf" => return Some(f64::NEG_INFINITY),
+        "NaN" => return Some(f64::NAN),
+        _ => {}
     }
     if let Ok(v) = tok.parse::<f64>() {
         return Some(v);
@@ -190,6 +226,66 @@ mod tests {
             );
             if let Some(fast) = fast_decimal(s.as_bytes()) {
                 assert!(same(Some(fast), std), "fast path wrong for {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn value_prefix_agrees_with_the_token_parser() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut inputs: Vec<String> = [
+            "0",
+            "-0",
+            "1.",
+            ".5",
+            "-.5",
+            "1e5",
+            "1e+05",
+            "1E-3",
+            "+3",
+            "1e",
+            ".",
+            "-",
+            "1.2.3",
+            "0x1",
+            "1_2",
+            "NaN",
+            "+Inf",
+            "Inf",
+            "9007199254740993",
+            "1e23",
+            "0e9999",
+            "1e99999",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            inputs.push(format!(
+                "{}.{}e-{}",
+                x % 100_000,
+                (x >> 20) % 1000,
+                (x >> 40) % 30
+            ));
+        }
+        for s in &inputs {
+            for tail in ["", " 17", "\t17", "x", "#", ",", "e", "."] {
+                let line = format!("{s}{tail}");
+                let token = line.split([' ', '\t']).next().unwrap_or_default();
+                if let Some((v, len)) = value_prefix(line.as_bytes(), b" \t") {
+                    assert_eq!(len, token.len(), "{line:?}");
+                    assert!(same(Some(v), parse_value(token)), "{line:?}");
+                }
+            }
+            // Every plain decimal the fast path takes is found without the token scan.
+            if fast_decimal(s.as_bytes()).is_some() {
+                assert!(
+                    value_prefix(format!("{s} 1").as_bytes(), b" ").is_some(),
+                    "{s}"
+                );
             }
         }
     }

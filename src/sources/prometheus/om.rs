@@ -9,8 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::kind::Suffix;
-use super::lex::Label;
-use super::types::{MetricType, ParseError};
+use super::types::{Label, MetricType, ParseError};
 
 /// One sample as the validator sees it.
 pub(super) struct SampleCheck<'s, 'a> {

@@ -4,6 +4,10 @@
 //! One bad line never spoils a scrape: it becomes a [`ParseError`] and parsing goes on with the
 //! next line. Names, label values and HELP text borrow from the body unless they had escapes.
 //!
+//! Speed (see docs/BENCHMARKS.md): a sample keeps up to two labels inline, so most samples cost no
+//! allocation; a sample named like the one before it (the buckets of a histogram) reuses that
+//! sample's name check and family lookup.
+//!
 //! Grouping: a sample joins the family whose declared type allows its suffix (`x_bucket` under
 //! histogram `x`, `x_total` under counter `x`, ...). A sample without matching metadata forms an
 //! untyped family named after itself. In Prometheus mode a family may be resumed later in the
@@ -16,11 +20,11 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use super::kind::{SUFFIXES, Suffix, kind_name, suffix_allowed, suffix_from, type_word};
-use super::lex::{self, Label, Meta};
+use super::lex::{self, Meta};
 use super::number;
 use super::om::{Errs, Om, SampleCheck};
 use super::scan::{self, NameHasher};
-use super::types::{Exposition, Family, Format, MetricType, ParseError, Sample};
+use super::types::{Exposition, Family, Format, Label, Labels, MetricType, ParseError, Sample};
 
 /// Per-family bookkeeping that is not part of the public [`Family`].
 #[derive(Default, Clone, Copy)]
@@ -37,8 +41,12 @@ struct Parser<'a> {
     index: HashMap<Cow<'a, str>, usize, BuildHasherDefault<NameHasher>>,
     current: Option<usize>,
     errors: Vec<ParseError>,
-    /// Label count of the previous sample: capacity guess for the next one.
-    label_hint: usize,
+    /// The labels of the sample being read; reused from line to line.
+    labels: Vec<Label<'a>>,
+    /// Bare name of the last sample whose family was resolved without complaint, and that
+    /// resolution. Only samples and metadata change how a name resolves; metadata clears this.
+    last_name: &'a str,
+    last_resolved: (usize, Suffix),
     om: Option<Om>,
 }
 
@@ -110,7 +118,9 @@ impl<'a> Parser<'a> {
             index: HashMap::with_capacity_and_hasher(families, BuildHasherDefault::default()),
             current: None,
             errors: Vec::new(),
-            label_hint: 0,
+            labels: Vec::new(),
+            last_name: "",
+            last_resolved: (0, Suffix::Bare),
             om: (format == Format::OpenMetrics).then(Om::default),
         }
     }
@@ -228,6 +238,7 @@ impl<'a> Parser<'a> {
     }
 
     fn meta(&mut self, n: usize, meta: Meta<'a>) {
+        self.last_name = "";
         let om = self.om.is_some();
         let (fi, name) = match &meta {
             Meta::Comment | Meta::Eof => return,
@@ -324,16 +335,31 @@ impl<'a> Parser<'a> {
     }
 
     fn sample(&mut self, n: usize, line: &'a str) {
+        // The label vector is reused: a sample moves its labels out (inline when few).
+        let mut labels = std::mem::take(&mut self.labels);
+        self.sample_with(n, line, &mut labels);
+        labels.clear();
+        self.labels = labels;
+    }
+
+    fn sample_with(&mut self, n: usize, line: &'a str, labels: &mut Vec<Label<'a>>) {
         let om = self.om.is_some();
-        // Exactly one allocation per labelled sample when the guess is right (it usually is:
-        // consecutive samples tend to belong to the same family).
-        let mut labels: Vec<Label<'a>> = Vec::with_capacity(self.label_hint);
-        let s = match lex::sample_line(line, om, &mut labels) {
+        let s = match lex::sample_line_after(line, om, self.last_name, labels) {
             Ok(s) => s,
             Err(e) => return self.error(n, e),
         };
-        self.label_hint = labels.len();
-        let (fi, suffix) = self.resolve(n, &s.name);
+        let (fi, suffix) = if s.same_name {
+            self.last_resolved
+        } else {
+            let errors = self.errors.len();
+            let resolved = self.resolve(n, &s.name);
+            self.last_name = match &s.name {
+                Cow::Borrowed(name) if s.bare_name && self.errors.len() == errors => name,
+                _ => "",
+            };
+            self.last_resolved = resolved;
+            resolved
+        };
         if self.current != Some(fi) {
             if om {
                 let fname = self.families.get(fi).map_or("", |f| f.name.as_ref());
@@ -373,7 +399,7 @@ impl<'a> Parser<'a> {
                 family: self.families.get(fi).map_or("", |f| f.name.as_ref()),
                 kind,
                 suffix,
-                labels: &labels,
+                labels,
                 value: s.value,
                 ts: s.ts_secs,
                 exemplar: s.exemplar,
@@ -396,7 +422,7 @@ impl<'a> Parser<'a> {
         if let Some(f) = self.families.get_mut(fi) {
             f.samples.push(Sample {
                 name: s.name,
-                labels,
+                labels: Labels::take(labels),
                 value: s.value,
                 timestamp_ms: s.ts_ms,
                 line: n,
@@ -428,4 +454,86 @@ fn parse_bound(v: &str, om: bool) -> Option<f64> {
         return None;
     }
     Some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_and_families(exp: &Exposition<'_>) -> Vec<(String, String)> {
+        exp.families
+            .iter()
+            .flat_map(|f| {
+                f.samples
+                    .iter()
+                    .map(|s| (s.name.to_string(), f.name.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_name_resolves_again_after_metadata() {
+        let body = b"x_count 1\nx_count 2\n# TYPE x summary\nx_count 3\nx_count 4\n";
+        let exp = parse(body, Format::Prometheus);
+        assert!(exp.errors.is_empty(), "{:?}", exp.errors);
+        assert_eq!(
+            names_and_families(&exp),
+            [
+                ("x_count", "x_count"),
+                ("x_count", "x_count"),
+                ("x_count", "x"),
+                ("x_count", "x"),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_repeated_name_is_checked_every_time_it_is_wrong() {
+        let body = b"# TYPE a counter\na 1\na 2\n# EOF\n";
+        let exp = parse(body, Format::OpenMetrics);
+        let lines: Vec<usize> = exp
+            .errors
+            .iter()
+            .filter(|e| e.message.contains("is not valid for counter family"))
+            .map(|e| e.line)
+            .collect();
+        assert_eq!(lines, [2, 3], "{:?}", exp.errors);
+    }
+
+    #[test]
+    fn a_name_that_extends_the_previous_one_is_its_own() {
+        let body = b"ab 1\nabc 2\nab{x=\"1\"} 3\nab\t4\n\"ab\" 5\n";
+        let exp = parse(body, Format::Prometheus);
+        assert_eq!(
+            names_and_families(&exp),
+            [("ab", "ab"), ("ab", "ab"), ("ab", "ab"), ("abc", "abc")]
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        // The quoted name alone on a line is not a sample (it has no braces).
+        assert_eq!(exp.errors.len(), 1, "{:?}", exp.errors);
+        assert_eq!(exp.errors[0].line, 5);
+    }
+
+    #[test]
+    fn labels_stay_inline_up_to_two_and_read_the_same_either_way() {
+        let body = b"m 1\nm{a=\"1\"} 2\nm{a=\"1\",b=\"2\"} 3\nm{a=\"1\",b=\"2\",c=\"3\"} 4\n";
+        let exp = parse(body, Format::Prometheus);
+        let samples = &exp.families[0].samples;
+        let counts: Vec<usize> = samples.iter().map(|s| s.labels.len()).collect();
+        assert_eq!(counts, [0, 1, 2, 3]);
+        assert_eq!(samples[3].label("c"), Some("3"));
+        assert_eq!(
+            samples[2].labels[1],
+            (Cow::Borrowed("b"), Cow::Borrowed("2"))
+        );
+        let from_vec = Labels::from(samples[3].labels.to_vec());
+        assert_eq!(from_vec, samples[3].labels);
+        assert_eq!(Labels::from(samples[2].labels.to_vec()), samples[2].labels);
+        assert_eq!(
+            format!("{:?}", samples[1].labels),
+            r#"[("a", "1")]"#,
+            "Debug prints the labels like a list"
+        );
+    }
 }

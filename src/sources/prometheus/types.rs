@@ -1,9 +1,12 @@
 //! Value types produced by the Prometheus / OpenMetrics text parser.
 //!
-//! They borrow from the scraped body wherever no unescaping was needed, so a parse allocates
-//! little. Nothing here performs I/O or knows about server kinds.
+//! They borrow from the scraped body wherever no unescaping was needed, and a sample keeps its
+//! first labels inline, so a parse allocates little. Nothing here performs I/O or knows about
+//! server kinds.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
 
 /// Which dialect of the text exposition a body is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +39,122 @@ pub enum MetricType {
     Untyped,
 }
 
+/// One label: name and unescaped value.
+pub type Label<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// How many labels a [`Labels`] holds without a heap allocation. Most samples of real scrapes
+/// carry one or two (`{le}`, `{model_name,le}`, `{handler,code}`); a parse then allocates per
+/// family, not per sample.
+const INLINE: usize = 2;
+
+/// The labels of one sample, in the order they appeared. Reads as a slice of [`Label`]s
+/// (`labels.len()`, `labels[0]`, `labels.iter()`); up to two are stored in the sample itself,
+/// more in one exactly sized heap block.
+#[derive(Clone)]
+pub struct Labels<'a>(Repr<'a>);
+
+#[derive(Clone)]
+enum Repr<'a> {
+    /// No labels.
+    None,
+    /// One label.
+    One(Label<'a>),
+    /// Two labels.
+    Two([Label<'a>; 2]),
+    /// More than [`INLINE`] labels, in a block of exactly their number.
+    Heap(Vec<Label<'a>>),
+}
+
+impl<'a> Labels<'a> {
+    /// No labels.
+    #[must_use]
+    pub const fn new() -> Self {
+        Labels(Repr::None)
+    }
+
+    /// Move every label out of `from` (left empty, its capacity kept for reuse).
+    #[inline]
+    pub(super) fn take(from: &mut Vec<Label<'a>>) -> Self {
+        Labels(match from.len() {
+            0 => Repr::None,
+            1 => from.pop().map_or(Repr::None, Repr::One),
+            // Popped last first. (The lengths make `None` impossible here.)
+            2 => match (from.pop(), from.pop()) {
+                (Some(second), Some(first)) => Repr::Two([first, second]),
+                _ => Repr::None,
+            },
+            n => {
+                let mut heap = Vec::with_capacity(n);
+                heap.append(from);
+                Repr::Heap(heap)
+            }
+        })
+    }
+
+    /// The labels as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Label<'a>] {
+        match &self.0 {
+            Repr::None => &[],
+            Repr::One(label) => std::slice::from_ref(label),
+            Repr::Two(pair) => pair,
+            Repr::Heap(v) => v,
+        }
+    }
+}
+
+impl Default for Labels<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> Deref for Labels<'a> {
+    type Target = [Label<'a>];
+
+    fn deref(&self) -> &Self::Target {
+        self.as_slice()
+    }
+}
+
+impl<'a> From<Vec<Label<'a>>> for Labels<'a> {
+    fn from(mut v: Vec<Label<'a>>) -> Self {
+        if v.len() > INLINE {
+            Labels(Repr::Heap(v))
+        } else {
+            Self::take(&mut v)
+        }
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Labels<'a> {
+    type Item = &'s Label<'a>;
+    type IntoIter = std::slice::Iter<'s, Label<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl PartialEq for Labels<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl fmt::Debug for Labels<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 /// One sample line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample<'a> {
     /// Full sample name, suffix included (`vllm:e2e_request_latency_seconds_bucket`).
     pub name: Cow<'a, str>,
     /// Labels in the order they appeared, values unescaped.
-    pub labels: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub labels: Labels<'a>,
     /// The value; `NaN` for every NaN spelling (`NaN`, `nan`, `-nan`, `-nan(ind)`).
     pub value: f64,
     /// Timestamp in milliseconds since the epoch, if the line had one.

@@ -202,3 +202,24 @@ fn duplicates_in_huge_label_sets() {
     let err = prom(&line).expect_err("duplicate");
     assert!(err.contains("duplicate label name \"l7\""), "{err}");
 }
+
+#[test]
+fn a_line_named_like_the_previous_sample_reads_the_same() {
+    let mut labels = Vec::new();
+    for (line, same, name) in [
+        ("abc 1", true, "abc"),
+        ("abc{a=\"1\"} 1", true, "abc"),
+        ("abc\t1", true, "abc"),
+        ("abcd 1", false, "abcd"),
+        ("abc:x 1", false, "abc:x"),
+        ("ab 1", false, "ab"),
+        ("{\"abc\"} 1", false, "abc"),
+    ] {
+        let s = sample_line_after(line, false, "abc", &mut labels).expect("valid");
+        let plain = sample_line(line, false, &mut labels).expect("valid");
+        assert_eq!((s.same_name, s.name.as_ref()), (same, name), "{line:?}");
+        assert_eq!(s.name, plain.name, "{line:?}");
+        assert_eq!(s.bare_name, !line.starts_with('{'), "{line:?}");
+    }
+    assert!(sample_line_after("abc-x 1", false, "abc", &mut labels).is_err());
+}
