@@ -23,10 +23,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{TryRecvError, TrySendError, sync_channel};
 use std::time::{Duration, Instant, SystemTime};
 
-use swarmglass::alerts::{Engine, RuleSet};
+use swarmglass::alerts::Engine;
 use swarmglass::app::{
     ALERT_EVAL_INTERVAL, CHANNEL_CAPACITY, DRAIN_BUDGET, HEARTBEAT, URGENT_BACKLOG,
 };
+use swarmglass::config::alerts::RuleSet;
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::EventUpdate;
 use swarmglass::model::input::SourceUpdate;

@@ -11,7 +11,8 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use swarmglass::alerts::{Engine, RuleSet};
+use swarmglass::alerts::Engine;
+use swarmglass::config::alerts::RuleSet;
 use swarmglass::testdata;
 use swarmglass::ui::{UiState, dashboard_ui, theme};
 

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::alerts::notify::{Notifier, NotifyConfig, NotifyError};
 use swarmglass::alerts::tray::{self, TrayCommand, TrayError, TrayStatus};
-use swarmglass::alerts::{AlertEvent, AlertState, Severity, Subject};
+use swarmglass::alerts::{AlertEvent, AlertState, Subject};
+use swarmglass::config::alerts::Severity;
 use zbus::zvariant::{OwnedValue, Value};
 
 const CHILD_VAR: &str = "SWARMGLASS_DBUS_CHILD";

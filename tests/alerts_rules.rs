@@ -6,10 +6,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use swarmglass::alerts::{
-    AlertKey, AlertState, Comparison, Engine, Rule, RuleKind, RuleSet, Severity, SilenceTarget,
-    Subject, Suppression,
-};
+use swarmglass::alerts::{AlertKey, AlertState, Engine, SilenceTarget, Subject, Suppression};
+use swarmglass::config::alerts::{Comparison, Rule, RuleKind, RuleSet, Severity};
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::inference::InferenceStats;

@@ -14,8 +14,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use swarmglass::alerts::notify::{Notifier, NotifyConfig, NotifyError};
-use swarmglass::alerts::webhook::{self, SecretUrl, Webhook, WebhookError, WebhookKind};
-use swarmglass::alerts::{AlertEvent, AlertState, Severity, Subject, Suppression};
+use swarmglass::alerts::webhook::{self, WebhookError};
+use swarmglass::alerts::{AlertEvent, AlertState, Subject, Suppression};
+use swarmglass::config::alerts::Severity;
+use swarmglass::config::alerts::webhook::{SecretUrl, Webhook, WebhookKind};
 use tokio::net::TcpListener;
 
 const SECRET_ID: &str = "987654321";

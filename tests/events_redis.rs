@@ -504,7 +504,7 @@ async fn a_count_stopped_at_the_key_cap_says_so() {
     {
         model.apply(SourceUpdate::agents(u.clone()), now);
     }
-    let engine = swarmglass::alerts::Engine::new(swarmglass::alerts::RuleSet::empty());
+    let engine = swarmglass::alerts::Engine::new(swarmglass::config::alerts::RuleSet::empty());
     let snap = swarmglass::headless::snapshot_of(&model, &engine, now);
     let text = swarmglass::headless::render_text(&snap);
     assert!(

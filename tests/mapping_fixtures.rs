@@ -238,8 +238,9 @@ mod end_to_end {
 
     use std::time::{Duration, SystemTime};
 
-    use swarmglass::alerts::{Engine, RuleSet};
+    use swarmglass::alerts::Engine;
     use swarmglass::config::PrometheusTarget;
+    use swarmglass::config::alerts::RuleSet;
     use swarmglass::headless::{render_text, snapshot_of};
     use swarmglass::model::ids::SourceId;
     use swarmglass::model::input::SourceUpdate;

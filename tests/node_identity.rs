@@ -7,8 +7,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use swarmglass::alerts::{Engine, RuleSet, Subject};
+use swarmglass::alerts::{Engine, Subject};
 use swarmglass::config::PrometheusTarget;
+use swarmglass::config::alerts::RuleSet;
 use swarmglass::headless::snapshot_of;
 use swarmglass::model::ids::{SourceId, SourceKind, SourceSpec};
 use swarmglass::model::input::SourceUpdate;

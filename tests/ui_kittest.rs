@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use swarmglass::alerts::{Engine, RuleSet};
+use swarmglass::alerts::Engine;
+use swarmglass::config::alerts::RuleSet;
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};

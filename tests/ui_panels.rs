@@ -11,10 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use swarmglass::alerts::{
-    AlertKey, AlertState, Comparison, Engine, Metric, Rule, RuleSet, Severity, SilenceTarget,
-    Subject,
-};
+use swarmglass::alerts::{AlertKey, AlertState, Engine, SilenceTarget, Subject};
+use swarmglass::config::alerts::{Comparison, Metric, Rule, RuleSet, Severity};
 use swarmglass::model::gpu::GpuSample;
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{

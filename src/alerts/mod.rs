@@ -26,11 +26,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::config::alerts::Severity;
 use crate::model::ids::SourceId;
-
-pub use crate::config::alerts::{
-    Comparison, Metric, Rule, RuleKind, RuleSet, Scope, Severity, UnknownRule,
-};
 pub use state::{ActiveAlert, AlertsSnapshot, Engine, Silence, SilenceTarget};
 
 /// Where one (rule, subject) pair stands.

@@ -16,8 +16,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::AlertEvent;
-use super::webhook::{self, Webhook, WebhookError};
+use super::webhook::{self, WebhookError};
 use crate::config::alerts::AlertsConfig;
+use crate::config::alerts::webhook::Webhook;
 
 /// Events queued per sink before new ones are dropped.
 pub const DEFAULT_QUEUE: usize = 64;

@@ -1,13 +1,11 @@
 //! Webhooks: Discord (`{"content": …}`), Slack (`{"text": …}`) and generic JSON (the
 //! [`AlertEvent`] itself), POSTed with a timeout and retried with backoff on 5xx, 429, timeouts
-//! and connection errors. Webhook URLs carry tokens, so a URL is a [`SecretUrl`]: every message,
+//! and connection errors. Webhook URLs carry tokens, so a URL is a [`SecretUrl`](crate::config::alerts::webhook::SecretUrl): every message,
 //! error and `Debug` shows `scheme://host/…` only. Nothing here logs or returns the full URL.
 //! A payload never holds a password from a source's URL either ([`payload`] redacts it).
 
 use super::AlertEvent;
-pub use crate::config::alerts::webhook::{
-    DEFAULT_BACKOFF, DEFAULT_TIMEOUT, DEFAULT_TRIES, SecretUrl, Webhook, WebhookKind,
-};
+use crate::config::alerts::webhook::{Webhook, WebhookKind};
 use crate::model::redact::redact_urls;
 
 /// A webhook delivery that did not succeed. Messages carry the redacted URL only.

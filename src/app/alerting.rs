@@ -177,7 +177,7 @@ impl Alerting {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::alerts::RuleSet;
+    use crate::config::alerts::RuleSet;
     use crate::model::ModelSettings;
 
     fn alerting(tray: TrayIcon) -> Alerting {

@@ -19,7 +19,9 @@ use crate::sources::framework::{PollSchedule, Sink, poll_loop};
 use crate::sources::http;
 
 pub use crate::sources::framework::{Updates, Waker};
-pub use polled::{exposition_body, prometheus_id, scrape_once, status_id, status_once};
+pub use polled::{
+    exposition_body, prometheus_id, read_scrape, scrape_once, status_id, status_once,
+};
 
 /// A running collector. Dropping it stops every task and thread.
 pub struct Runtime {

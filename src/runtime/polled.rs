@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use crate::config::{PrometheusTarget, StatusEndpoint};
 use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{SourceError, SourceUpdate};
-use crate::model::scrape::ScrapeData;
+use crate::model::scrape::{ScrapeData, ServerKind};
 use crate::model::status::ClusterStatus;
 use crate::sources::framework::Poll;
 use crate::sources::{http, mapping, prometheus, status};
@@ -51,26 +51,45 @@ pub async fn scrape_once(
         },
     )
     .await?;
-    let body = exposition_body(&fetched.body);
+    read_scrape(
+        &t.url,
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        t.kind,
+    )
+}
+
+/// Parse and map one scrape's body (the pure half of [`scrape_once`]; the soak benchmark drives
+/// it with a simulated clock).
+///
+/// # Errors
+/// The body was empty, or it held no metric at all.
+pub fn read_scrape(
+    url: &str,
+    raw: &[u8],
+    content_type: Option<&str>,
+    kind: Option<ServerKind>,
+) -> Result<ScrapeData, SourceError> {
+    let body = exposition_body(raw);
     if body.trim_ascii().is_empty() {
         return Err(SourceError::Decode {
-            url: t.url.clone(),
+            url: url.to_owned(),
             reason: "empty body: the server answered 200 with nothing; is this its /metrics path, and is the exporter up and serving?".to_owned(),
         });
     }
-    let format = prometheus::detect_format(fetched.content_type.as_deref(), body);
+    let format = prometheus::detect_format(content_type, body);
     let exp = prometheus::parse(body, format);
     if exp.families.is_empty() && !exp.errors.is_empty() {
         let first = &exp.errors[0];
         return Err(SourceError::Decode {
-            url: t.url.clone(),
+            url: url.to_owned(),
             reason: format!(
                 "no metric could be read ({} error(s), first: {first}); is this a Prometheus /metrics endpoint?",
                 exp.errors.len()
             ),
         });
     }
-    Ok(mapping::map(&exp, t.kind, fetched.body.len()))
+    Ok(mapping::map(&exp, kind, raw.len()))
 }
 
 /// A Prometheus target as a polled source.

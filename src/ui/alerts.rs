@@ -14,9 +14,9 @@ use super::actions::PanelAction;
 use super::theme::{self, Tone};
 use super::widgets;
 use crate::alerts::{
-    ActiveAlert, AlertEvent, AlertKey, AlertState, Engine, RuleKind, Severity, SilenceTarget,
-    Suppression,
+    ActiveAlert, AlertEvent, AlertKey, AlertState, Engine, SilenceTarget, Suppression,
 };
+use crate::config::alerts::{RuleKind, Severity};
 use crate::format;
 
 /// How long "Silence 1 h" silences.

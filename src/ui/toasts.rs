@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime};
 use egui::RichText;
 
 use super::{theme, widgets};
-use crate::alerts::{AlertEvent, AlertKey, AlertState, Severity};
+use crate::alerts::{AlertEvent, AlertKey, AlertState};
+use crate::config::alerts::Severity;
 use crate::format;
 
 /// Toasts shown at once by default (the oldest goes first).

@@ -6,7 +6,8 @@
 use egui::{Color32, Visuals};
 
 use super::levels::{Level, level_color};
-use crate::alerts::{AlertState, Severity};
+use crate::alerts::AlertState;
+use crate::config::alerts::Severity;
 use crate::model::input::ConnectionState;
 use crate::model::input::EventType;
 use crate::model::input::{ExecStatus, LogLevel};
