@@ -158,6 +158,8 @@ pub struct SourceEntry {
     pub missing: Vec<String>,
     /// Host figures (node_exporter).
     pub host: Option<HostStats>,
+    /// Its HTTPS certificate is not verified (`tls_insecure_skip_verify = true`).
+    pub tls_unverified: bool,
 }
 
 /// Totals.
@@ -237,6 +239,7 @@ pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot 
                 parse_errors: s.parse_errors,
                 missing: s.missing.clone(),
                 host: s.host,
+                tls_unverified: s.tls_unverified,
             })
             .collect(),
         errors: model.errors.recent().into_iter().cloned().collect(),

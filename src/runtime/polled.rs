@@ -11,6 +11,7 @@ use crate::model::input::{SourceError, SourceUpdate};
 use crate::model::scrape::ScrapeData;
 use crate::model::status::ClusterStatus;
 use crate::sources::framework::Poll;
+use crate::sources::http::TlsSettings;
 use crate::sources::{http, mapping, prometheus, status};
 
 /// Ids of the sources a config describes.
@@ -23,6 +24,31 @@ pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
 #[must_use]
 pub fn status_id(s: &StatusEndpoint) -> SourceId {
     SourceId::new("cluster", SourceKind::Status, s.url.clone())
+}
+
+/// The client of one target: the shared one, or its own when the config gives it TLS settings
+/// (a CA file, a client certificate, no verification). Turning verification off is warned
+/// about here, once per target, and shown per source in the snapshot.
+///
+/// # Errors
+/// The target's TLS files cannot be used (the config checked them at load time).
+pub(super) fn client_for(
+    shared: &reqwest::Client,
+    tls: &TlsSettings,
+    url: &str,
+) -> Result<reqwest::Client, SourceError> {
+    if tls.insecure_skip_verify {
+        log::warn!(
+            "TLS certificate verification is OFF for {url} (`tls_insecure_skip_verify = true`): \
+             anyone on the network path can read and change what it answers; outside a lab, \
+             set `ca_file` to the cluster's CA instead"
+        );
+    }
+    if tls.is_default() {
+        Ok(shared.clone())
+    } else {
+        http::client_with(tls)
+    }
 }
 
 /// Fetch, parse and map one Prometheus target.
@@ -62,12 +88,16 @@ pub async fn scrape_once(
 pub(super) struct PrometheusPoll {
     pub(super) id: SourceId,
     pub(super) target: PrometheusTarget,
-    pub(super) client: reqwest::Client,
+    /// Its client, or why it has none (see [`client_for`]).
+    pub(super) client: Result<reqwest::Client, SourceError>,
 }
 
 impl Poll for PrometheusPoll {
     async fn poll(&mut self) -> Option<SourceUpdate> {
-        let result = scrape_once(&self.client, &self.target).await;
+        let result = match &self.client {
+            Ok(client) => scrape_once(client, &self.target).await,
+            Err(e) => Err(e.clone()),
+        };
         Some(SourceUpdate::Scrape {
             source: self.id.clone(),
             at: SystemTime::now(),
@@ -104,12 +134,16 @@ pub async fn status_once(
 pub(super) struct StatusPoll {
     pub(super) id: SourceId,
     pub(super) endpoint: StatusEndpoint,
-    pub(super) client: reqwest::Client,
+    /// Its client, or why it has none (see [`client_for`]).
+    pub(super) client: Result<reqwest::Client, SourceError>,
 }
 
 impl Poll for StatusPoll {
     async fn poll(&mut self) -> Option<SourceUpdate> {
-        let result = status_once(&self.client, &self.endpoint).await;
+        let result = match &self.client {
+            Ok(client) => status_once(client, &self.endpoint).await,
+            Err(e) => Err(e.clone()),
+        };
         Some(SourceUpdate::Status {
             source: self.id.clone(),
             at: SystemTime::now(),
