@@ -40,6 +40,7 @@ fn target(model: &mut Model, url: &str) -> SourceId {
         interval: t.interval,
         node_named: t.node_named,
         implicit: t.implicit,
+        tls_unverified: t.tls.insecure_skip_verify,
     });
     id
 }

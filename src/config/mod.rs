@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
-use crate::sources::http::DEFAULT_MAX_BODY_BYTES;
+use crate::sources::http::{DEFAULT_MAX_BODY_BYTES, TlsSettings};
 
 /// Local GPUs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,9 @@ pub struct PrometheusTarget {
     pub bearer_token: Option<String>,
     /// Body-size cap.
     pub max_body_bytes: usize,
+    /// How its HTTPS is checked (`ca_file`, `client_cert`/`client_key`,
+    /// `tls_insecure_skip_verify`).
+    pub tls: TlsSettings,
 }
 
 /// One cluster-status endpoint (the smart proxy).
@@ -80,6 +83,8 @@ pub struct StatusEndpoint {
     pub timeout: Duration,
     /// Body-size cap.
     pub max_body_bytes: usize,
+    /// How its HTTPS is checked.
+    pub tls: TlsSettings,
 }
 
 /// The validated configuration.
@@ -155,6 +160,7 @@ impl PrometheusTarget {
             bearer_token_env: None,
             bearer_token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -169,6 +175,7 @@ impl StatusEndpoint {
             interval: DEFAULT_INTERVAL,
             timeout: DEFAULT_TIMEOUT,
             max_body_bytes: 1024 * 1024,
+            tls: TlsSettings::default(),
         }
     }
 }

@@ -4,10 +4,12 @@
 
 use toml::Table;
 
+use super::agents::expand_home;
 use super::walker::{Env, Walker};
 use super::{Config, ConfigProblem, NvmlConfig, PrometheusTarget, StatusEndpoint, node_from_url};
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
+use crate::sources::http::TlsSettings;
 
 const PROMETHEUS_KEYS: &[&str] = &[
     "url",
@@ -17,8 +19,21 @@ const PROMETHEUS_KEYS: &[&str] = &[
     "timeout",
     "bearer_token_env",
     "max_body_bytes",
+    "ca_file",
+    "client_cert",
+    "client_key",
+    "tls_insecure_skip_verify",
 ];
-const STATUS_KEYS: &[&str] = &["url", "interval", "timeout", "max_body_bytes"];
+const STATUS_KEYS: &[&str] = &[
+    "url",
+    "interval",
+    "timeout",
+    "max_body_bytes",
+    "ca_file",
+    "client_cert",
+    "client_key",
+    "tls_insecure_skip_verify",
+];
 const NVML_KEYS: &[&str] = &["enabled", "interval", "node", "nvidia_smi_fallback"];
 const MODEL_KEYS: &[&str] = &[
     "quantile_window",
@@ -83,7 +98,46 @@ fn prometheus_target(w: &mut Walker, prefix: &str, t: &Table) -> Option<Promethe
         );
         target.bearer_token_env = Some(var);
     }
+    target.tls = tls(w, prefix, t, url.as_deref());
     url.map(|_| target)
+}
+
+/// The TLS keys of a `[[prometheus]]` or `[[status]]` entry. Every file named is read and
+/// checked now, so a wrong path is a config problem with its key, not a failing source.
+fn tls(w: &mut Walker, prefix: &str, t: &Table, url: Option<&str>) -> TlsSettings {
+    let settings = TlsSettings {
+        ca_file: w.string(t, prefix, "ca_file").map(|p| expand_home(&p)),
+        client_cert: w.string(t, prefix, "client_cert").map(|p| expand_home(&p)),
+        client_key: w.string(t, prefix, "client_key").map(|p| expand_home(&p)),
+        insecure_skip_verify: w
+            .boolean(t, prefix, "tls_insecure_skip_verify")
+            .unwrap_or(false),
+    };
+    if settings.is_default() {
+        return settings;
+    }
+    if let Some(u) = url
+        && !u
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        w.problem(
+            &format!("{prefix}.url"),
+            format!("`{u}` is not https://, so its TLS keys would do nothing"),
+            "use an https:// URL, or remove `ca_file`, `client_cert`, `client_key` and `tls_insecure_skip_verify`",
+        );
+    }
+    if settings.insecure_skip_verify && settings.ca_file.is_some() {
+        w.problem(
+            &format!("{prefix}.tls_insecure_skip_verify"),
+            "`tls_insecure_skip_verify = true` ignores the `ca_file` given",
+            "keep `ca_file` and remove `tls_insecure_skip_verify` (verification with your CA is what you want)",
+        );
+    }
+    if let Err(e) = settings.check() {
+        w.problem(&format!("{prefix}.{}", e.key), e.message, e.hint);
+    }
+    settings
 }
 
 fn status_endpoint(w: &mut Walker, prefix: &str, t: &Table) -> Option<StatusEndpoint> {
@@ -99,6 +153,7 @@ fn status_endpoint(w: &mut Walker, prefix: &str, t: &Table) -> Option<StatusEndp
     if let Some(n) = w.positive_int(t, prefix, "max_body_bytes", 1 << 20) {
         ep.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
+    ep.tls = tls(w, prefix, t, Some(&url));
     Some(ep)
 }
 

@@ -210,6 +210,8 @@ pub struct SourceEntry {
     pub problems: Vec<String>,
     /// Host figures (node_exporter).
     pub host: Option<HostStats>,
+    /// Its HTTPS certificate is not verified (`tls_insecure_skip_verify = true`).
+    pub tls_unverified: bool,
 }
 
 /// Totals.
@@ -290,6 +292,7 @@ pub fn snapshot_of(model: &Model, engine: &Engine, now: SystemTime) -> Snapshot 
                 missing: s.missing.clone(),
                 problems: s.problems.clone(),
                 host: s.host,
+                tls_unverified: s.tls_unverified,
             })
             .collect(),
         errors: model.errors.recent().into_iter().cloned().collect(),

@@ -97,9 +97,14 @@ pub fn render_text(s: &Snapshot) -> String {
         } else {
             format!(", missing: {}", src.missing.join(", "))
         };
+        let tls = if src.tls_unverified {
+            ", TLS CERTIFICATE NOT VERIFIED (tls_insecure_skip_verify)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             o,
-            "  {:<6} {:<10} {} — {} samples, {} parse error(s){missing}",
+            "  {:<6} {:<10} {} — {} samples, {} parse error(s){missing}{tls}",
             src.health.label(),
             src.kind,
             src.url,

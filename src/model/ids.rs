@@ -142,6 +142,9 @@ pub struct SourceSpec {
     /// A built-in default nobody configured (`localhost:8000`, `localhost:9199`, NVML when the
     /// config does not mention it): if it never answers it is "not found", never "down".
     pub implicit: bool,
+    /// Its HTTPS certificate is not verified (`tls_insecure_skip_verify = true`): shown per
+    /// source, loudly.
+    pub tls_unverified: bool,
 }
 
 impl SourceSpec {
@@ -153,6 +156,7 @@ impl SourceSpec {
             interval,
             node_named: true,
             implicit: false,
+            tls_unverified: false,
         }
     }
 }

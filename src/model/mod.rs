@@ -87,6 +87,8 @@ pub struct SourceState {
     pub node_named: bool,
     /// A built-in default nobody configured: "not found" rather than "down" until it answers.
     pub implicit: bool,
+    /// Its HTTPS certificate is not verified (`tls_insecure_skip_verify = true`).
+    pub tls_unverified: bool,
     /// The host name the source reports for its machine (the latest one it gave).
     pub host_name: Option<String>,
     /// Health state machine.
@@ -125,12 +127,14 @@ impl SourceState {
             interval,
             node_named,
             implicit,
+            tls_unverified,
         } = spec;
         let stale_after = interval.saturating_mul(settings.stale_after_intervals.max(1));
         Self {
             id,
             node_named,
             implicit,
+            tls_unverified,
             host_name: None,
             health: SourceHealth::new(stale_after, settings.down_after_failures),
             interval,

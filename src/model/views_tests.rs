@@ -24,6 +24,7 @@ fn spec(id: &SourceId, implicit: bool) -> SourceSpec {
         interval: Duration::from_secs(2),
         node_named: false,
         implicit,
+        tls_unverified: false,
     }
 }
 

@@ -96,6 +96,7 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
             interval: t.interval,
             node_named: t.node_named,
             implicit: t.implicit,
+            tls_unverified: t.tls.insecure_skip_verify,
         });
     }
     for s in &statuses {
@@ -104,6 +105,7 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
             interval: s.interval,
             node_named: false,
             implicit: s.implicit,
+            tls_unverified: s.tls.insecure_skip_verify,
         });
     }
     let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel::<Command>(16);
@@ -133,8 +135,8 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
                         let schedule = PollSchedule::every(target.interval);
                         let source = polled::PrometheusPoll {
                             id: prometheus_id(&target),
+                            client: polled::client_for(&client, &target.tls, &target.url),
                             target,
-                            client: client.clone(),
                         };
                         tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }
@@ -142,8 +144,8 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
                         let schedule = PollSchedule::every(endpoint.interval);
                         let source = polled::StatusPoll {
                             id: status_id(&endpoint),
+                            client: polled::client_for(&client, &endpoint.tls, &endpoint.url),
                             endpoint,
-                            client: client.clone(),
                         };
                         tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }
@@ -174,6 +176,7 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
             interval: config.nvml.interval,
             node_named: config.nvml.node_named,
             implicit: config.nvml.implicit,
+            tls_unverified: false,
         });
         threads.push(handle);
     }

@@ -8,9 +8,11 @@ use std::time::SystemTime;
 use crate::config::{PrometheusTarget, StatusEndpoint};
 use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{SourceError, SourceUpdate};
+use crate::model::redact::redact_urls;
 use crate::model::scrape::{ScrapeData, ServerKind};
 use crate::model::status::ClusterStatus;
 use crate::sources::framework::Poll;
+use crate::sources::http::TlsSettings;
 use crate::sources::{http, mapping, prometheus, status};
 
 /// Ids of the sources a config describes.
@@ -31,6 +33,32 @@ pub fn status_id(s: &StatusEndpoint) -> SourceId {
 #[must_use]
 pub fn exposition_body(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// The client of one target: the shared one, or its own when the config gives it TLS settings
+/// (a CA file, a client certificate, no verification). Turning verification off is warned
+/// about here, once per target, and shown per source in the snapshot.
+///
+/// # Errors
+/// The target's TLS files cannot be used (the config checked them at load time).
+pub(super) fn client_for(
+    shared: &reqwest::Client,
+    tls: &TlsSettings,
+    url: &str,
+) -> Result<reqwest::Client, SourceError> {
+    if tls.insecure_skip_verify {
+        log::warn!(
+            "TLS certificate verification is OFF for {} (`tls_insecure_skip_verify = true`): \
+             anyone on the network path can read and change what it answers; outside a lab, \
+             set `ca_file` to the cluster's CA instead",
+            redact_urls(url)
+        );
+    }
+    if tls.is_default() {
+        Ok(shared.clone())
+    } else {
+        http::client_with(tls)
+    }
 }
 
 /// Fetch, parse and map one Prometheus target.
@@ -96,12 +124,16 @@ pub fn read_scrape(
 pub(super) struct PrometheusPoll {
     pub(super) id: SourceId,
     pub(super) target: PrometheusTarget,
-    pub(super) client: reqwest::Client,
+    /// Its client, or why it has none (see [`client_for`]).
+    pub(super) client: Result<reqwest::Client, SourceError>,
 }
 
 impl Poll for PrometheusPoll {
     async fn poll(&mut self) -> Option<SourceUpdate> {
-        let result = scrape_once(&self.client, &self.target).await;
+        let result = match &self.client {
+            Ok(client) => scrape_once(client, &self.target).await,
+            Err(e) => Err(e.clone()),
+        };
         Some(SourceUpdate::Scrape {
             source: self.id.clone(),
             at: SystemTime::now(),
@@ -151,12 +183,16 @@ pub async fn status_once(
 pub(super) struct StatusPoll {
     pub(super) id: SourceId,
     pub(super) endpoint: StatusEndpoint,
-    pub(super) client: reqwest::Client,
+    /// Its client, or why it has none (see [`client_for`]).
+    pub(super) client: Result<reqwest::Client, SourceError>,
 }
 
 impl Poll for StatusPoll {
     async fn poll(&mut self) -> Option<SourceUpdate> {
-        let result = status_once(&self.client, &self.endpoint).await;
+        let result = match &self.client {
+            Ok(client) => status_once(client, &self.endpoint).await,
+            Err(e) => Err(e.clone()),
+        };
         Some(SourceUpdate::Status {
             source: self.id.clone(),
             at: SystemTime::now(),

@@ -2,7 +2,9 @@
 //!
 //! Each node gets one listener serving `GET /metrics` (vLLM V1-like) and `GET /gpu/metrics`
 //! (dcgm-exporter-like); one more listener serves the smart proxy's `GET /status` and
-//! `POST /control?node=N&fault=overheat|down|hang|none`. Bodies come from the pure functions in
+//! `POST /control?node=N&fault=NAME` (see [`Fault`]: a hot GPU, a node that is down, hangs,
+//! trickles, truncates, resets, sends garbage, flaps, answers late, or serves NaN, negative or
+//! decreasing values). Transport faults live in [`faults`]. Bodies come from the pure functions in
 //! [`render`], fed with the time elapsed since [`SimCluster::start`]; the numbers behind them are
 //! closed-form functions of time in [`profile`], deterministic for a seed. This module owns the
 //! sockets, the fault table and the lifecycle; it never binds anything but loopback. With
@@ -10,13 +12,14 @@
 //! logs, optionally Redis, and an OpenClaw session store in a temp dir.
 
 pub mod agents;
+mod faults;
 pub mod profile;
 pub mod render;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -83,13 +86,56 @@ pub enum Fault {
     /// The node's endpoints accept requests and never answer (until shutdown); `/status` marks
     /// it unhealthy.
     Hang,
+    /// The node's endpoints answer 200 and then send the body one byte every
+    /// [`TRICKLE_BYTE_EVERY`]: a whole body takes minutes.
+    Trickle,
+    /// The node's endpoints promise a body (`Content-Length`) and close the connection after
+    /// half of it.
+    Truncate,
+    /// The node resets the connection (TCP RST) in the middle of the body.
+    Reset,
+    /// The node's endpoints answer 200 with 4 KiB of random bytes.
+    Garbage,
+    /// The node's endpoints answer normally and 503 in turn, request by request.
+    Flap,
+    /// The node's endpoints answer normally, but only after [`SLOW_ANSWER_AFTER`] (past any
+    /// sensible timeout).
+    Slow,
+    /// Every engine gauge and counter and the GPU temperature, utilization and memory are `NaN`.
+    Nan,
+    /// Every engine gauge and counter and the GPU temperature, utilization and memory are
+    /// negative.
+    Negative,
+    /// Every engine counter (and the GPU energy counter) goes down as time goes on.
+    Decreasing,
 }
+
+/// How long a [`Fault::Slow`] node waits before it answers.
+pub const SLOW_ANSWER_AFTER: Duration = Duration::from_secs(10);
+
+/// The pause between two bytes of a [`Fault::Trickle`] body.
+pub const TRICKLE_BYTE_EVERY: Duration = Duration::from_millis(20);
 
 impl Fault {
     /// Every fault, in `repr(u8)` order.
-    pub const ALL: [Self; 4] = [Self::None, Self::Overheat, Self::Down, Self::Hang];
+    pub const ALL: [Self; 13] = [
+        Self::None,
+        Self::Overheat,
+        Self::Down,
+        Self::Hang,
+        Self::Trickle,
+        Self::Truncate,
+        Self::Reset,
+        Self::Garbage,
+        Self::Flap,
+        Self::Slow,
+        Self::Nan,
+        Self::Negative,
+        Self::Decreasing,
+    ];
 
-    /// The name used by `/control?fault=`: `none`, `overheat`, `down` or `hang`.
+    /// The name used by `/control?fault=`: `none`, `overheat`, `down`, `hang`, `trickle`,
+    /// `truncate`, `reset`, `garbage`, `flap`, `slow`, `nan`, `negative` or `decreasing`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -97,6 +143,15 @@ impl Fault {
             Self::Overheat => "overheat",
             Self::Down => "down",
             Self::Hang => "hang",
+            Self::Trickle => "trickle",
+            Self::Truncate => "truncate",
+            Self::Reset => "reset",
+            Self::Garbage => "garbage",
+            Self::Flap => "flap",
+            Self::Slow => "slow",
+            Self::Nan => "nan",
+            Self::Negative => "negative",
+            Self::Decreasing => "decreasing",
         }
     }
 
@@ -106,6 +161,22 @@ impl Fault {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Every name, `none|overheat|…`, for usage lines.
+    #[must_use]
+    pub fn names() -> String {
+        Self::ALL.map(Self::as_str).join("|")
+    }
+
+    /// Whether the smart proxy can read the node: not when it is down, hangs, or breaks its
+    /// answers (wrong values are still answers).
+    #[must_use]
+    pub fn proxy_sees_healthy(self) -> bool {
+        matches!(
+            self,
+            Self::None | Self::Overheat | Self::Nan | Self::Negative | Self::Decreasing
+        )
     }
 }
 
@@ -147,6 +218,8 @@ struct Shared {
     hosts: Vec<String>,
     /// Current fault per node, as its `repr(u8)` index in [`Fault::ALL`].
     faults: Vec<AtomicU8>,
+    /// Requests per node and endpoint (`/metrics`, `/gpu/metrics`) while flapping.
+    flaps: Vec<[AtomicU64; 2]>,
     start: Instant,
     shutdown: watch::Receiver<bool>,
 }
@@ -170,6 +243,13 @@ impl Shared {
 
     fn elapsed(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    /// Counts a request to `endpoint` of a flapping node: true every other time (down).
+    fn flap_down(&self, node: usize, endpoint: Endpoint) -> bool {
+        self.flaps
+            .get(node)
+            .is_some_and(|f| f[endpoint as usize].fetch_add(1, Ordering::Relaxed) % 2 == 1)
     }
 
     /// Resolves once shutdown has been asked for (or the sender is gone).
@@ -275,6 +355,9 @@ impl SimCluster {
                 .map(|p| format!("127.0.0.1:{p}"))
                 .collect(),
             faults: (0..opts.nodes).map(|_| AtomicU8::new(0)).collect(),
+            flaps: (0..opts.nodes)
+                .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
+                .collect(),
             profiles,
             start: Instant::now(),
             shutdown: shutdown_rx,
@@ -282,24 +365,33 @@ impl SimCluster {
 
         let mut tasks = Vec::with_capacity(listeners.len());
         for (i, listener) in listeners.into_iter().enumerate() {
-            let router = if i < opts.nodes {
-                node_router(NodeState {
+            let signal = {
+                let shared = Arc::clone(&shared);
+                async move { shared.wait_shutdown().await }
+            };
+            let task = if i < opts.nodes {
+                let router = node_router(NodeState {
                     shared: Arc::clone(&shared),
                     index: i,
+                });
+                // Node listeners reset new connections while the node's fault is `reset`.
+                let listener = faults::NodeListener::new(listener, Arc::clone(&shared), i);
+                tokio::spawn(async move {
+                    let served = axum::serve(listener, router).with_graceful_shutdown(signal);
+                    if let Err(e) = served.await {
+                        log::warn!("simulated node {i} stopped with an error: {e}");
+                    }
                 })
             } else {
-                proxy_router(Arc::clone(&shared))
+                let router = proxy_router(Arc::clone(&shared));
+                tokio::spawn(async move {
+                    let served = axum::serve(listener, router).with_graceful_shutdown(signal);
+                    if let Err(e) = served.await {
+                        log::warn!("simulated proxy stopped with an error: {e}");
+                    }
+                })
             };
-            let shared = Arc::clone(&shared);
-            tasks.push(tokio::spawn(async move {
-                let signal = async move { shared.wait_shutdown().await };
-                if let Err(e) = axum::serve(listener, router)
-                    .with_graceful_shutdown(signal)
-                    .await
-                {
-                    log::warn!("simulated server {i} stopped with an error: {e}");
-                }
-            }));
+            tasks.push(task);
         }
         Ok(Self {
             shared,
@@ -401,7 +493,8 @@ impl SimCluster {
         out.push_str(&format!("  status        {}\n", self.endpoints.status_url));
         let control = &self.endpoints.control_url;
         out.push_str(&format!(
-            "  control       POST {control}?node=N&fault=overheat|down|hang|none\n"
+            "  control       POST {control}?node=N&fault={}\n",
+            Fault::names()
         ));
         if let Some(a) = &self.agents {
             out.push_str(&a.summary());
@@ -460,40 +553,74 @@ fn proxy_router(shared: Arc<Shared>) -> Router {
 }
 
 async fn vllm_metrics(State(st): State<NodeState>) -> Response {
-    node_body(&st, render::render_vllm_metrics).await
+    node_body(&st, Endpoint::Metrics).await
 }
 
 async fn gpu_metrics(State(st): State<NodeState>) -> Response {
-    node_body(&st, render::render_gpu_metrics).await
+    node_body(&st, Endpoint::GpuMetrics).await
 }
 
-/// Answers a node request according to its fault: 503 when Down, nothing until shutdown when
-/// Hang, otherwise the rendered body.
-async fn node_body(
-    st: &NodeState,
-    render: fn(&NodeProfile, Duration, Fault) -> String,
-) -> Response {
+/// The two endpoints of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    /// vLLM-like `/metrics`.
+    Metrics = 0,
+    /// dcgm-exporter-like `/gpu/metrics`.
+    GpuMetrics = 1,
+}
+
+/// Answers a node request according to its fault (see [`Fault`]); value faults are applied by
+/// the renderers, transport faults by [`faults`].
+async fn node_body(st: &NodeState, endpoint: Endpoint) -> Response {
     let fault = st.shared.fault(st.index);
+    let Some(profile) = st.shared.profiles.get(st.index) else {
+        return (StatusCode::NOT_FOUND, "no such simulated node\n").into_response();
+    };
+    let render = || match endpoint {
+        Endpoint::Metrics => render::render_vllm_metrics(profile, st.shared.elapsed(), fault),
+        Endpoint::GpuMetrics => render::render_gpu_metrics(profile, st.shared.elapsed(), fault),
+    };
+    let ok =
+        |body: String| ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response();
     match fault {
         Fault::Down => {
             (StatusCode::SERVICE_UNAVAILABLE, "simulated node is down\n").into_response()
         }
         Fault::Hang => {
             st.shared.wait_shutdown().await;
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "simulated cluster shutting down\n",
-            )
-                .into_response()
+            shutting_down()
         }
-        Fault::None | Fault::Overheat => {
-            let Some(profile) = st.shared.profiles.get(st.index) else {
-                return (StatusCode::NOT_FOUND, "no such simulated node\n").into_response();
-            };
-            let body = render(profile, st.shared.elapsed(), fault);
-            ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response()
+        Fault::Flap if st.shared.flap_down(st.index, endpoint) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "simulated node is flapping: down on every other request\n",
+        )
+            .into_response(),
+        Fault::Slow => {
+            tokio::select! {
+                () = tokio::time::sleep(SLOW_ANSWER_AFTER) => ok(render()),
+                () = st.shared.wait_shutdown() => shutting_down(),
+            }
         }
+        Fault::Trickle => {
+            faults::trickle(render(), PROMETHEUS_CONTENT_TYPE, Arc::clone(&st.shared))
+        }
+        Fault::Truncate | Fault::Reset => faults::cut_short(render(), PROMETHEUS_CONTENT_TYPE),
+        Fault::Garbage => faults::garbage(st.index, st.shared.elapsed()),
+        Fault::None
+        | Fault::Overheat
+        | Fault::Flap
+        | Fault::Nan
+        | Fault::Negative
+        | Fault::Decreasing => ok(render()),
     }
+}
+
+fn shutting_down() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "simulated cluster shutting down\n",
+    )
+        .into_response()
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
@@ -524,10 +651,12 @@ async fn control(
     Query(params): Query<ControlParams>,
 ) -> Result<String, (StatusCode, String)> {
     let bad = |what: &str| {
-        let usage = "usage: POST /control?node=N&fault=overheat|down|hang|none";
         (
             StatusCode::BAD_REQUEST,
-            format!("missing or invalid `{what}`; {usage}\n"),
+            format!(
+                "missing or invalid `{what}`; usage: POST /control?node=N&fault={}\n",
+                Fault::names()
+            ),
         )
     };
     let node = params

@@ -103,13 +103,28 @@ fn engine_value(p: &NodeProfile, name: &str, t: f64, engine: usize, share: f64) 
     }
 }
 
+/// Where a [`Fault::Decreasing`] counter starts: it serves this minus its true value.
+pub const DECREASING_FROM: f64 = 1e9;
+
+/// A value as a value fault serves it: `NaN` ([`Fault::Nan`]), negative ([`Fault::Negative`]),
+/// or for counters going down from [`DECREASING_FROM`] ([`Fault::Decreasing`]); otherwise as it is.
+#[must_use]
+pub fn faulty_value(fault: Fault, value: f64, counter: bool) -> f64 {
+    match fault {
+        Fault::Nan => f64::NAN,
+        Fault::Negative => -value.abs() - 1.0,
+        Fault::Decreasing if counter => DECREASING_FROM - value,
+        _ => value,
+    }
+}
+
 /// Renders the vLLM V1 `/metrics` body of `profile` at `elapsed` after the simulation started.
 ///
 /// Like prometheus_client it sorts labels by name, writes floats the Python way (`7.0`,
-/// `1.234567e+06`) and ends without a final newline. The fault does not change this body (a Down
-/// or Hang node is handled by the server, before rendering).
+/// `1.234567e+06`) and ends without a final newline. Value faults change the engine gauges and
+/// counters ([`faulty_value`]); the other faults are the server's, before or after rendering.
 #[must_use]
-pub fn render_vllm_metrics(profile: &NodeProfile, elapsed: Duration, _fault: Fault) -> String {
+pub fn render_vllm_metrics(profile: &NodeProfile, elapsed: Duration, fault: Fault) -> String {
     let (t, p) = (elapsed.as_secs_f64(), profile);
     let mut w = Writer::new(p);
     let python = [
@@ -163,6 +178,7 @@ pub fn render_vllm_metrics(profile: &NodeProfile, elapsed: Duration, _fault: Fau
             "gauge"
         };
         w.header(name, kind);
+        let counter = kind == "counter";
         for (e, (engine, share)) in w.engines.clone().iter().zip(&p.engine_shares).enumerate() {
             let model = p.model.as_str();
             if name == "vllm:request_success_total" {
@@ -172,10 +188,11 @@ pub fn render_vllm_metrics(profile: &NodeProfile, elapsed: Duration, _fault: Fau
                         ("finished_reason", *reason),
                         ("model_name", model),
                     ];
-                    w.sample(name, &labels, share * p.finished_total(r, t));
+                    let value = faulty_value(fault, share * p.finished_total(r, t), counter);
+                    w.sample(name, &labels, value);
                 }
             } else {
-                let value = engine_value(p, name, t, e, *share);
+                let value = faulty_value(fault, engine_value(p, name, t, e, *share), counter);
                 w.sample(name, &[("engine", engine), ("model_name", model)], value);
             }
         }
@@ -198,7 +215,9 @@ pub fn render_vllm_metrics(profile: &NodeProfile, elapsed: Duration, _fault: Fau
 
 /// Renders the dcgm-exporter-like `/gpu/metrics` body of `profile` at `elapsed`: one sample per
 /// GPU per field, labels `gpu`, `UUID`, `device`, `modelName`, `Hostname`. `Overheat` pins the
-/// temperature at 92 °C and throttles the SM clock. Ends with a newline, as Go's expfmt does.
+/// temperature at 92 °C and throttles the SM clock; value faults change the temperature,
+/// utilization, memory used and the energy counter ([`faulty_value`]). Ends with a newline, as
+/// Go's expfmt does.
 #[must_use]
 pub fn render_gpu_metrics(profile: &NodeProfile, elapsed: Duration, fault: Fault) -> String {
     let (t, p) = (elapsed.as_secs_f64(), profile);
@@ -217,6 +236,18 @@ pub fn render_gpu_metrics(profile: &NodeProfile, elapsed: Duration, fault: Fault
                 "DCGM_FI_DEV_FB_FREE" => (GPU_FB_TOTAL_MIB - p.gpu_fb_used_mib(g, t)).to_string(),
                 "DCGM_FI_DEV_FB_USED" => p.gpu_fb_used_mib(g, t).to_string(),
                 _ => "0".to_owned(),
+            };
+            let value = match name {
+                "DCGM_FI_DEV_GPU_TEMP"
+                | "DCGM_FI_DEV_GPU_UTIL"
+                | "DCGM_FI_DEV_FB_USED"
+                | "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
+                    if matches!(fault, Fault::Nan | Fault::Negative | Fault::Decreasing) =>
+                {
+                    let v = value.parse().unwrap_or_default();
+                    py_float(faulty_value(fault, v, counter))
+                }
+                _ => value,
             };
             w.out.push_str(&format!(
                 "{name}{{gpu=\"{i}\",UUID=\"{uuid}\",device=\"nvidia{i}\",modelName=\"{GPU_MODEL_NAME}\",Hostname=\"{host}\",DCGM_FI_DRIVER_VERSION=\"{DRIVER_VERSION}\"}} {value}\n",
@@ -266,8 +297,8 @@ struct StatusGpu {
 
 /// Renders the smart proxy's `/status` JSON (canonical shape, DATA-SOURCES §4) at `elapsed`.
 ///
-/// A node with fault `Down` or `Hang` is unhealthy and has `"gpu": null` (the proxy cannot read
-/// it). `active_node` is the first healthy node (or null), `healthy` says whether any node is,
+/// A node whose fault keeps the proxy from reading it (down, hang, trickle, truncate, reset,
+/// garbage, flap, slow: [`Fault::proxy_sees_healthy`]) is unhealthy and has `"gpu": null`. `active_node` is the first healthy node (or null), `healthy` says whether any node is,
 /// `failover_ready` whether at least two are. Per node, `gpu` holds the mean utilization and VRAM
 /// use over its GPUs and the hottest temperature.
 #[must_use]
@@ -276,7 +307,7 @@ pub fn render_status(nodes: &[StatusNode<'_>], elapsed: Duration) -> String {
     let body_nodes: Vec<StatusNodeBody<'_>> = nodes
         .iter()
         .map(|n| {
-            let healthy = !matches!(n.fault, Fault::Down | Fault::Hang);
+            let healthy = n.fault.proxy_sees_healthy();
             StatusNodeBody {
                 name: &n.profile.name,
                 host: n.host,

@@ -35,6 +35,17 @@ pub enum SourceError {
         /// The transport's reason.
         reason: String,
     },
+    /// The connection was made but the answer broke: a redirect loop, not HTTP, cut short,
+    /// reset, a TLS failure (plain HTTP on the port, an untrusted certificate).
+    #[error("{url}: {problem}; {hint}")]
+    Transport {
+        /// URL asked.
+        url: String,
+        /// What happened.
+        problem: String,
+        /// What to do.
+        hint: String,
+    },
     /// The server answered with a non-success status.
     #[error(
         "{url} answered HTTP {status}{hint}",
@@ -87,6 +98,7 @@ impl SourceError {
         match self {
             Self::Timeout { .. } => "timeout",
             Self::Connect { .. } => "connect",
+            Self::Transport { .. } => "transport",
             Self::HttpStatus { .. } => "http_status",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Decode { .. } => "decode",

@@ -143,6 +143,25 @@ impl Assembler {
     }
 }
 
+/// Assemble records from a whole log text at once, as [`LogTail`] does line by line (lines split
+/// on `\n`, each cut at `opts.max_line_bytes`); returns the records and the orphan-line count.
+/// For tests and the fuzz target (`fuzz/`): the tail itself reads through [`LogTail::poll`].
+#[must_use]
+pub fn assemble(text: &[u8], opts: &TailOptions) -> (Vec<ProxyRecord>, u64) {
+    let mut asm = Assembler {
+        utc_offset_minutes: opts.utc_offset_minutes,
+        max_continuation_lines: opts.max_continuation_lines,
+        ..Assembler::default()
+    };
+    let mut out = Vec::new();
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.get(..opts.max_line_bytes).unwrap_or(line);
+        asm.line(line, &mut out);
+    }
+    out.extend(asm.pending.take());
+    (out, asm.orphans)
+}
+
 /// A `tail -F` of the proxy log, handing out complete records. Call [`LogTail::poll`] as often
 /// as you like.
 #[derive(Debug)]
@@ -305,6 +324,17 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn assemble_reads_a_whole_text_like_the_tail() {
+        let text = b"stray line\n2026-02-11 23:47:02,114 ERROR: Forward error: refused\nTraceback\n  line 2\n2026-02-11 23:47:03,000 INFO: request done\n";
+        let (records, orphans) = assemble(text, &TailOptions::default());
+        assert_eq!(orphans, 1);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].kind, Some(ProxyErrorKind::UpstreamError));
+        assert_eq!(records[0].continuation, ["Traceback", "  line 2"]);
+        assert_eq!(records[1].message, "request done");
     }
 
     #[test]
