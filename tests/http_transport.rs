@@ -270,7 +270,9 @@ async fn a_refused_token_is_not_told_to_set_one() {
     assert!(!msg.contains("no token was sent"), "{msg}");
     let without = fetch_capped(&url, 1024, None).await.unwrap_err();
     assert!(
-        without.to_string().contains("no token was sent: set `bearer_token_env`"),
+        without
+            .to_string()
+            .contains("no token was sent: set `bearer_token_env`"),
         "{without}"
     );
 }

@@ -1,3 +1,6 @@
+//! Unit tests of `identity.rs`: the node-naming rule and GPU merging by UUID (kept apart to keep
+//! that file small).
+
 use super::*;
 use crate::model::ids::SourceKind;
 

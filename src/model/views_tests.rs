@@ -1,3 +1,6 @@
+//! Unit tests of `views.rs`: natural order, one build per change, the cards and the cluster
+//! summary (kept apart to keep that file small).
+
 use std::time::Duration;
 
 use super::*;
