@@ -45,10 +45,34 @@ fn fixed_card_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     });
 }
 
-/// A figure's name (weak) and its value (strong).
+/// A figure's name (weak) and its value (strong), the value in a cell at least `width` wide so
+/// that a value changing width ("59s" → "1m 00s") does not resize the grid: egui repaints at
+/// once when a grid's columns change, which would add frames to an idle window.
 fn figure_ui(ui: &mut egui::Ui, name: &str, value: impl Into<String>) -> egui::Response {
+    figure_wide_ui(ui, name, value, theme::AGENT_FIGURE_COL_WIDTH)
+}
+
+/// A strong value in a cell of the least figure width (see [`figure_ui`]).
+fn value_cell_ui(ui: &mut egui::Ui, value: String) {
+    ui.horizontal(|ui| {
+        ui.set_min_width(theme::AGENT_FIGURE_COL_WIDTH);
+        ui.label(RichText::new(value).strong());
+    });
+}
+
+/// [`figure_ui`] for a value that needs a wider cell.
+fn figure_wide_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    value: impl Into<String>,
+    width: f32,
+) -> egui::Response {
     ui.label(RichText::new(name).weak());
-    ui.label(RichText::new(value.into()).strong())
+    ui.horizontal(|ui| {
+        ui.set_min_width(width);
+        ui.label(RichText::new(value.into()).strong())
+    })
+    .inner
 }
 
 /// The "Active Sessions" card.
@@ -95,7 +119,7 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
             };
             figure_ui(ui, "Idle min/max", idle)
                 .on_hover_text("shortest / longest idle time among active sessions");
-            figure_ui(
+            figure_wide_ui(
                 ui,
                 "Tokens",
                 format!(
@@ -103,6 +127,7 @@ fn sessions_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
                     format::tokens(tokens_in),
                     format::tokens(tokens_out)
                 ),
+                theme::AGENT_FIGURE_COL_WIDTH + 34.0,
             )
             .on_hover_text("input / output tokens over the sessions that report them");
             ui.end_row();
@@ -234,22 +259,22 @@ fn task_stats_body_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
             ];
             for (name, f) in rows {
                 ui.label(RichText::new(name).weak());
-                ui.label(RichText::new(count(f(h))).strong());
-                ui.label(RichText::new(count(f(d))).strong());
+                value_cell_ui(ui, count(f(h)));
+                value_cell_ui(ui, count(f(d)));
                 ui.end_row();
             }
             ui.label(RichText::new("Success").weak())
                 .on_hover_text("completed / (completed + failed)");
-            ui.label(RichText::new(format::fraction_pct(h.success_rate)).strong());
-            ui.label(RichText::new(format::fraction_pct(d.success_rate)).strong());
+            value_cell_ui(ui, format::fraction_pct(h.success_rate));
+            value_cell_ui(ui, format::fraction_pct(d.success_rate));
             ui.end_row();
             ui.label(RichText::new("Avg time").weak());
-            ui.label(RichText::new(secs(h.completion.avg_ms)).strong());
-            ui.label(RichText::new(secs(d.completion.avg_ms)).strong());
+            value_cell_ui(ui, secs(h.completion.avg_ms));
+            value_cell_ui(ui, secs(d.completion.avg_ms));
             ui.end_row();
             ui.label(RichText::new("p95 time").weak());
-            ui.label(RichText::new(secs(h.completion.p95_ms)).strong());
-            ui.label(RichText::new(secs(d.completion.p95_ms)).strong());
+            value_cell_ui(ui, secs(h.completion.p95_ms));
+            value_cell_ui(ui, secs(d.completion.p95_ms));
             ui.end_row();
         });
     queue_ui(ui, snap);

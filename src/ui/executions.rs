@@ -18,6 +18,8 @@ use crate::format;
 use crate::model::input::{ExecLog, ExecStatus, LogLevel};
 use crate::model::tasks::{ExecutionView, TaskModel};
 
+/// Least width of a changing value in the execution's figures.
+const EXEC_VALUE_WIDTH: f32 = 300.0;
 /// Width of the execution id in the list.
 const ID_WIDTH: f32 = 270.0;
 
@@ -171,19 +173,30 @@ fn execution_detail_ui(
                 None => ui.label(RichText::new("n/a").strong()),
             };
             ui.label(RichText::new("Duration").weak());
-            ui.label(RichText::new(format::millis(v.duration_ms)).strong());
+            // Values that change width every second sit in cells wide enough for them, so the
+            // grid keeps its size (a resized grid makes egui repaint at once).
+            ui.horizontal(|ui| {
+                ui.set_min_width(EXEC_VALUE_WIDTH);
+                ui.label(RichText::new(format::millis(v.duration_ms)).strong());
+            });
             ui.end_row();
             ui.label(RichText::new("Started").weak());
-            ui.label(v.started_at.map_or_else(
-                || "n/a".to_owned(),
-                |t| format!("{} UTC ({})", format::clock(t), format::age(t, now)),
-            ));
+            ui.horizontal(|ui| {
+                ui.set_min_width(EXEC_VALUE_WIDTH);
+                ui.label(v.started_at.map_or_else(
+                    || "n/a".to_owned(),
+                    |t| format!("{} UTC ({})", format::clock(t), format::age(t, now)),
+                ));
+            });
             ui.label(RichText::new("Lines").weak());
-            ui.label(format!(
-                "{} · {} error(s) · {} warning(s) · {} replayed",
-                v.lines, v.errors, v.warnings, v.duplicates_dropped
-            ))
-            .on_hover_text("replayed: lines sent again after a reconnect, dropped");
+            ui.horizontal(|ui| {
+                ui.set_min_width(EXEC_VALUE_WIDTH);
+                ui.label(format!(
+                    "{} · {} error(s) · {} warning(s) · {} replayed",
+                    v.lines, v.errors, v.warnings, v.duplicates_dropped
+                ))
+                .on_hover_text("replayed: lines sent again after a reconnect, dropped");
+            });
             ui.end_row();
         });
     ui.horizontal(|ui| {

@@ -39,6 +39,8 @@ fn figure_ui(ui: &mut egui::Ui, name: &str, value: String, level: theme::Level) 
         l => theme::level_color(ui.visuals(), l),
     };
     ui.horizontal(|ui| {
+        // A value that changes width must not resize the grid (see FIGURE_COL_WIDTH).
+        ui.set_min_width(theme::FIGURE_COL_WIDTH);
         ui.spacing_mut().item_spacing.x = 3.0;
         ui.label(RichText::new(value).color(color));
         match level {
