@@ -184,36 +184,42 @@ fn split_exec_logs_url(url: &str) -> Result<(String, String), ConfigError> {
 }
 
 /// Command-line agent sources replace the configured ones of the same kind.
-fn apply_agent_flags(args: &SourceArgs, a: &mut AgentSources) -> Result<(), ConfigError> {
-    if !args.nexus_ws.is_empty() {
-        for u in &args.nexus_ws {
-            check_scheme(
-                u,
-                &["ws", "wss", "http", "https"],
-                "--nexus-ws",
-                "ws://host:8000",
-            )?;
-        }
-        a.nexus_ws = args
-            .nexus_ws
-            .iter()
-            .map(|u| ws::WsMonitorConfig::new(u.clone()))
-            .collect();
+/// The sources of one URL flag, each URL checked against `schemes`; `None` when the flag was not
+/// given (the configured sources stay).
+fn from_urls<T>(
+    urls: &[String],
+    schemes: &[&str],
+    flag: &'static str,
+    example: &str,
+    make: impl Fn(String) -> T,
+) -> Result<Option<Vec<T>>, ConfigError> {
+    if urls.is_empty() {
+        return Ok(None);
     }
-    if !args.nexus_redis.is_empty() {
-        for u in &args.nexus_redis {
-            check_scheme(
-                u,
-                &["redis", "rediss"],
-                "--nexus-redis",
-                "redis://host:6379",
-            )?;
-        }
-        a.nexus_redis = args
-            .nexus_redis
-            .iter()
-            .map(|u| redis::RedisConfig::new(u.clone()))
-            .collect();
+    for u in urls {
+        check_scheme(u, schemes, flag, example)?;
+    }
+    Ok(Some(urls.iter().cloned().map(make).collect()))
+}
+
+fn apply_agent_flags(args: &SourceArgs, a: &mut AgentSources) -> Result<(), ConfigError> {
+    if let Some(v) = from_urls(
+        &args.nexus_ws,
+        &["ws", "wss", "http", "https"],
+        "--nexus-ws",
+        "ws://host:8000",
+        ws::WsMonitorConfig::new,
+    )? {
+        a.nexus_ws = v;
+    }
+    if let Some(v) = from_urls(
+        &args.nexus_redis,
+        &["redis", "rediss"],
+        "--nexus-redis",
+        "redis://host:6379",
+        redis::RedisConfig::new,
+    )? {
+        a.nexus_redis = v;
     }
     if !args.exec_logs.is_empty() {
         a.exec_logs.clear();
@@ -235,20 +241,14 @@ fn apply_agent_flags(args: &SourceArgs, a: &mut AgentSources) -> Result<(), Conf
             .map(|d| openclaw::SessionsFilesConfig::new(d.clone()))
             .collect();
     }
-    if !args.openclaw_gateway.is_empty() {
-        for u in &args.openclaw_gateway {
-            check_scheme(
-                u,
-                &["http", "https"],
-                "--openclaw-gateway",
-                "http://host:18789",
-            )?;
-        }
-        a.openclaw_gateway = args
-            .openclaw_gateway
-            .iter()
-            .map(|u| openclaw::GatewayConfig::new(u.clone()))
-            .collect();
+    if let Some(v) = from_urls(
+        &args.openclaw_gateway,
+        &["http", "https"],
+        "--openclaw-gateway",
+        "http://host:18789",
+        openclaw::GatewayConfig::new,
+    )? {
+        a.openclaw_gateway = v;
     }
     if !args.tool_proxy_log.is_empty() {
         a.tool_proxy_logs = args
