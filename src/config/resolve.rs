@@ -41,22 +41,20 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
             problems,
         })?,
     };
-    for url in &args.prometheus {
-        check_scheme(
-            url,
-            &["http", "https"],
-            "--prometheus",
-            "http://10.0.0.5:8000/metrics",
-        )?;
-    }
-    for url in &args.status {
-        check_scheme(
-            url,
-            &["http", "https"],
-            "--status",
-            "http://10.0.0.5:9199/status",
-        )?;
-    }
+    let prometheus = from_urls(
+        &args.prometheus,
+        &["http", "https"],
+        "--prometheus",
+        "http://10.0.0.5:8000/metrics",
+        |u| PrometheusTarget::new(&u),
+    )?;
+    let status = from_urls(
+        &args.status,
+        &["http", "https"],
+        "--status",
+        "http://10.0.0.5:9199/status",
+        |u| StatusEndpoint::new(&u),
+    )?;
     given_once(&args.prometheus, "--prometheus")?;
     given_once(&args.status, "--status")?;
     given_once(&args.nexus_ws, "--nexus-ws")?;
@@ -76,15 +74,11 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
         cfg.prometheus.retain(|t| !t.implicit);
         cfg.status.retain(|s| !s.implicit);
     }
-    if !args.prometheus.is_empty() {
-        cfg.prometheus = args
-            .prometheus
-            .iter()
-            .map(|u| PrometheusTarget::new(u))
-            .collect();
+    if let Some(v) = prometheus {
+        cfg.prometheus = v;
     }
-    if !args.status.is_empty() {
-        cfg.status = args.status.iter().map(|u| StatusEndpoint::new(u)).collect();
+    if let Some(v) = status {
+        cfg.status = v;
     }
     if args.no_nvml {
         cfg.nvml.enabled = false;

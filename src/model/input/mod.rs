@@ -1,7 +1,7 @@
 //! What crosses from a source into the model: the updates collectors send to the single owner
 //! of the [`Model`](super::Model), and every value type inside them (errors, events, connection
 //! states, sessions, execution logs, tool-proxy records, worker heartbeats). These are the
-//! model's own types: sources (`crate::sources`) produce them, the model consumes them, and
+//! model's own types: the source modules produce them, the model consumes them, and
 //! nothing here imports a source.
 
 pub mod error;
