@@ -755,3 +755,31 @@ fn a_tail_started_at_the_end_reads_only_what_is_appended() {
         "the partial first line is skipped"
     );
 }
+
+#[test]
+fn token_totals_beyond_u64_saturate_instead_of_crashing() {
+    // Found by tests/fuzz_smoke.rs: two sessions reporting 2^64−1 tokens overflowed the sum.
+    let store = br#"{"a": {"sessionId": "1", "updatedAt": 1770853500000, "inputTokens": 18446744073709551615, "outputTokens": 1},
+                    "b": {"sessionId": "2", "updatedAt": 1770853500000, "inputTokens": 5, "outputTokens": 18446744073709551615}}"#;
+    let parsed =
+        swarmglass::sources::events::openclaw::parse_sessions_store(store, "main").unwrap();
+    let report = SessionsReport {
+        origin: SessionsOrigin::Files {
+            path: "/x".into(),
+            stores: vec!["/x/sessions.json".into()],
+        },
+        sessions: parsed.sessions,
+        skipped: 0,
+        problems: Vec::new(),
+    };
+    let now = at(1_770_853_600);
+    let s = swarmglass::model::tasks::sessions::summarize(
+        [(&report, now)],
+        now,
+        Duration::from_secs(3600),
+    );
+    assert_eq!(
+        (s.total, s.input_tokens, s.output_tokens),
+        (2, u64::MAX, u64::MAX)
+    );
+}

@@ -1,36 +1,7 @@
 //! Nexus monitor frames (WebSocket or Redis): decode under the default cap → model → snapshot.
 #![no_main]
 
-mod common;
+#[path = "bodies/mod.rs"]
+mod bodies;
 
-use libfuzzer_sys::fuzz_target;
-use swarmglass::model::ids::SourceKind;
-use swarmglass::model::input::EventUpdate;
-use swarmglass::sources::events::{DEFAULT_MAX_FRAME_BYTES, Frame, parse_frame_limited};
-
-fuzz_target!(|data: &[u8]| {
-    let id = common::id(SourceKind::NexusWs);
-    let mut model = common::model_with(&id);
-    let now = common::at(0);
-    // Several frames in one input, one per line, as a stream delivers them.
-    for frame in data.split(|&b| b == b'\n') {
-        let update = match parse_frame_limited(frame, DEFAULT_MAX_FRAME_BYTES) {
-            Ok(Frame::Event(event)) => {
-                let _json = serde_json::to_vec(&event);
-                EventUpdate::Event {
-                    source: id.clone(),
-                    received_at: now,
-                    event,
-                }
-            }
-            Ok(_) => continue,
-            Err(error) => EventUpdate::Malformed {
-                source: id.clone(),
-                at: now,
-                error,
-            },
-        };
-        common::apply_agents(&mut model, update, now);
-    }
-    common::observe(&mut model, common::at(1));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::nexus_frame::run(data));

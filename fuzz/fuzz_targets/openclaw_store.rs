@@ -1,36 +1,7 @@
 //! An OpenClaw `sessions.json` store (and a transcript's first line) → model → snapshot.
 #![no_main]
 
-mod common;
+#[path = "bodies/mod.rs"]
+mod bodies;
 
-use libfuzzer_sys::fuzz_target;
-use swarmglass::model::ids::SourceKind;
-use swarmglass::model::input::{EventUpdate, SessionsOrigin, SessionsReport};
-use swarmglass::sources::events::openclaw::{parse_sessions_store, parse_transcript_header};
-
-fuzz_target!(|data: &[u8]| {
-    let (store, transcript) = common::two_parts(data);
-    let _ = parse_transcript_header(transcript);
-    let id = common::id(SourceKind::OpenclawFiles);
-    let mut model = common::model_with(&id);
-    let now = common::at(0);
-    let result = parse_sessions_store(store, "main").map(|parsed| SessionsReport {
-        origin: SessionsOrigin::Files {
-            path: "/fuzz".into(),
-            stores: vec!["/fuzz/agents/main/sessions/sessions.json".into()],
-        },
-        skipped: parsed.problems.len(),
-        problems: parsed.problems,
-        sessions: parsed.sessions,
-    });
-    common::apply_agents(
-        &mut model,
-        EventUpdate::Sessions {
-            source: id,
-            at: now,
-            result,
-        },
-        now,
-    );
-    common::observe(&mut model, common::at(1));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::openclaw_store::run(data));

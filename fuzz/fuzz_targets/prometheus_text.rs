@@ -1,11 +1,7 @@
 //! Prometheus exposition in the Prometheus dialect: parse → map → model → views, alerts, snapshot.
 #![no_main]
 
-mod common;
-mod scrape;
+#[path = "bodies/mod.rs"]
+mod bodies;
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    scrape::run(data, swarmglass::sources::prometheus::Format::Prometheus);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::prometheus_text::run(data));

@@ -61,7 +61,10 @@ impl QueueDepth {
                 .map(|(k, v)| (k.clone(), *v)),
         );
         Self {
-            total: by_priority.iter().map(|(_, v)| *v).sum(),
+            // Saturating: a frame may carry any i64 (1e308 arrives as i64::MAX).
+            total: by_priority
+                .iter()
+                .fold(0i64, |sum, (_, v)| sum.saturating_add(*v)),
             by_priority,
             at,
         }

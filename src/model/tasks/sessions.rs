@@ -106,8 +106,12 @@ pub fn summarize<'a>(
             .started_at
             .map(|s| now.duration_since(s).unwrap_or_default());
         let active = idle.is_some_and(|i| i <= active_window);
-        out.input_tokens += info.input_tokens.unwrap_or(0);
-        out.output_tokens += info.output_tokens.unwrap_or(0);
+        out.input_tokens = out
+            .input_tokens
+            .saturating_add(info.input_tokens.unwrap_or(0));
+        out.output_tokens = out
+            .output_tokens
+            .saturating_add(info.output_tokens.unwrap_or(0));
         if active {
             out.active += 1;
             if let Some(a) = age {

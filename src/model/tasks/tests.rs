@@ -132,6 +132,31 @@ fn duplicates_are_dropped_but_snapshots_never() {
 }
 
 #[test]
+fn a_queue_depth_at_the_limit_saturates_the_total() {
+    // Found by tests/fuzz_smoke.rs: `1e308` twice overflowed the sum of the queue.
+    // (the frame decoder turns 1e308 into i64::MAX).
+    let mut snap = Event::new("s", EventType::StatsSnapshot);
+    snap.queue = [
+        ("high_priority".to_owned(), i64::MAX),
+        ("normal_priority".to_owned(), i64::MAX),
+        ("low_priority".to_owned(), 7),
+    ]
+    .into_iter()
+    .collect();
+    let event = Box::new(snap);
+    let mut m = TaskModel::default();
+    m.apply(
+        EventUpdate::Event {
+            source: src(),
+            received_at: t(1),
+            event,
+        },
+        t(1),
+    );
+    assert_eq!(m.queue().unwrap().total, i64::MAX);
+}
+
+#[test]
 fn workers_from_events_and_redis_keys() {
     let mut m = TaskModel::default();
     let mut hb = Event::new("h1", EventType::WorkerHeartbeat);

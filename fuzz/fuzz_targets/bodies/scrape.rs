@@ -7,7 +7,7 @@ use swarmglass::model::input::SourceUpdate;
 use swarmglass::model::scrape::ServerKind;
 use swarmglass::sources::{mapping, prometheus};
 
-use crate::common;
+use super::common;
 
 pub fn run(data: &[u8], format: prometheus::Format) {
     let Some((&selector, rest)) = data.split_first() else {

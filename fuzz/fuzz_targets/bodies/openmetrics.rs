@@ -1,0 +1,5 @@
+//! Prometheus exposition in the OpenMetrics dialect: parse → map → model → views, alerts, snapshot.
+
+pub fn run(data: &[u8]) {
+    super::scrape::run(data, swarmglass::sources::prometheus::Format::OpenMetrics);
+}
