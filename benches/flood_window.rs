@@ -171,7 +171,7 @@ fn main() {
                 ..Default::default()
             },
             |ui| {
-                dashboard_ui(ui, &model, &engine, &mut state, now);
+                dashboard_ui(ui, &model, &engine, &mut state, None, now);
             },
         );
         out.textures_delta.clear();

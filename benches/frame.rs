@@ -96,7 +96,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         };
         let t1 = Instant::now();
         let mut out = ctx.run_ui(input, |ui| {
-            dashboard_ui(ui, &model, &engine, &mut state, now);
+            dashboard_ui(ui, &model, &engine, &mut state, None, now);
         });
         let t2 = Instant::now();
         // No GPU here to upload font-atlas changes to: drop them on purpose.

@@ -10,7 +10,8 @@
 # written: what libFuzzer learns goes to $FUZZ_WORK (default fuzz/target/corpus-work/), so the
 # repository stays small. Environment: FUZZ_RSS_MB (default 2048), FUZZ_TIMEOUT_S (default 10),
 # FUZZ_JOBS (parallel jobs per target, default 1), FUZZ_SANITIZER (default address; `none`
-# builds faster). Cost here (2 cores, shared): a cold build ~31 min and ~6 GB in fuzz/target;
+# builds faster). Run it from a checkout nobody edits meanwhile (a git worktree): `cargo fuzz
+# run` rebuilds the crate before each target. Cost here (2 cores, shared): a cold build ~31 min and ~6 GB in fuzz/target;
 # after a change to the main crate ~5 min; then SECONDS + ~5 s per target.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
@@ -49,7 +50,8 @@ if [ "$jobs" -gt 1 ]; then
 fi
 
 for t in "${targets[@]}"; do
-    mkdir -p "$work/$t" "corpus/$t"
+    mkdir -p "$work/$t" "corpus/$t" "artifacts/$t"
+    before=$(find "artifacts/$t" -type f | wc -l)
     echo "== $t: ${seconds} s, rss limit ${rss_mb} MB, ${timeout_s} s per input"
     # The first corpus dir receives new inputs; the seeds are only read.
     cargo fuzz run --sanitizer "$sanitizer" "$t" "$work/$t" "corpus/$t" -- \
@@ -59,8 +61,13 @@ for t in "${targets[@]}"; do
         -timeout="$timeout_s" \
         "${parallel[@]}" \
         -print_final_stats=1 2>&1 | tail -n 25 || {
-        echo "FAILED: $t — the input is under fuzz/artifacts/$t/; reproduce with" >&2
-        echo "  RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/artifacts/$t/<file>" >&2
+        # `cargo fuzz run` rebuilds first: a build error is not a finding.
+        if [ "$(find "artifacts/$t" -type f | wc -l)" -eq "$before" ]; then
+            echo "FAILED: $t did not run (no input saved: see the build output above)" >&2
+        else
+            echo "FAILED: $t — the input is under fuzz/artifacts/$t/; reproduce with" >&2
+            echo "  RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/artifacts/$t/<file>" >&2
+        fi
         exit 1
     }
 done

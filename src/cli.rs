@@ -60,6 +60,12 @@ pub enum Command {
         #[command(subcommand)]
         action: MetricsAction,
     },
+    /// What history holds, and its series as JSON or CSV.
+    History {
+        /// What to do.
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
     /// Serve a simulated cluster on 127.0.0.1 until interrupted.
     Sim {
         /// Simulation options.
@@ -85,12 +91,58 @@ pub enum MetricsAction {
     },
 }
 
+/// `history` actions. The store is read while no window or `watch` records into it.
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Write recorded series: JSON (one object per series with its name, labels and
+    /// `[unix_ms, value]` points) or CSV (`series,unix_ms,value`).
+    Export {
+        /// From this long ago.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        since: Duration,
+        /// Until this time (RFC 3339, e.g. 2026-12-01T03:15:00Z; default: now).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// One point per step (the mean over it), e.g. 1m; default: every point of the tier
+        /// the range reads (1 s up to 6 h, 1 min beyond).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        step: Option<Duration>,
+        /// Only series whose `metric{label="value",…}` form this regular expression matches.
+        #[arg(long = "match", value_name = "REGEX")]
+        matcher: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+    },
+    /// Where the store is, its size, tiers, oldest and newest point, and series count.
+    Info {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `history export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One object per series.
+    Json,
+    /// A header, then `series,unix_ms,value` rows.
+    Csv,
+}
+
 /// Where to read from. Command-line sources replace the configured ones.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
     /// Config file (default: the platform config directory's swarmglass.toml, if present).
     #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
+    /// Where history is kept (default: the platform data directory, or `[history] dir`).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Neither record nor load history.
+    #[arg(long, global = true)]
+    pub no_history: bool,
     /// A Prometheus /metrics URL (repeatable); replaces configured targets.
     #[arg(long = "prometheus", value_name = "URL")]
     pub prometheus: Vec<String>,

@@ -12,7 +12,7 @@ use swarmglass::cli::{Cli, Command, MetricsAction, SimArgs, SourceArgs};
 use swarmglass::config::{Base, process_env};
 use swarmglass::model::redact::redact_urls;
 use swarmglass::signals::StopRequest;
-use swarmglass::{app, config, headless, sim};
+use swarmglass::{app, config, headless, history, sim};
 
 fn sim_options(a: &SimArgs) -> sim::SimOptions {
     sim::SimOptions {
@@ -35,7 +35,17 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
         Some(Command::Demo { sim, window }) => {
             let demo = app::DemoCluster::start(sim_options(&sim))?;
             let text = demo.config_toml();
-            let cfg = config::resolve(Base::Text(&text), &SourceArgs::default(), &process_env)?;
+            // The demo keeps its own history (beside the real one, never mixed with it).
+            let args = SourceArgs {
+                data_dir: cli
+                    .sources
+                    .data_dir
+                    .clone()
+                    .or_else(|| history::default_dir().map(|d| d.join("demo"))),
+                no_history: cli.sources.no_history,
+                ..SourceArgs::default()
+            };
+            let cfg = config::resolve(Base::Text(&text), &args, &process_env)?;
             app::run(cfg, &window, Some(demo), stop)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -76,6 +86,16 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Some(Command::History { action }) => {
+            let cfg = config::resolve(Base::File, &cli.sources, &process_env)?;
+            headless::history_command(
+                &cfg.history,
+                &action,
+                std::time::SystemTime::now(),
+                &mut std::io::stdout().lock(),
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Sim { sim, write_config }) => {
             sim::run_blocking(sim_options(&sim), write_config.as_deref())?;

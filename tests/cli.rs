@@ -8,8 +8,12 @@ use std::process::Command;
 use serde_json::Value;
 use swarmglass::sim::{Fault, SimCluster, SimOptions};
 
+/// The binary, recording no history (tests/history_cli.rs covers that, in its own directory):
+/// tests run side by side, and one store admits one process.
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_swarmglass"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_swarmglass"));
+    cmd.arg("--no-history");
+    cmd
 }
 
 fn fixture(name: &str) -> String {

@@ -36,6 +36,7 @@ fn config(targets: Vec<PrometheusTarget>) -> Config {
         model: ModelSettings::default(),
         alerts: Default::default(),
         agents: Default::default(),
+        history: Default::default(),
     }
 }
 

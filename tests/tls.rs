@@ -325,6 +325,7 @@ async fn an_unverified_source_is_labelled_in_the_snapshot() {
         model: ModelSettings::default(),
         alerts: Default::default(),
         agents: Default::default(),
+        history: Default::default(),
     };
     let (rx, rt) = swarmglass::runtime::start(&cfg, 64, Arc::new(|| {})).unwrap();
     let mut model = Model::new(ModelSettings::default());

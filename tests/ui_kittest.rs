@@ -158,7 +158,7 @@ fn harness(model: Model, state: UiState, now: SystemTime) -> Harness<'static, (M
         .with_size(egui::vec2(1600.0, 1500.0))
         .build_ui_state(
             move |ui, (model, state): &mut (Model, UiState)| {
-                dashboard_ui(ui, model, &Engine::new(RuleSet::empty()), state, now);
+                dashboard_ui(ui, model, &Engine::new(RuleSet::empty()), state, None, now);
             },
             (model, state),
         );

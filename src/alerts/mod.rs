@@ -24,14 +24,14 @@ pub mod webhook;
 use std::fmt;
 use std::time::SystemTime;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::alerts::Severity;
 use crate::model::ids::SourceId;
 pub use state::{ActiveAlert, AlertsSnapshot, Engine, Silence, SilenceTarget};
 
 /// Where one (rule, subject) pair stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertState {
     /// No breach.
@@ -58,7 +58,7 @@ impl AlertState {
 }
 
 /// What an alert is about. Ordered, so lists never jump.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
     /// The whole cluster (throughput, failover readiness).
@@ -153,7 +153,7 @@ impl fmt::Display for AlertKey {
 }
 
 /// Why an event is not to be notified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Suppression {
     /// The operator acknowledged the alert.
@@ -168,7 +168,7 @@ pub enum Suppression {
 
 /// One transition of one alert. The engine emits these only when a state changes, so a hot GPU
 /// gives one `firing` event, not one per frame.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertEvent {
     /// Rule name.
     pub rule: String,

@@ -470,7 +470,34 @@ impl Engine {
         &self.silences
     }
 
-    /// Recent events, oldest first (bounded).
+    /// The alerts that were firing at `t`, from the history: each alert's last transition at
+    /// or before `t`, where that was to firing (oldest first).
+    #[must_use]
+    pub fn firing_at(&self, t: SystemTime) -> Vec<&AlertEvent> {
+        let mut last: std::collections::BTreeMap<AlertKey, &AlertEvent> =
+            std::collections::BTreeMap::new();
+        for ev in self.history.iter().filter(|e| e.at <= t) {
+            last.insert(ev.key(), ev);
+        }
+        let mut out: Vec<&AlertEvent> = last
+            .into_values()
+            .filter(|e| e.to == AlertState::Firing)
+            .collect();
+        out.sort_by_key(|e| e.at);
+        out
+    }
+
+    /// Put back a history saved before a restart, in front of what happened since (oldest
+    /// dropped beyond the capacity).
+    pub fn restore_history(&mut self, saved: Vec<AlertEvent>) {
+        let since = std::mem::take(&mut self.history);
+        self.history = saved.into_iter().chain(since).collect();
+        while self.history.len() > self.history_capacity {
+            self.history.pop_front();
+        }
+    }
+
+    /// Transitions, oldest first.
     pub fn history(&self) -> impl DoubleEndedIterator<Item = &AlertEvent> + ExactSizeIterator {
         self.history.iter()
     }

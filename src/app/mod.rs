@@ -5,6 +5,7 @@
 
 pub mod alerting;
 mod demo;
+mod history_view;
 pub mod screenshot;
 pub mod window_error;
 
@@ -20,6 +21,7 @@ use screenshot::ScreenshotJob;
 use crate::cli::WindowArgs;
 use crate::config::Config;
 use crate::model::Model;
+use crate::recording::Recording;
 use crate::runtime::{self, Runtime, Updates};
 use crate::signals::StopRequest;
 use crate::ui::{self, ThemeChoice, UiState, theme};
@@ -119,6 +121,10 @@ struct App<'o> {
     outcome: &'o mut Option<anyhow::Error>,
     /// SIGINT/SIGTERM: close the window the normal way (state saved, collectors stopped).
     stop: StopRequest,
+    /// History being recorded (`None`: off, or the store failed — the error list says why).
+    recording: Option<Recording>,
+    /// Queries of it for the frames drawn.
+    history_view: history_view::HistoryView,
 }
 
 impl App<'_> {
@@ -299,6 +305,11 @@ impl eframe::App for App<'_> {
                 self.state.toasts.push_all(&events, now);
             }
         }
+        if !self.state.paused
+            && let Some(r) = &mut self.recording
+        {
+            r.tick(&mut self.model, &self.alerting.engine, now);
+        }
         match self.alerting.poll_tray(&mut self.model, now) {
             Some(alerting::WindowRequest::Show) => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
@@ -327,9 +338,31 @@ impl eframe::App for App<'_> {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let now = SystemTime::now();
-        if let Some(action) =
-            ui::dashboard_ui(ui, &self.model, &self.alerting.engine, &mut self.state, now)
-        {
+        let (model, frame, shown_now) = match &self.recording {
+            Some(rec) => {
+                let frame = self
+                    .history_view
+                    .frame(rec, &self.state.history, now)
+                    .clone();
+                match self.state.history.rewind {
+                    Some(t) => (
+                        self.history_view.model_at(rec, t, &self.model),
+                        Some(frame),
+                        crate::history::from_unix_ms(t),
+                    ),
+                    None => (&self.model, Some(frame), now),
+                }
+            }
+            None => (&self.model, None, now),
+        };
+        if let Some(action) = ui::dashboard_ui(
+            ui,
+            model,
+            &self.alerting.engine,
+            &mut self.state,
+            frame.as_ref(),
+            shown_now,
+        ) {
             self.alerting
                 .apply(action, &self.runtime, &mut self.model, now);
             ui.ctx().request_repaint();
@@ -380,6 +413,9 @@ impl eframe::App for App<'_> {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(r) = &mut self.recording {
+            r.finish(&mut self.model, &self.alerting.engine, SystemTime::now());
+        }
         if self.skipped_while_paused > 0 {
             log::info!(
                 "{} update(s) were skipped while paused",
@@ -491,11 +527,17 @@ fn run_window(
             if screenshot.is_some() {
                 alerts_cfg.desktop = false;
             }
-            let alerting = alerting::Alerting::start(
+            let mut alerting = alerting::Alerting::start(
                 &alerts_cfg,
                 screenshot.is_none(),
                 Arc::new(move || tray_ctx.request_repaint()),
                 &mut model,
+                SystemTime::now(),
+            );
+            let recording = Recording::start(
+                &cfg.history,
+                &mut model,
+                &mut alerting.engine,
                 SystemTime::now(),
             );
             Ok(Box::new(App {
@@ -518,6 +560,8 @@ fn run_window(
                 pointer_dropped: false,
                 outcome: &mut outcome,
                 stop: stop.clone(),
+                recording,
+                history_view: history_view::HistoryView::default(),
             }))
         }),
     );

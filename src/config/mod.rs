@@ -102,6 +102,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Agent and task sources (event streams, sessions, logs).
     pub agents: AgentSources,
+    /// Where and how much history is kept.
+    pub history: crate::history::HistorySettings,
 }
 
 /// Node name used for this machine's own sources.
@@ -128,6 +130,7 @@ impl Default for Config {
             model: ModelSettings::default(),
             alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
+            history: crate::history::HistorySettings::default(),
         }
     }
 }

@@ -41,6 +41,12 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
             problems,
         })?,
     };
+    if let Some(dir) = &args.data_dir {
+        cfg.history.dir = Some(dir.clone());
+    }
+    if args.no_history {
+        cfg.history.enabled = false;
+    }
     let prometheus = from_urls(
         &args.prometheus,
         &["http", "https"],

@@ -7,6 +7,7 @@ use toml::Table;
 use super::agents::expand_home;
 use super::walker::{Env, Walker};
 use super::{Config, ConfigProblem, NvmlConfig, PrometheusTarget, StatusEndpoint, node_from_url};
+use crate::history::HistorySettings;
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
 use crate::sources::http::TlsSettings;
@@ -43,7 +44,15 @@ const MODEL_KEYS: &[&str] = &[
     "max_models_per_source",
     "max_gpus_per_source",
 ];
+const HISTORY_KEYS: &[&str] = &[
+    "enabled",
+    "dir",
+    "max_disk",
+    "raw_retention",
+    "minute_retention",
+];
 const ROOT_KEYS: &[&str] = &[
+    "history",
     "nvml",
     "prometheus",
     "status",
@@ -276,6 +285,8 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         }
     }
 
+    let history = history_settings(&mut w, &root);
+
     // With a config file, only what it lists is monitored (no implicit localhost targets).
     let prometheus = w
         .array_of_tables(&root, "", "prometheus")
@@ -300,10 +311,35 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
             model,
             alerts,
             agents,
+            history,
         })
     } else {
         Err(w.problems)
     }
+}
+
+/// `[history]`: on or off, where, how much.
+fn history_settings(w: &mut Walker, root: &Table) -> HistorySettings {
+    let mut h = HistorySettings::default();
+    if let Some(t) = w.table(root, "", "history") {
+        w.unknown_keys(t, "history", HISTORY_KEYS);
+        if let Some(b) = w.boolean(t, "history", "enabled") {
+            h.enabled = b;
+        }
+        if let Some(d) = w.string(t, "history", "dir") {
+            h.dir = Some(super::agents::expand_home(&d));
+        }
+        if let Some(n) = w.size(t, "history", "max_disk") {
+            h.retention.max_disk_bytes = n;
+        }
+        if let Some(d) = w.duration(t, "history", "raw_retention") {
+            h.retention.raw = Some(d);
+        }
+        if let Some(d) = w.duration(t, "history", "minute_retention") {
+            h.retention.minute = d;
+        }
+    }
+    h
 }
 
 #[cfg(test)]

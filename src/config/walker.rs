@@ -157,6 +157,25 @@ impl<'e> Walker<'e> {
         }
     }
 
+    /// A size in bytes: an integer, or a string such as `"500 MiB"`, `"2GB"` (B, kB/KB, MB,
+    /// GB, TB powers of 1000; KiB, MiB, GiB, TiB powers of 1024), more than zero.
+    pub(super) fn size(&mut self, t: &Table, prefix: &str, k: &str) -> Option<u64> {
+        let parsed = match t.get(k)? {
+            Value::Integer(i) if *i > 0 => u64::try_from(*i).ok(),
+            Value::String(s) => parse_size(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            let found = t.get(k).map(ToString::to_string).unwrap_or_default();
+            self.problem(
+                &join(prefix, k),
+                format!("expected a size such as \"1 GiB\" or a number of bytes, found {found}"),
+                "e.g. \"1 GiB\", \"500 MB\"",
+            );
+        }
+        parsed
+    }
+
     /// A duration such as `"2s"`, more than zero.
     pub(super) fn duration(&mut self, t: &Table, prefix: &str, k: &str) -> Option<Duration> {
         self.duration_from(t, prefix, k, false)
@@ -424,6 +443,36 @@ impl<'e> Walker<'e> {
             }
         }
     }
+}
+
+/// `"500 MiB"` → bytes; `None` for anything else (or zero).
+#[must_use]
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let num: f64 = num.parse().ok()?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = (num * mult).round();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "range checked"
+    )]
+    (1.0..1.8e19).contains(&bytes).then_some(bytes as u64)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! lets its last deliveries finish within one try's timeout.
 
 mod check;
+mod history_cmd;
 mod output;
 mod text;
 
@@ -25,10 +26,12 @@ use crate::model::ids::SourceKind;
 use crate::model::inference::InferenceStats;
 use crate::model::views::{ClusterView, GpuCard, NodeView};
 use crate::model::{HostStats, Model};
+use crate::recording::Recording;
 use crate::runtime;
 use crate::signals::StopRequest;
 
 pub use check::{CheckReport, CheckedFamily, check, check_input, render_check};
+pub use history_cmd::history_command;
 pub use output::{Output, emit, print};
 pub use text::render_text;
 
@@ -44,10 +47,16 @@ pub fn collect(
     stop: &StopRequest,
 ) -> anyhow::Result<(Model, Engine)> {
     let mut engine = Engine::new(cfg.alerts.rules.clone());
-    let model = run_collector(cfg, Some(duration), stop, |model, now| {
-        engine.evaluate(model, now);
-        ControlFlow::Continue(())
-    })?;
+    let model = run_collector(
+        cfg,
+        Some(duration),
+        stop,
+        &mut engine,
+        |model, engine, now| {
+            engine.evaluate(model, now);
+            ControlFlow::Continue(())
+        },
+    )?;
     Ok((model, engine))
 }
 
@@ -69,7 +78,7 @@ pub fn watch(
     let (notifier, problems) = Notifier::start(notify)?;
     let mut engine = Engine::new(cfg.alerts.rules.clone());
     let mut write_failed = None;
-    let model = run_collector(cfg, duration, stop, |model, now| {
+    let model = run_collector(cfg, duration, stop, &mut engine, |model, engine, now| {
         let mut lines = String::new();
         for ev in engine.evaluate(model, now) {
             notifier.notify(&ev);
@@ -123,17 +132,21 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// How often the model is ticked (and `each` called) while no update arrives.
 const TICK: Duration = Duration::from_secs(1);
 
-/// Run the collector, applying every update to a fresh model and calling `each(model, now)`
-/// after each one (and at least once a second), until `duration` has passed (`None`: forever),
-/// `stop` is requested, or `each` breaks.
+/// Run the collector, applying every update to a fresh model and calling
+/// `each(model, engine, now)` after each one (and at least once a second), until `duration` has
+/// passed (`None`: forever), `stop` is requested, or `each` breaks. History is recorded (and
+/// what the last run saved put back first) unless the config turns it off.
 fn run_collector(
     cfg: &Config,
     duration: Option<Duration>,
     stop: &StopRequest,
-    mut each: impl FnMut(&mut Model, SystemTime) -> ControlFlow<()>,
+    engine: &mut Engine,
+    mut each: impl FnMut(&mut Model, &mut Engine, SystemTime) -> ControlFlow<()>,
 ) -> anyhow::Result<Model> {
-    let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
     let mut model = Model::new(cfg.model.clone());
+    // History first: what it puts back is there before the first update.
+    let mut recording = Recording::start(&cfg.history, &mut model, engine, SystemTime::now());
+    let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
     for spec in &rt.sources {
         model.register_spec(spec.clone());
     }
@@ -152,24 +165,35 @@ fn run_collector(
             Ok(u) => {
                 let now = SystemTime::now();
                 model.apply(u, now);
-                each(&mut model, now)
+                each(&mut model, engine, now)
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() >= next_tick => {
                 next_tick = Instant::now() + TICK;
                 let now = SystemTime::now();
                 model.tick(now);
-                each(&mut model, now)
+                each(&mut model, engine, now)
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => ControlFlow::Continue(()),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         };
+        if let Some(r) = &mut recording {
+            r.tick(&mut model, engine, SystemTime::now());
+        }
         if flow.is_break() {
             break;
         }
     }
+    // What already arrived counts (a stop request may come between an answer and its turn).
+    while let Ok(u) = rx.try_recv() {
+        model.apply(u, SystemTime::now());
+    }
     model.dropped_updates = rt.dropped();
     rt.shutdown();
-    model.tick(SystemTime::now());
+    let now = SystemTime::now();
+    model.tick(now);
+    if let Some(r) = &mut recording {
+        r.finish(&mut model, engine, now);
+    }
     Ok(model)
 }
 

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 /// One deduplicated error.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ErrorEntry {
     /// Which source (display form).
     pub source: String,
@@ -26,7 +26,7 @@ pub struct ErrorEntry {
     pub last_message: String,
     /// When the source succeeded after the latest occurrence: the error is history, not a
     /// current condition. `None` while it is current.
-    #[serde(serialize_with = "crate::model::time_fmt::option::serialize")]
+    #[serde(with = "crate::model::time_fmt::option")]
     pub resolved_at: Option<SystemTime>,
 }
 
@@ -103,6 +103,50 @@ impl ErrorLog {
             if e.source == source && e.resolved_at.is_none() {
                 e.resolved_at = Some(now.max(e.last_seen));
             }
+        }
+    }
+
+    /// Every entry, in no particular order (to save them).
+    #[must_use]
+    pub fn entries(&self) -> &[ErrorEntry] {
+        &self.entries
+    }
+
+    /// Put back entries saved before a restart (those not already here), up to the capacity,
+    /// newest first.
+    pub fn restore(&mut self, mut saved: Vec<ErrorEntry>) {
+        saved.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+        for e in saved {
+            if self.entries.len() >= self.capacity {
+                break;
+            }
+            if !self
+                .entries
+                .iter()
+                .any(|x| x.source == e.source && x.kind == e.kind)
+            {
+                self.entries.push(e);
+            }
+        }
+    }
+
+    /// The log as it stood at `t`: errors first seen by then (counts and messages are the
+    /// latest known; one resolved after `t` is current).
+    #[must_use]
+    pub fn as_of(&self, t: SystemTime) -> Self {
+        let entries = self
+            .entries
+            .iter()
+            .filter(|e| e.first_seen <= t)
+            .map(|e| ErrorEntry {
+                last_seen: e.last_seen.min(t),
+                resolved_at: e.resolved_at.filter(|r| *r <= t),
+                ..e.clone()
+            })
+            .collect();
+        Self {
+            entries,
+            capacity: self.capacity,
         }
     }
 

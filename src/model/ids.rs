@@ -4,11 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kinds of source Swarmglass reads. The `snake_case` name is the one used in JSON, logs
 /// and error lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// A Prometheus `/metrics` endpoint (inference server, GPU or host exporter).
@@ -93,7 +93,7 @@ impl fmt::Display for SourceKind {
 /// Identifies one configured source: its kind and URL (or `local`), plus the node name it was
 /// configured with. That name is the config's when one was given, else the URL's host; the node
 /// a source is *shown* on is decided by [`crate::model::identity`], which may find a better one.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SourceId {
     /// Node name from the config (or the URL's host when none was given).
     pub node: String,

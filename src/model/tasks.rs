@@ -75,7 +75,7 @@ impl Default for TaskSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Counts {
     enqueued: u32,
     started: u32,
@@ -83,6 +83,15 @@ struct Counts {
     failed: u32,
     stalled: u32,
     retried: u32,
+}
+
+/// The task model's time buckets (counts per minute over 24 h, latency histograms), saved
+/// across restarts so "last hour / 24 h" include what was seen before one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TaskBuckets {
+    counts: SlotRing<Counts>,
+    latency_min: SlotRing<LatencyHist>,
+    latency_hour: SlotRing<LatencyHist>,
 }
 
 /// The task model. Owned by one thread; fold updates in with [`TaskModel::apply`].
@@ -471,6 +480,31 @@ impl TaskModel {
             success_rate,
             completion: hist.summary(),
         }
+    }
+
+    /// The buckets, to save them.
+    #[must_use]
+    pub fn buckets(&self) -> TaskBuckets {
+        TaskBuckets {
+            counts: self.counts.clone(),
+            latency_min: self.latency_min.clone(),
+            latency_hour: self.latency_hour.clone(),
+        }
+    }
+
+    /// Put back buckets saved before a restart. Ignored (false) when their shape (slot width
+    /// or count) differs from this model's: the settings changed, and mixing them would
+    /// miscount.
+    pub fn restore_buckets(&mut self, saved: TaskBuckets) -> bool {
+        let same = saved.counts.same_shape(&self.counts)
+            && saved.latency_min.same_shape(&self.latency_min)
+            && saved.latency_hour.same_shape(&self.latency_hour);
+        if same {
+            self.counts = saved.counts;
+            self.latency_min = saved.latency_min;
+            self.latency_hour = saved.latency_hour;
+        }
+        same
     }
 
     /// Latest queue depth by priority.

@@ -57,13 +57,20 @@ pub fn compact_title(c: &GpuCard) -> String {
 }
 
 /// Draw every card in a grid.
-pub fn gpu_grid_ui(ui: &mut egui::Ui, cards: &[GpuCard], compact: bool, now: SystemTime) {
+/// Returns the card clicked (`clickable` where a detail view can open).
+pub fn gpu_grid_ui(
+    ui: &mut egui::Ui,
+    cards: &[GpuCard],
+    compact: bool,
+    clickable: bool,
+    now: SystemTime,
+) -> Option<usize> {
     let cell = if compact {
         theme::GPU_CARD_COMPACT
     } else {
         theme::GPU_CARD
     };
-    grid::card_grid_ui(ui, "gpu_card", cards.len(), cell, |ui, i| {
+    grid::card_grid_ui(ui, "gpu_card", cards.len(), cell, clickable, |ui, i| {
         if let Some(c) = cards.get(i) {
             if compact {
                 compact_card_ui(ui, c, now);
@@ -72,7 +79,7 @@ pub fn gpu_grid_ui(ui: &mut egui::Ui, cards: &[GpuCard], compact: bool, now: Sys
                 grid::card_ui(ui, frame, |ui| full_card_ui(ui, c));
             }
         }
-    });
+    })
 }
 
 fn health_badge_ui(ui: &mut egui::Ui, h: &Health) {

@@ -14,18 +14,21 @@ pub fn columns(width: f32, cell_w: f32, gap: f32) -> usize {
 
 /// Lay out `count` cells of `cell` size (outer) in rows; call `cell_ui(ui, index)` for each
 /// visible cell, with a child `Ui` whose max rect is the cell. When a row is full, cells stretch
-/// a little so the grid's right edge lines up with the window's.
+/// a little so the grid's right edge lines up with the window's. With `clickable`, a click on a
+/// cell returns its index (the pointer shows a hand over it).
 #[allow(clippy::cast_precision_loss)]
 pub fn card_grid_ui(
     ui: &mut egui::Ui,
     id_salt: &str,
     count: usize,
     cell: Vec2,
+    clickable: bool,
     mut cell_ui: impl FnMut(&mut egui::Ui, usize),
-) {
+) -> Option<usize> {
     if count == 0 {
-        return;
+        return None;
     }
+    let mut clicked = None;
     let gap = theme::CARD_GAP;
     let width = ui.available_width().max(cell.x);
     let cols = columns(width, cell.x, gap);
@@ -60,8 +63,17 @@ pub fn card_grid_ui(
             );
             child.set_clip_rect(r.intersect(clip));
             cell_ui(&mut child, i);
+            if clickable
+                && ui
+                    .interact(r, ui.scope_id().with((id_salt, "click", i)), Sense::click())
+                    .on_hover_cursor(egui::CursorIcon::PointingHand)
+                    .clicked()
+            {
+                clicked = Some(i);
+            }
         }
     }
+    clicked
 }
 
 /// Show a card frame filling the cell exactly.

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod gpu_cards;
 pub mod grid;
 pub mod header;
+pub mod history;
 pub mod icons;
 pub mod servers;
 pub mod theme;
@@ -111,15 +112,20 @@ pub struct UiState {
     /// In-window alert toasts (this session only).
     #[serde(skip)]
     pub toasts: toasts::ToastState,
+    /// Range, rewind moment and detail view.
+    pub history: history::HistoryUiState,
 }
 
 /// Draw the whole dashboard into `ui` from `model` and the alert engine at `now`; returns what
-/// the user asked for (acknowledge, silence, reconnect) for the app to carry out.
+/// the user asked for (acknowledge, silence, reconnect) for the app to carry out. With `hist`
+/// (history is on) the plots follow the chosen range, cards open their detail view, and the
+/// rewind bar is shown; while rewound, `model` and `now` are those of the chosen moment.
 pub fn dashboard_ui(
     ui: &mut egui::Ui,
     model: &Model,
     alerts: &Engine,
     state: &mut UiState,
+    hist: Option<&history::HistoryFrame>,
     now: SystemTime,
 ) -> Option<PanelAction> {
     let views = model.views();
@@ -133,11 +139,46 @@ pub fn dashboard_ui(
             .id_salt("dashboard_scroll")
             .auto_shrink(false)
             .show(ui, |ui| {
-                action = body_ui(ui, model, alerts, state, now);
+                action = body_ui(ui, model, alerts, state, hist, now);
             });
     });
+    if let Some(frame) = hist
+        && state.history.detail.is_some()
+    {
+        let (alert_list, error_list) = detail_history(model, alerts, state);
+        if let Some(r) = history::detail_ui(ui, &mut state.history, frame, &alert_list, &error_list)
+        {
+            state.history.range = r;
+        }
+    }
     toasts::toasts_ui(ui.ctx(), &mut state.toasts, now);
     action
+}
+
+/// The alert and error history of the open detail view's subject.
+fn detail_history<'a>(
+    model: &'a Model,
+    alerts: &'a Engine,
+    state: &UiState,
+) -> (
+    Vec<&'a crate::alerts::AlertEvent>,
+    Vec<&'a crate::model::errors::ErrorEntry>,
+) {
+    let Some(target) = &state.history.detail else {
+        return (Vec::new(), Vec::new());
+    };
+    let node = target.node();
+    let alert_list = alerts
+        .history()
+        .filter(|e| e.subject.node() == Some(node))
+        .collect();
+    let error_list = model
+        .errors
+        .recent()
+        .into_iter()
+        .filter(|e| e.source.contains(node))
+        .collect();
+    (alert_list, error_list)
 }
 
 fn body_ui(
@@ -145,29 +186,69 @@ fn body_ui(
     model: &Model,
     alerts: &Engine,
     state: &mut UiState,
+    hist: Option<&history::HistoryFrame>,
     now: SystemTime,
 ) -> Option<PanelAction> {
     // The model's shared views, built once per change, in natural order (node-2 before node-10).
     let views = model.views();
     let (cluster, nodes) = (&views.cluster, &views.nodes);
+    if let Some(frame) = hist
+        && !state.wall
+    {
+        history::rewind_banner_ui(ui, &mut state.history, now);
+        ui.horizontal_wrapped(|ui| {
+            history::range_bar_ui(ui, &mut state.history, frame);
+            ui.separator();
+            history::rewind_bar_ui(ui, &mut state.history, frame, now);
+        });
+        ui.add_space(theme::CARD_GAP);
+    }
     let width = ui.available_width();
     let side_by_side = width >= theme::CLUSTER_CARD_WIDTH + 420.0;
+    let wall = state.wall;
+    let throughput = |ui: &mut egui::Ui, state: &mut UiState| match hist {
+        Some(frame) => {
+            if let Some(r) = throughput::recorded_throughput_ui(ui, frame, !wall) {
+                state.history.range = r;
+            }
+        }
+        None => throughput::throughput_ui(ui, model, now),
+    };
     if side_by_side {
         ui.horizontal_top(|ui| {
             cluster::cluster_card_ui(ui, cluster, nodes, now);
             ui.add_space(theme::CARD_GAP);
-            ui.vertical(|ui| throughput::throughput_ui(ui, model, now));
+            ui.vertical(|ui| throughput(ui, state));
         });
     } else {
         cluster::cluster_card_ui(ui, cluster, nodes, now);
         ui.add_space(theme::CARD_GAP);
-        throughput::throughput_ui(ui, model, now);
+        throughput(ui, state);
     }
 
     // Alerts first after the overview: what needs a human now.
+    if state.history.rewind.is_some() {
+        let firing = alerts.firing_at(now);
+        section_heading_ui(ui, "Alerts firing then", firing.len());
+        if firing.is_empty() {
+            ui.label("None were firing at that moment.");
+        }
+        for ev in firing {
+            ui.label(format!(
+                "{}  {} — {}",
+                crate::format::timestamp(ev.at),
+                ev.summary(),
+                ev.message
+            ));
+        }
+    }
     let alert_count = alerts.firing().count() + alerts.pending().count();
-    section_heading_ui(ui, "Alerts", alert_count);
-    let mut action = if state.wall {
+    if state.history.rewind.is_none() {
+        section_heading_ui(ui, "Alerts", alert_count);
+    }
+    let mut action = if state.history.rewind.is_some() {
+        None
+    } else if state.wall {
         // No interactive chrome on a wall: the list is drawn, its buttons are not used.
         alerts::alerts_ui(ui, alerts, now).and(None)
     } else {
@@ -179,7 +260,24 @@ fn body_ui(
     if cards.is_empty() {
         ui.label("No GPU seen yet: configure NVML, dcgm-exporter or nvidia_gpu_exporter sources.");
     } else {
-        gpu_cards::gpu_grid_ui(ui, cards, state.density.is_compact(cards.len()), now);
+        let clickable = hist.is_some() && !state.wall;
+        if let Some(i) = gpu_cards::gpu_grid_ui(
+            ui,
+            cards,
+            state.density.is_compact(cards.len()),
+            clickable,
+            now,
+        ) && let Some(c) = cards.get(i)
+        {
+            state.history.detail = Some(crate::history::detail::Target::Gpu {
+                node: c.node.clone(),
+                gpu: crate::history::sample::gpu_label(
+                    c.gpu.uuid.as_deref(),
+                    c.gpu.mig.as_deref(),
+                    c.gpu.index,
+                ),
+            });
+        }
     }
 
     let servers = &views.inference;
@@ -187,7 +285,15 @@ fn body_ui(
     if servers.is_empty() {
         ui.label("No inference server reported yet.");
     } else {
-        servers::servers_grid_ui(ui, servers);
+        if let Some(i) = servers::servers_grid_ui(ui, servers, hist.is_some() && !state.wall)
+            && let Some(c) = servers.get(i)
+        {
+            state.history.detail = Some(crate::history::detail::Target::Server {
+                node: c.node.clone(),
+                source: crate::model::redact::redact_urls(&c.source.locator).into_owned(),
+                model: c.stats.model.clone().unwrap_or_default(),
+            });
+        }
     }
 
     // Agents and tasks (the wireframe's Sessions and Task Stats): only where something reports.

@@ -16,19 +16,25 @@ const KV_WARN_PCT: f64 = 90.0;
 const KV_CRIT_PCT: f64 = 98.0;
 
 /// Draw every server card in a grid.
-pub fn servers_grid_ui(ui: &mut egui::Ui, servers: &[InferenceCard]) {
+/// Returns the card clicked (`clickable` where a detail view can open).
+pub fn servers_grid_ui(
+    ui: &mut egui::Ui,
+    servers: &[InferenceCard],
+    clickable: bool,
+) -> Option<usize> {
     grid::card_grid_ui(
         ui,
         "server_card",
         servers.len(),
         theme::SERVER_CARD,
+        clickable,
         |ui, i| {
             if let Some(card) = servers.get(i) {
                 let frame = theme::card_frame_for(ui.style(), theme::health_level(&card.health));
                 grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, card));
             }
         },
-    );
+    )
 }
 
 /// A figure's name (weak) and value; a warning or critical value gets its colour and an icon.

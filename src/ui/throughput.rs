@@ -9,8 +9,10 @@ use std::time::{Duration, SystemTime};
 use egui::{Color32, RichText};
 use egui_plot::{GridMark, HoverPosition, Line, Plot, PlotPoint, PlotPoints, Points, Text};
 
+use super::history::{self, HistoryFrame, TimeRange};
 use super::theme;
 use crate::format;
+use crate::history::query::Points as Recorded;
 use crate::model::Model;
 use crate::model::series::TimeSeries;
 
@@ -258,6 +260,97 @@ pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
             );
             stats_ui(ui, "Prompt", &model.prompt_tps_history, now);
         }
+    });
+}
+
+/// The throughput card drawn from recorded history over the chosen range (zoom and pan when
+/// `interactive`); returns the new range when the user zoomed or panned.
+pub fn recorded_throughput_ui(
+    ui: &mut egui::Ui,
+    frame: &HistoryFrame,
+    interactive: bool,
+) -> Option<TimeRange> {
+    let card = theme::card_frame(ui.style());
+    let width = ui.available_width();
+    let inner = egui::vec2(width, theme::SUMMARY_HEIGHT) - card.total_margin().sum();
+    let mut new_range = None;
+    card.show(ui, |ui| {
+        ui.set_min_size(inner);
+        ui.set_max_width(inner.x);
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("Throughput (tokens/s)")
+                    .strong()
+                    .size(theme::CARD_TITLE_SIZE),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let span =
+                    Duration::from_millis(u64::try_from(frame.to_ms - frame.from_ms).unwrap_or(0));
+                ui.label(RichText::new(format!("over {}", format::duration(span))).weak());
+            });
+        });
+        let colors = [
+            theme::gen_line(ui.visuals()),
+            theme::prompt_line(ui.visuals()),
+        ];
+        let w = ui.available_width();
+        let (cols, plot_w, h) = if w >= 560.0 {
+            (2, (w - theme::CARD_GAP) / 2.0, theme::PLOT_HEIGHT)
+        } else {
+            (1, w, theme::PLOT_HEIGHT / 2.0)
+        };
+        let names = ["Generation", "Prompt"];
+        let mut draw = |ui: &mut egui::Ui, i: usize| {
+            let lines = [(names[i].to_owned(), frame.throughput[i].clone())];
+            if let Some(r) = history::history_plot_ui(
+                ui,
+                names[i],
+                &lines,
+                &colors[i..=i],
+                "tok/s",
+                (frame.from_ms, frame.to_ms),
+                plot_w,
+                h,
+                interactive,
+            ) {
+                new_range = Some(r);
+            }
+            recorded_stats_ui(ui, names[i], &frame.throughput[i]);
+        };
+        if cols == 2 {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(plot_w);
+                    draw(ui, 0);
+                });
+                ui.add_space(theme::CARD_GAP);
+                ui.vertical(|ui| {
+                    ui.set_width(plot_w);
+                    draw(ui, 1);
+                });
+            });
+        } else {
+            draw(ui, 0);
+            draw(ui, 1);
+        }
+    });
+    new_range
+}
+
+/// "Generation — peak 142 · avg 87 · last 91 tok/s" over recorded points.
+fn recorded_stats_ui(ui: &mut egui::Ui, name: &str, points: &Recorded) {
+    let values: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
+    #[allow(clippy::cast_precision_loss, reason = "point counts are small")]
+    let avg = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+    let peak = values.iter().copied().reduce(f64::max);
+    let last = points.last().and_then(|p| p.1);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(name).strong());
+        ui.label(format!("peak {}", format::tps(peak)));
+        ui.label("·");
+        ui.label(format!("avg {}", format::tps(avg)));
+        ui.label("·");
+        ui.label(RichText::new(format!("last {}", format::tps(last))).strong());
     });
 }
 

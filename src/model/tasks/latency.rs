@@ -10,7 +10,7 @@ pub const BUCKETS: usize = 256;
 const RATIO: f64 = 1.1;
 
 /// A histogram of durations in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LatencyHist {
     counts: Vec<u32>,
     n: u64,

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use crate::model::time_fmt::epoch_secs;
 
 /// A ring of `count` slots of `width` each, holding a `T` per slot.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SlotRing<T> {
     width_s: u64,
     slots: Vec<Option<(u64, T)>>,
@@ -22,6 +22,12 @@ impl<T: Default> SlotRing<T> {
             width_s: width.as_secs().max(1),
             slots,
         }
+    }
+
+    /// Same slot width and count as `other`.
+    #[must_use]
+    pub fn same_shape(&self, other: &Self) -> bool {
+        self.width_s == other.width_s && self.slots.len() == other.slots.len()
     }
 
     fn index(&self, t: SystemTime) -> u64 {

@@ -143,33 +143,7 @@ impl<'de> serde::Deserialize<'de> for LooseI64 {
     }
 }
 
-/// Parse an ISO-8601 / RFC 3339 timestamp. With an offset (`+02:00`, `Z`) it is exact; without
-/// one (Python's naive `isoformat()`) it is read as UTC; a date alone is its midnight. `Z`,
-/// `+00:00` and no offset read the same over the whole range of years 0000–9999 (the arithmetic
-/// is on civil times, so the last hours of 9999-12-31 do not fall outside it). `None` when it is
-/// not a timestamp, or names a time zone without giving its offset.
-#[must_use]
-pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
-    let pieces = jiff::fmt::temporal::Pieces::parse(s.trim()).ok()?;
-    let offset = match pieces.to_numeric_offset() {
-        Some(o) => o,
-        None if pieces.time_zone_annotation().is_some() => return None,
-        None => jiff::tz::Offset::UTC,
-    };
-    let local = pieces
-        .date()
-        .to_datetime(pieces.time().unwrap_or(jiff::civil::Time::midnight()));
-    let epoch = jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
-    let since_epoch = local
-        .duration_since(epoch)
-        .checked_sub(jiff::SignedDuration::from_secs(i64::from(offset.seconds())))?;
-    let magnitude = since_epoch.unsigned_abs();
-    if since_epoch.is_negative() {
-        SystemTime::UNIX_EPOCH.checked_sub(magnitude)
-    } else {
-        SystemTime::UNIX_EPOCH.checked_add(magnitude)
-    }
-}
+pub use crate::model::time_fmt::parse_iso8601;
 
 /// Epoch milliseconds to a time; `None` for values before 1970 or absurdly far away.
 #[must_use]
