@@ -160,10 +160,14 @@ impl Store {
     /// When the directory cannot be made, another process holds the store, or the file is not
     /// a store this version can read.
     pub fn open(dir: &Path, retention: Retention) -> Result<Self, HistoryError> {
-        std::fs::create_dir_all(dir).map_err(|e| HistoryError::Dir {
+        let dir_error = |reason: String| HistoryError::Dir {
             dir: dir.to_owned(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        if dir.exists() && !dir.is_dir() {
+            return Err(dir_error("it is a file, not a directory".into()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| dir_error(e.to_string()))?;
         let path = dir.join(FILE_NAME);
         let db = Database::create(&path).map_err(|e| match e {
             DatabaseError::DatabaseAlreadyOpen => HistoryError::InUse { path: path.clone() },

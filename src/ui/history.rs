@@ -3,7 +3,7 @@
 //! date/time entry, "Live") with its banner, and the detail view of one GPU, server or node.
 //! It draws what the app queried ([`HistoryFrame`]); it never reads the store itself.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use egui::{Color32, RichText};
 use egui_plot::{GridMark, HoverPosition, Legend, Line, Plot, PlotPoints, Points as PlotDots};
@@ -160,10 +160,16 @@ pub fn history_plot_ui(
     let span_s = (to_ms - from_ms) as f64 / 1000.0;
     let x = |t: i64| (t as f64 / 1000.0) - base_s as f64;
     let (min_x, max_x) = (x(from_ms), x(to_ms));
+    // Room right of the end, so its label is not clipped.
+    let margin = (max_x - min_x) * 0.025;
     let empty = lines
         .iter()
         .all(|(_, p)| p.iter().all(|(_, v)| v.is_none()));
-    let resp = Plot::new((id, from_ms, to_ms))
+    let mut plot = Plot::new((id, from_ms, to_ms));
+    if lines.len() > 1 {
+        plot = plot.legend(Legend::default());
+    }
+    let resp = plot
         .width(width)
         .height(height)
         .allow_zoom([interactive, false])
@@ -171,11 +177,10 @@ pub fn history_plot_ui(
         .allow_scroll([interactive, false])
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
-        .default_x_bounds(min_x, max_x)
+        .default_x_bounds(min_x, max_x + margin)
         .auto_bounds([false, true])
         .include_y(0.0)
         .y_axis_min_width(40.0)
-        .legend(Legend::default())
         .x_grid_spacer(move |g| time_marks(g.bounds.0, g.bounds.1, base_s))
         .x_axis_formatter(move |m, _| {
             let t = from_unix_ms((base_s as f64 + m.value).round() as i64 * 1000);
@@ -224,12 +229,12 @@ pub fn history_plot_ui(
     }
     let b = resp.transform.bounds();
     let (nmin, nmax) = (b.min()[0], b.max()[0]);
-    let moved = ((nmin - min_x).abs() + (nmax - max_x).abs()) > span_s * 0.005;
+    let moved = ((nmin - min_x).abs() + (nmax - max_x - margin).abs()) > span_s * 0.005;
     (interactive && moved && nmax > nmin).then(|| {
         let ms = |v: f64| ((base_s as f64 + v) * 1000.0).round() as i64;
         TimeRange::Custom {
             from_ms: ms(nmin),
-            to_ms: ms(nmax),
+            to_ms: ms(nmax - margin),
         }
     })
 }
@@ -351,7 +356,7 @@ pub fn rewind_bar_ui(
         if let Some(e) = &state.rewind_error {
             ui.label(RichText::new(e).color(theme::level_color(ui.visuals(), theme::Level::Warn)));
         }
-        if state.rewind.is_some() && ui.button("● Live").clicked() {
+        if state.rewind.is_some() && ui.button("Live").clicked() {
             state.rewind = None;
         }
     });
@@ -376,7 +381,7 @@ pub fn rewind_banner_ui(ui: &mut egui::Ui, state: &mut HistoryUiState, now: Syst
                     ))
                     .strong(),
                 );
-                if ui.button("● Live").clicked() {
+                if ui.button("Live").clicked() {
                     state.rewind = None;
                 }
             });
@@ -471,9 +476,14 @@ pub fn detail_ui(
     new_range
 }
 
-/// How long a preset or custom range is, for labels.
+/// What a range shows, in words: "last 15 minutes", "last 24 hours", "custom range".
 #[must_use]
-pub fn range_len(range: TimeRange) -> Duration {
-    let (f, t) = range.bounds(0);
-    Duration::from_millis(u64::try_from(t - f).unwrap_or(0))
+pub fn range_label(range: TimeRange) -> String {
+    match range {
+        TimeRange::Last(s) if s % 86_400 == 0 && s > 86_400 => format!("last {} days", s / 86_400),
+        TimeRange::Last(s) if s % 3600 == 0 && s > 3600 => format!("last {} hours", s / 3600),
+        TimeRange::Last(3600) => "last hour".to_owned(),
+        TimeRange::Last(s) => format!("last {} minutes", s / 60),
+        TimeRange::Custom { .. } => "custom range".to_owned(),
+    }
 }

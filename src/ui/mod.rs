@@ -208,7 +208,9 @@ fn body_ui(
     let wall = state.wall;
     let throughput = |ui: &mut egui::Ui, state: &mut UiState| match hist {
         Some(frame) => {
-            if let Some(r) = throughput::recorded_throughput_ui(ui, frame, !wall) {
+            if let Some(r) =
+                throughput::recorded_throughput_ui(ui, frame, state.history.range, !wall)
+            {
                 state.history.range = r;
             }
         }

@@ -268,6 +268,7 @@ pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
 pub fn recorded_throughput_ui(
     ui: &mut egui::Ui,
     frame: &HistoryFrame,
+    range: TimeRange,
     interactive: bool,
 ) -> Option<TimeRange> {
     let card = theme::card_frame(ui.style());
@@ -284,9 +285,7 @@ pub fn recorded_throughput_ui(
                     .size(theme::CARD_TITLE_SIZE),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let span =
-                    Duration::from_millis(u64::try_from(frame.to_ms - frame.from_ms).unwrap_or(0));
-                ui.label(RichText::new(format!("over {}", format::duration(span))).weak());
+                ui.label(RichText::new(history::range_label(range)).weak());
             });
         });
         let colors = [

@@ -1,0 +1,188 @@
+//! What a restart brings back, at explicit times: the last 1 h / 24 h task statistics include
+//! what was seen before it, the alert history and the error list come back, the throughput plot
+//! starts with what was recorded; and a rewound dashboard (kittest) shows a GPU's value at a
+//! past moment, with the "not live" banner and the alerts firing then.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, SystemTime};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use swarmglass::alerts::Engine;
+use swarmglass::config::AlertsConfig;
+use swarmglass::history::{HistorySettings, rewind, unix_ms};
+use swarmglass::model::ids::{SourceId, SourceKind};
+use swarmglass::model::input::{Event, EventType, EventUpdate, SourceError, SourceUpdate};
+use swarmglass::model::{Model, ModelSettings};
+use swarmglass::recording::Recording;
+use swarmglass::testdata;
+use swarmglass::ui::history::HistoryFrame;
+use swarmglass::ui::{UiState, dashboard_ui};
+
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// 2023-11-14 22:00:00 UTC, a whole hour.
+fn t0() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_699_999_200)
+}
+
+fn settings(dir: &std::path::Path) -> HistorySettings {
+    HistorySettings {
+        dir: Some(dir.to_owned()),
+        ..HistorySettings::default()
+    }
+}
+
+fn beta() -> SourceId {
+    SourceId::new(
+        "beta",
+        SourceKind::Prometheus,
+        "http://10.0.0.9:9400/metrics",
+    )
+}
+
+fn completed(id: &str, at: SystemTime) -> SourceUpdate {
+    let mut e = Event::new(id, EventType::TaskCompleted);
+    e.ts = Some(at);
+    e.duration_ms = Some(1500);
+    SourceUpdate::agents(EventUpdate::Event {
+        source: SourceId::new("nexus", SourceKind::NexusWs, "ws://127.0.0.1:1/ws"),
+        received_at: at,
+        event: Box::new(e),
+    })
+}
+
+#[test]
+fn a_restart_keeps_task_statistics_alert_history_errors_and_the_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = AlertsConfig::default().rules;
+    let start = t0();
+    // First run: 10 minutes of a 1-node cluster, 5 tasks completed, one error, a hot GPU.
+    {
+        let mut model = Model::new(ModelSettings::default());
+        let mut engine = Engine::new(rules.clone());
+        let mut rec =
+            Recording::start(&settings(dir.path()), &mut model, &mut engine, start).unwrap();
+        model.register(beta(), Duration::from_secs(2));
+        for s in 0..600_u64 {
+            let now = start + Duration::from_secs(s);
+            testdata::apply_node(&mut model, 0, 1, start, s as f64);
+            if s % 100 == 50 {
+                model.apply(completed(&format!("task-{s}"), now), now);
+            }
+            if (300..303).contains(&s) {
+                // An exporter that stops answering: an error, and an alert.
+                model.apply(
+                    SourceUpdate::Scrape {
+                        source: beta(),
+                        at: now,
+                        result: Err(SourceError::Connect {
+                            url: "http://10.0.0.9:9400/metrics".into(),
+                            reason: "connection refused".into(),
+                        }),
+                    },
+                    now,
+                );
+            }
+            model.tick(now);
+            engine.evaluate(&model, now);
+            rec.tick(&mut model, &engine, now);
+        }
+        assert_eq!(
+            model
+                .tasks
+                .task_stats(DAY, start + Duration::from_secs(600))
+                .completed,
+            6
+        );
+        rec.finish(&mut model, &engine, start + Duration::from_secs(600));
+    }
+    // Restarted 2 minutes later, with nothing new yet.
+    let later = start + Duration::from_secs(720);
+    let mut model = Model::new(ModelSettings::default());
+    let mut engine = Engine::new(rules);
+    let rec = Recording::start(&settings(dir.path()), &mut model, &mut engine, later).unwrap();
+    assert_eq!(model.tasks.task_stats(HOUR, later).completed, 6);
+    assert_eq!(model.tasks.task_stats(DAY, later).completed, 6);
+    assert!(
+        model
+            .errors
+            .recent()
+            .iter()
+            .any(|e| e.kind == "connect" && e.source.contains("10.0.0.9")),
+        "{:?}",
+        model.errors.recent()
+    );
+    assert!(engine.history().len() > 0, "alert history comes back");
+    // The throughput plot: one point per recorded second before the restart, then nothing.
+    let points: Vec<_> = model
+        .gen_tps_history
+        .iter()
+        .filter(|p| p.1.is_some())
+        .collect();
+    assert!(points.len() >= 590, "{} points", points.len());
+    drop(rec);
+}
+
+#[test]
+fn rewind_draws_a_gpu_as_it_was_with_the_banner() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = t0();
+    let mut model = Model::new(ModelSettings::default());
+    let mut engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let mut rec = Recording::start(&settings(dir.path()), &mut model, &mut engine, start).unwrap();
+    for s in 0..400_u64 {
+        let now = start + Duration::from_secs(s);
+        testdata::apply_node(&mut model, 0, 2, start, s as f64);
+        model.tick(now);
+        rec.tick(&mut model, &engine, now);
+    }
+    // A moment when GPU 1 read a temperature GPU 0 did not, and that it no longer reads.
+    let temp = |s: u64, g: usize| {
+        testdata::dcgm_scrape(0, 2, s as f64).gpus[g]
+            .temp_c
+            .unwrap()
+    };
+    let moment = (60..390)
+        .find(|&s| temp(s, 1) != temp(s, 0) && temp(s, 1) != temp(399, 1))
+        .expect("the test data has such a moment");
+    let at = start + Duration::from_secs(moment);
+    let then = temp(moment, 1);
+    let rewound = rewind::model_at(rec.history().store(), at, &ModelSettings::default()).unwrap();
+    let mut state = UiState::default();
+    state.history.rewind = Some(unix_ms(at));
+    let frame = HistoryFrame {
+        from_ms: unix_ms(at) - 900_000,
+        to_ms: unix_ms(at),
+        oldest_ms: Some(unix_ms(start)),
+        ..HistoryFrame::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1400.0))
+        .build_ui_state(
+            move |ui, (model, state): &mut (Model, UiState)| {
+                dashboard_ui(ui, model, &engine, state, Some(&frame), at);
+            },
+            (rewound, state),
+        );
+    h.run();
+    let shown = format!("{then:.0} °C");
+    assert!(
+        h.query_by_label(&shown).is_some(),
+        "GPU 1 at that moment reads {shown}"
+    );
+    assert!(
+        h.query_by_label_contains(&format!(
+            "Not live: the dashboard as it was at {}",
+            swarmglass::format::timestamp(at)
+        ))
+        .is_some()
+    );
+    assert!(h.query_by_label("Alerts firing then").is_some());
+    // "Live" goes back.
+    h.get_all_by_label("Live").next().unwrap().click();
+    h.run();
+    assert_eq!(h.state().1.history.rewind, None);
+}
