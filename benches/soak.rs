@@ -2,7 +2,8 @@
 //! (`runtime::read_scrape`), sent through the one fair `Sink`, drained and applied to the
 //! `Model`, ticked, and the alert rules evaluated — driven through a simulated 24 h with an
 //! explicit clock, with faults injected at random (seeded): garbage and truncated bodies, NaN,
-//! negative and decreasing values, timeouts, and sources that flap down for minutes.
+//! negative and decreasing values, timeouts, and sources that flap down for minutes — and every
+//! tick recorded into a history store (a temporary data directory), as the window does.
 //!
 //! ```text
 //! cargo bench --bench soak [-- SEED]
@@ -12,14 +13,22 @@
 //! from hour 2 to hour 24), the faults injected, and the update accounting (every update sent
 //! was applied or counted as dropped; a panic ends the run). Results: docs/BENCHMARKS.md, "Soak".
 
+#![allow(
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    reason = "a benchmark: a failure ends the run with its reason"
+)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use swarmglass::alerts::Engine;
 use swarmglass::config::alerts::RuleSet;
+use swarmglass::history::HistorySettings;
 use swarmglass::model::ids::{SourceId, SourceKind};
 use swarmglass::model::input::{SourceError, SourceUpdate};
 use swarmglass::model::{Model, ModelSettings};
+use swarmglass::recording::Recording;
 use swarmglass::runtime::read_scrape;
 use swarmglass::sim::Fault;
 use swarmglass::sim::profile::NodeProfile;
@@ -136,6 +145,17 @@ fn main() {
         }
     }
     let mut engine = Engine::new(RuleSet::defaults());
+    let data = tempfile::tempdir().expect("a temporary data directory");
+    let mut recording = Recording::start(
+        &HistorySettings {
+            dir: Some(data.path().to_owned()),
+            ..HistorySettings::default()
+        },
+        &mut model,
+        &mut engine,
+        start,
+    )
+    .expect("history opens in a fresh directory");
     let (mut sent, mut queued, mut dropped, mut applied) = (0_u64, 0_u64, 0_u64, 0_u64);
     let mut faults = [0_u64; KINDS.len()];
     let mut transitions = 0_usize;
@@ -146,9 +166,9 @@ fn main() {
         INTERVAL.as_secs()
     );
     println!(
-        "| hour | RSS (MiB) | updates applied | errors listed | alert transitions | faults so far |"
+        "| hour | RSS (MiB) | updates applied | errors listed | alert transitions | faults so far | history on disk (MiB) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     let steps = hours * 3600 / INTERVAL.as_secs();
     for step in 0..=steps {
         let t_s = step * INTERVAL.as_secs();
@@ -213,17 +233,28 @@ fn main() {
         }
         model.tick(now);
         transitions += engine.evaluate(&model, now).len();
+        recording.tick(&mut model, &engine, now);
         if t_s.is_multiple_of(3600) {
             let kib = rss_kib();
             rss.push(kib);
+            let info = recording.history().store().info();
             println!(
-                "| {} | {:.1} | {applied} | {} | {transitions} | {} |",
+                "| {} | {:.1} | {applied} | {} | {transitions} | {} | {:.1} |",
                 t_s / 3600,
                 kib as f64 / 1024.0,
                 model.errors.len(),
-                faults.iter().sum::<u64>()
+                faults.iter().sum::<u64>(),
+                info.file_bytes as f64 / 1048576.0
             );
         }
+    }
+    recording.finish(
+        &mut model,
+        &engine,
+        start + Duration::from_secs(steps * INTERVAL.as_secs()),
+    );
+    if let Some(e) = recording.history().failed() {
+        panic!("history stopped recording: {e}");
     }
     let warm = rss.get(2).copied().unwrap_or(0).max(1);
     let mib = |kib: u64| kib as f64 / 1024.0;

@@ -259,8 +259,8 @@ impl Store {
         Ok(())
     }
 
-    /// The id of `key`, made when new.
-    pub(super) fn id_of(&mut self, key: SeriesKey) -> u32 {
+    /// The id of `key`, made when new (saved with the next flush).
+    pub fn id_of(&mut self, key: SeriesKey) -> u32 {
         if let Some(&id) = self.ids.get(&key) {
             return id;
         }
@@ -283,16 +283,13 @@ impl Store {
         self.ids.get(key).copied()
     }
 
-    /// Add one tick of values (already in fixed point). A tick in an earlier window than the
-    /// open one is dropped (the clock went back); a later window closes the open one first.
+    /// Add one tick of values (already in fixed point): the recorder's one write, public for
+    /// benchmarks and tools that fill a store. A tick not after the last one is dropped (the
+    /// clock went back); a tick in a later window closes the open one first.
     ///
     /// # Errors
     /// When closing the window fails to write.
-    pub(super) fn push_tick(
-        &mut self,
-        t_ms: i64,
-        values: &[(u32, i64)],
-    ) -> Result<(), HistoryError> {
+    pub fn push_tick(&mut self, t_ms: i64, values: &[(u32, i64)]) -> Result<(), HistoryError> {
         if self.open.ticks.last().is_some_and(|&last| t_ms <= last) {
             return Ok(());
         }

@@ -12,24 +12,34 @@ use crate::format;
 use crate::model::health::Health;
 use crate::model::views::{ClusterView, NodeView};
 
-/// Draw the card at its fixed size.
+/// Draw the card at its fixed size; with `clickable`, returns the node whose row was clicked.
 pub fn cluster_card_ui(
     ui: &mut egui::Ui,
     cluster: &ClusterView,
     nodes: &[NodeView],
+    clickable: bool,
     now: SystemTime,
-) {
+) -> Option<String> {
     let frame = theme::card_frame(ui.style());
     let inner =
         egui::vec2(theme::CLUSTER_CARD_WIDTH, theme::SUMMARY_HEIGHT) - frame.total_margin().sum();
-    frame.show(ui, |ui| {
-        ui.set_min_size(inner);
-        ui.set_max_size(inner);
-        ui.vertical(|ui| card_body_ui(ui, cluster, nodes, now));
-    });
+    frame
+        .show(ui, |ui| {
+            ui.set_min_size(inner);
+            ui.set_max_size(inner);
+            ui.vertical(|ui| card_body_ui(ui, cluster, nodes, clickable, now))
+                .inner
+        })
+        .inner
 }
 
-fn card_body_ui(ui: &mut egui::Ui, cluster: &ClusterView, nodes: &[NodeView], now: SystemTime) {
+fn card_body_ui(
+    ui: &mut egui::Ui,
+    cluster: &ClusterView,
+    nodes: &[NodeView],
+    clickable: bool,
+    now: SystemTime,
+) -> Option<String> {
     ui.label(
         RichText::new("Cluster health")
             .strong()
@@ -54,25 +64,36 @@ fn card_body_ui(ui: &mut egui::Ui, cluster: &ClusterView, nodes: &[NodeView], no
     ui.separator();
     if nodes.is_empty() {
         ui.label(RichText::new("No node known yet.").weak());
-        return;
+        return None;
     }
     // Whole rows only: the list never ends in half a node.
     let row_sans_spacing = (ui.text_style_height(&egui::TextStyle::Body) + 2.0).ceil();
     let row_h = row_sans_spacing + ui.spacing().item_spacing.y;
     let rows_fit = (ui.available_height() / row_h).floor().max(1.0);
+    let mut clicked = None;
     egui::ScrollArea::vertical()
         .id_salt("cluster_nodes")
         .auto_shrink([false, true])
         .max_height(rows_fit * row_h)
         .show_rows(ui, row_sans_spacing, nodes.len(), |ui, range| {
             for n in nodes.get(range).unwrap_or_default() {
-                node_row_ui(ui, n, row_sans_spacing, now);
+                if node_row_ui(ui, n, row_sans_spacing, clickable, now) {
+                    clicked = Some(n.name.clone());
+                }
             }
         });
+    clicked
 }
 
-/// One node: icon, name, state word, and why when it is not up (full text on hover).
-fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, height: f32, now: SystemTime) {
+/// One node: icon, name, state word, and why when it is not up (full text on hover). True when
+/// it was clicked (`clickable` only).
+fn node_row_ui(
+    ui: &mut egui::Ui,
+    n: &NodeView,
+    height: f32,
+    clickable: bool,
+    now: SystemTime,
+) -> bool {
     let color = theme::level_color(ui.visuals(), theme::health_level(&n.health));
     let row = ui.horizontal(|ui| {
         ui.set_height(height);
@@ -83,7 +104,15 @@ fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, height: f32, now: SystemTime) {
             ui.add(egui::Label::new(RichText::new(format!("— {reason}")).weak()).truncate());
         }
     });
-    row.response.on_hover_ui(|ui| {
+    let response = if clickable {
+        row.response
+            .interact(egui::Sense::click())
+            .on_hover_cursor(egui::CursorIcon::PointingHand)
+    } else {
+        row.response
+    };
+    let clicked = response.clicked();
+    response.on_hover_ui(|ui| {
         ui.label(RichText::new(&n.name).strong());
         ui.label(n.health.label());
         match &n.health {
@@ -112,4 +141,5 @@ fn node_row_ui(ui: &mut egui::Ui, n: &NodeView, height: f32, now: SystemTime) {
             ui.label(format!("models: {}", n.models.join(", ")));
         }
     });
+    clicked
 }

@@ -216,16 +216,21 @@ fn body_ui(
         }
         None => throughput::throughput_ui(ui, model, now),
     };
+    let clickable = hist.is_some() && !wall;
+    let mut node_clicked = None;
     if side_by_side {
         ui.horizontal_top(|ui| {
-            cluster::cluster_card_ui(ui, cluster, nodes, now);
+            node_clicked = cluster::cluster_card_ui(ui, cluster, nodes, clickable, now);
             ui.add_space(theme::CARD_GAP);
             ui.vertical(|ui| throughput(ui, state));
         });
     } else {
-        cluster::cluster_card_ui(ui, cluster, nodes, now);
+        node_clicked = cluster::cluster_card_ui(ui, cluster, nodes, clickable, now);
         ui.add_space(theme::CARD_GAP);
         throughput(ui, state);
+    }
+    if let Some(node) = node_clicked {
+        state.history.detail = Some(crate::history::detail::Target::Node { node });
     }
 
     // Alerts first after the overview: what needs a human now.
@@ -262,7 +267,6 @@ fn body_ui(
     if cards.is_empty() {
         ui.label("No GPU seen yet: configure NVML, dcgm-exporter or nvidia_gpu_exporter sources.");
     } else {
-        let clickable = hist.is_some() && !state.wall;
         if let Some(i) = gpu_cards::gpu_grid_ui(
             ui,
             cards,
@@ -287,7 +291,7 @@ fn body_ui(
     if servers.is_empty() {
         ui.label("No inference server reported yet.");
     } else {
-        if let Some(i) = servers::servers_grid_ui(ui, servers, hist.is_some() && !state.wall)
+        if let Some(i) = servers::servers_grid_ui(ui, servers, clickable)
             && let Some(c) = servers.get(i)
         {
             state.history.detail = Some(crate::history::detail::Target::Server {
