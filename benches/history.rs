@@ -72,13 +72,11 @@ fn main() {
         Recording::start(&settings, &mut model, &mut engine, start).expect("history opens");
     let (mut collect, mut record) = (Duration::ZERO, Duration::ZERO);
     let mut samples = 0_usize;
-    let file = dir.path().join(swarmglass::history::store::FILE_NAME);
-    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
-    let mut half_way = (0_u64, 0_u64); // file size, chunk bytes
+    let mut half_way = (0_u64, 0_u64); // bytes on disk, chunk bytes
     for s in 0..record_s {
         if s == record_s / 2 {
             let info = rec.history().store().info();
-            half_way = (size(&file), info.raw_bytes + info.minute_bytes);
+            half_way = (info.disk_bytes, info.raw_bytes + info.minute_bytes);
         }
         let now = start + Duration::from_secs(s);
         let t = Instant::now();
@@ -126,14 +124,15 @@ fn main() {
         info.raw_bytes as f64 / recorded
     );
     println!(
-        "| bytes per sample, whole file incl. minute tier and index, after {} min | {:.3} B |",
+        "| bytes per sample on disk, the whole file (both tiers, index, free pages), after {} min | {:.3} B |",
         record_s / 60,
-        info.file_bytes as f64 / recorded
+        info.disk_bytes as f64 / recorded
     );
     let second_half = recorded / 2.0;
     println!(
-        "| growth in the second half, per sample: the file / chunks of both tiers | {:.3} B / {:.3} B |",
-        (info.file_bytes.saturating_sub(half_way.0)) as f64 / second_half,
+        "| growth per sample in the second {} min: on disk / chunks of both tiers | {:.3} B / {:.3} B (target ≤ 2 B) |",
+        record_s / 120,
+        (info.disk_bytes.saturating_sub(half_way.0)) as f64 / second_half,
         ((info.raw_bytes + info.minute_bytes).saturating_sub(half_way.1)) as f64 / second_half
     );
     let keys: Vec<SeriesKey> = store.keys().to_vec();
@@ -235,9 +234,9 @@ fn main() {
     );
     let info = store.info();
     println!(
-        "| {} h store: file, full-resolution chunks, minute tier | {:.0} MiB, {:.0} MiB, {:.1} MiB |",
+        "| {} h store: on disk, full-resolution chunks, minute tier | {:.0} MiB, {:.0} MiB, {:.1} MiB |",
         store_s / 3600,
-        info.file_bytes as f64 / 1_048_576.0,
+        info.disk_bytes as f64 / 1_048_576.0,
         info.raw_bytes as f64 / 1_048_576.0,
         info.minute_bytes as f64 / 1_048_576.0
     );

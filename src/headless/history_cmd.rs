@@ -93,7 +93,7 @@ fn render_info(i: &StoreInfo) -> String {
     };
     format!(
         "store:        {}\n\
-         file size:    {}\n\
+         file size:    {} ({} on disk)\n\
          full tier:    {} in {} window(s) of 5 min\n\
          minute tier:  {} in {} hour(s)\n\
          series:       {}\n\
@@ -101,6 +101,7 @@ fn render_info(i: &StoreInfo) -> String {
          newest point: {}\n",
         i.path.display(),
         size(i.file_bytes),
+        size(i.disk_bytes),
         size(i.raw_bytes),
         i.raw_windows,
         size(i.minute_bytes),

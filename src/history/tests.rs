@@ -274,3 +274,30 @@ fn rewind_shows_each_gpu_as_it_was() {
     let all = values_at(h.store(), unix_ms(start) + 100_000, rewind::LOOKBACK).unwrap();
     assert!(all.len() > 20, "{}", all.len());
 }
+
+#[test]
+fn a_cap_smaller_than_one_window_is_one_clear_error_and_recording_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = HistorySettings {
+        retention: Retention {
+            max_disk_bytes: 500,
+            ..Retention::default()
+        },
+        ..HistorySettings::default()
+    };
+    let mut h = History::open_in(dir.path(), &settings).unwrap();
+    let start = from_unix_ms(T0);
+    let mut model = Model::new(ModelSettings::default());
+    let mut errors = Vec::new();
+    // 6 minutes: the first window closes at 5 min and does not fit.
+    for sec in 0..360 {
+        testdata::apply_node(&mut model, 0, 2, start, sec as f64);
+        let now = start + Duration::from_secs(sec);
+        errors.extend(h.record(&model, now));
+    }
+    assert_eq!(errors.len(), 1, "said once: {errors:?}");
+    let text = errors[0].to_string();
+    assert!(text.contains("smaller than one 5-minute window"), "{text}");
+    assert!(text.contains("max_disk"), "{text}");
+    assert!(h.failed().is_some());
+}

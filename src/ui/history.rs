@@ -80,6 +80,32 @@ pub struct HistoryUiState {
     /// A problem with what was typed.
     #[serde(skip)]
     pub rewind_error: Option<String>,
+    /// A custom range being typed: from, to (empty: the end of the current range).
+    #[serde(skip)]
+    pub custom_text: (String, String),
+    /// A problem with the custom range typed.
+    #[serde(skip)]
+    pub custom_error: Option<String>,
+}
+
+impl HistoryUiState {
+    /// Apply the custom range typed (`to` empty: `end_ms`).
+    pub fn apply_custom(&mut self, end_ms: i64) {
+        let from = parse_moment(&self.custom_text.0);
+        let to = if self.custom_text.1.trim().is_empty() {
+            Ok(end_ms)
+        } else {
+            parse_moment(&self.custom_text.1)
+        };
+        match (from, to) {
+            (Ok(from_ms), Ok(to_ms)) if from_ms < to_ms => {
+                self.range = TimeRange::Custom { from_ms, to_ms };
+                self.custom_error = None;
+            }
+            (Ok(_), Ok(_)) => self.custom_error = Some("the range must end after it starts".into()),
+            (Err(e), _) | (_, Err(e)) => self.custom_error = Some(e),
+        }
+    }
 }
 
 /// What the app queried from history for this frame.
@@ -285,6 +311,26 @@ pub fn range_bar_ui(ui: &mut egui::Ui, state: &mut HistoryUiState, frame: &Histo
         } else {
             ui.label(RichText::new("drag to pan, scroll to zoom").weak().small());
         }
+        ui.add(
+            egui::TextEdit::singleline(&mut state.custom_text.0)
+                .hint_text("from 2026-12-01 03:00")
+                .desired_width(130.0),
+        );
+        ui.add(
+            egui::TextEdit::singleline(&mut state.custom_text.1)
+                .hint_text("to (empty: now)")
+                .desired_width(110.0),
+        );
+        if ui
+            .button("Show")
+            .on_hover_text("a custom range, UTC")
+            .clicked()
+        {
+            state.apply_custom(frame.to_ms);
+        }
+        if let Some(e) = &state.custom_error {
+            ui.label(RichText::new(e).color(theme::level_color(ui.visuals(), theme::Level::Warn)));
+        }
         if let Some(p) = &frame.problem {
             ui.label(RichText::new(p).color(theme::level_color(ui.visuals(), theme::Level::Warn)));
         }
@@ -485,5 +531,48 @@ pub fn range_label(range: TimeRange) -> String {
         TimeRange::Last(3600) => "last hour".to_owned(),
         TimeRange::Last(s) => format!("last {} minutes", s / 60),
         TimeRange::Custom { .. } => "custom range".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_and_custom_ranges_are_read_as_utc_with_clear_errors() {
+        let t = parse_moment("2026-12-01 03:12").unwrap();
+        assert_eq!(t, parse_moment("2026-12-01T03:12:00Z").unwrap());
+        assert!(
+            parse_moment("yesterday")
+                .unwrap_err()
+                .contains("2026-12-01 03:12")
+        );
+        let mut s = HistoryUiState {
+            custom_text: ("2026-12-01 03:00".into(), String::new()),
+            ..HistoryUiState::default()
+        };
+        s.apply_custom(t);
+        assert_eq!(
+            s.range,
+            TimeRange::Custom {
+                from_ms: t - 12 * 60_000,
+                to_ms: t
+            }
+        );
+        s.custom_text = ("2026-12-01 04:00".into(), "2026-12-01 03:00".into());
+        s.apply_custom(t);
+        assert!(s.custom_error.is_some());
+    }
+
+    #[test]
+    fn time_marks_fall_on_round_times_and_labels_read_as_clocks_or_dates() {
+        // A 1 h span ending at 14:05:00 UTC: marks every 10 minutes on the hour's tens.
+        let base = 1_764_597_900; // 2025-12-01T14:05:00Z
+        let marks = time_marks(-3600.0, 0.0, base);
+        assert!((4..=8).contains(&marks.len()), "{marks:?}");
+        assert!(marks.iter().all(|m| (base as f64 + m.value) % 600.0 == 0.0));
+        let t = from_unix_ms(base * 1000);
+        assert_eq!(time_label(t, 3600.0), "14:05");
+        assert_eq!(time_label(t, 7.0 * 86_400.0), "12-01 14:05");
     }
 }
