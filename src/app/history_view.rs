@@ -82,7 +82,14 @@ fn build(rec: &Recording, state: &HistoryUiState, end_ms: i64) -> HistoryFrame {
     let history = rec.history();
     let store = history.store();
     let res = history.settings().resolution;
-    let (from_ms, to_ms) = state.range.bounds(end_ms);
+    let (mut from_ms, to_ms) = state.range.bounds(end_ms);
+    let oldest_ms = store.info().oldest_ms;
+    // A preset longer than what is held shows what is held (whole minutes, at least one), so a
+    // fresh start does not squeeze its first points against the right edge.
+    if let (TimeRange::Last(_), Some(oldest)) = (state.range, oldest_ms) {
+        let held_from = (oldest - oldest.rem_euclid(60_000)).min(to_ms - 60_000);
+        from_ms = from_ms.max(held_from);
+    }
     let series = |metric: &catalog::Metric| {
         store
             .id(&SeriesKey::new(metric, &[]))
@@ -105,7 +112,7 @@ fn build(rec: &Recording, state: &HistoryUiState, end_ms: i64) -> HistoryFrame {
     HistoryFrame {
         from_ms,
         to_ms,
-        oldest_ms: store.info().oldest_ms,
+        oldest_ms,
         throughput: [
             series(&catalog::CLUSTER_GEN_TPS),
             series(&catalog::CLUSTER_PROMPT_TPS),

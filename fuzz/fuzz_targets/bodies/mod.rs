@@ -10,6 +10,7 @@ pub mod scrape;
 
 pub mod config_toml;
 pub mod exec_frame;
+pub mod history_chunk;
 pub mod nexus_frame;
 pub mod nvidia_smi_xml;
 pub mod openclaw_gateway;
@@ -34,4 +35,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("tool_proxy_log", tool_proxy_log::run),
     ("nvidia_smi_xml", nvidia_smi_xml::run),
     ("config_toml", config_toml::run),
+    ("history_chunk", history_chunk::run),
 ];
