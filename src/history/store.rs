@@ -106,6 +106,20 @@ impl OpenWindow {
             ..Self::default()
         }
     }
+
+    /// Append `ticks` and, per series, its values for them; a series new to the window gets
+    /// gaps before, a series absent from `rows` gets gaps for these ticks.
+    fn append<'a>(&mut self, ticks: &[i64], rows: impl Iterator<Item = (u32, &'a [i64])>) {
+        let before = self.ticks.len();
+        self.ticks.extend_from_slice(ticks);
+        for (id, values) in rows {
+            let col = self.columns.entry(id).or_insert_with(|| vec![GAP; before]);
+            col.resize(before, GAP);
+            col.extend_from_slice(values);
+        }
+        let n = self.ticks.len();
+        self.columns.values_mut().for_each(|c| c.resize(n, GAP));
+    }
 }
 
 /// Sizes and extent, for `history info`.
@@ -250,23 +264,11 @@ impl Store {
             if self.open.ticks.is_empty() {
                 self.open = OpenWindow::new(window_of(ticks[0]));
             }
-            let before = self.open.ticks.len();
-            self.open.ticks.extend_from_slice(ticks);
-            for (i, &id) in ids.iter().enumerate() {
-                let Ok(id) = u32::try_from(id) else { continue };
-                let col = self
-                    .open
-                    .columns
-                    .entry(id)
-                    .or_insert_with(|| vec![GAP; before]);
-                col.resize(before, GAP);
-                col.extend_from_slice(&values[i * ticks.len()..(i + 1) * ticks.len()]);
-            }
-            let n = self.open.ticks.len();
-            self.open
-                .columns
-                .values_mut()
-                .for_each(|c| c.resize(n, GAP));
+            let rows = ids.iter().enumerate().filter_map(|(i, &id)| {
+                let id = u32::try_from(id).ok()?;
+                Some((id, &values[i * ticks.len()..(i + 1) * ticks.len()]))
+            });
+            self.open.append(ticks, rows);
         }
         self.flushed_ticks = self.open.ticks.len();
         Ok(())
@@ -313,22 +315,10 @@ impl Store {
             self.close_window()?;
             self.open = OpenWindow::new(w);
         }
-        let before = self.open.ticks.len();
-        self.open.ticks.push(t_ms);
-        for &(id, v) in values {
-            let col = self
-                .open
-                .columns
-                .entry(id)
-                .or_insert_with(|| vec![GAP; before]);
-            col.resize(before, GAP);
-            col.push(v);
-        }
-        let n = before + 1;
-        self.open
-            .columns
-            .values_mut()
-            .for_each(|c| c.resize(n, GAP));
+        self.open.append(
+            &[t_ms],
+            values.iter().map(|(id, v)| (*id, std::slice::from_ref(v))),
+        );
         Ok(())
     }
 
@@ -642,7 +632,14 @@ impl Store {
     #[must_use]
     pub fn info(&self) -> StoreInfo {
         let tier = |t: u8| self.sizes.iter().filter(move |(k, _)| k.0 == t);
-        let oldest = self.sizes.keys().map(|k| k.1).min();
+        // The oldest full-resolution window; the minute tier only where it reaches further back
+        // (a minute hour's key is the hour's start, earlier than its first row).
+        let first = |t: u8| self.sizes.keys().find(|k| k.0 == t).map(|k| k.1);
+        let oldest = match (first(TIER_RAW), first(TIER_MINUTE)) {
+            (Some(r), Some(m)) if m + HOUR_MS <= r => Some(m),
+            (Some(r), _) => Some(r),
+            (None, m) => m,
+        };
         let newest = self.open.ticks.last().copied().or_else(|| {
             self.sizes
                 .keys()

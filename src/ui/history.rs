@@ -153,15 +153,17 @@ pub fn time_marks(min_x: f64, max_x: f64, base_s: i64) -> Vec<GridMark> {
         .collect()
 }
 
-/// A time-axis label: the UTC clock for spans up to two days ("14:05"), else the date
-/// ("12-01 14:00").
+/// A time-axis label: the UTC clock with seconds for spans up to 10 minutes ("14:05:30"), without
+/// up to two days ("14:05"), else the date ("12-01 14:00").
 #[must_use]
 pub fn time_label(t: SystemTime, span_s: f64) -> String {
     let stamp = format::timestamp(t); // 2026-12-01T14:05:00Z
     if stamp.len() < 19 {
         return stamp;
     }
-    if span_s <= 2.0 * 86_400.0 {
+    if span_s <= 600.0 {
+        stamp[11..19].to_owned()
+    } else if span_s <= 2.0 * 86_400.0 {
         stamp[11..16].to_owned()
     } else {
         format!("{} {}", &stamp[5..10], &stamp[11..16])
@@ -573,6 +575,7 @@ mod tests {
         assert!(marks.iter().all(|m| (base as f64 + m.value) % 600.0 == 0.0));
         let t = from_unix_ms(base * 1000);
         assert_eq!(time_label(t, 3600.0), "14:05");
+        assert_eq!(time_label(t, 300.0), "14:05:00");
         assert_eq!(time_label(t, 7.0 * 86_400.0), "12-01 14:05");
     }
 }

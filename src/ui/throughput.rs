@@ -183,8 +183,8 @@ pub fn plot_segments(
     segments
 }
 
-/// Draw the throughput card: both plots side by side when there is room.
-pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
+/// The throughput card's frame and title row (`span` on the right); `body` draws the plots.
+fn card_ui(ui: &mut egui::Ui, span: &str, body: impl FnOnce(&mut egui::Ui)) {
     let frame = theme::card_frame(ui.style());
     let width = ui.available_width();
     let inner = egui::vec2(width, theme::SUMMARY_HEIGHT) - frame.total_margin().sum();
@@ -198,15 +198,22 @@ pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
                     .size(theme::CARD_TITLE_SIZE),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let minutes = shown_window(&model.gen_tps_history, now).as_secs() / 60;
-                let span = if minutes == 1 {
-                    "last minute".to_owned()
-                } else {
-                    format!("last {minutes} minutes")
-                };
                 ui.label(RichText::new(span).weak());
             });
         });
+        body(ui);
+    });
+}
+
+/// Draw the throughput card: both plots side by side when there is room.
+pub fn throughput_ui(ui: &mut egui::Ui, model: &Model, now: SystemTime) {
+    let minutes = shown_window(&model.gen_tps_history, now).as_secs() / 60;
+    let span = if minutes == 1 {
+        "last minute".to_owned()
+    } else {
+        format!("last {minutes} minutes")
+    };
+    card_ui(ui, &span, |ui| {
         let gen_color = theme::gen_line(ui.visuals());
         let prompt_color = theme::prompt_line(ui.visuals());
         let w = ui.available_width();
@@ -271,23 +278,8 @@ pub fn recorded_throughput_ui(
     range: TimeRange,
     interactive: bool,
 ) -> Option<TimeRange> {
-    let card = theme::card_frame(ui.style());
-    let width = ui.available_width();
-    let inner = egui::vec2(width, theme::SUMMARY_HEIGHT) - card.total_margin().sum();
     let mut new_range = None;
-    card.show(ui, |ui| {
-        ui.set_min_size(inner);
-        ui.set_max_width(inner.x);
-        ui.horizontal(|ui| {
-            ui.label(
-                RichText::new("Throughput (tokens/s)")
-                    .strong()
-                    .size(theme::CARD_TITLE_SIZE),
-            );
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(RichText::new(history::range_label(range)).weak());
-            });
-        });
+    card_ui(ui, &history::range_label(range), |ui| {
         let colors = [
             theme::gen_line(ui.visuals()),
             theme::prompt_line(ui.visuals()),
