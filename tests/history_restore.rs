@@ -186,3 +186,94 @@ fn rewind_draws_a_gpu_as_it_was_with_the_banner() {
     h.run();
     assert_eq!(h.state().1.history.rewind, None);
 }
+
+#[test]
+fn a_live_plot_keeps_one_memory_entry_however_long_it_runs() {
+    // Live, the range ends at a new second every frame; egui keeps memory per plot id, so the
+    // window's memory must not grow with the frames drawn.
+    let model = testdata::sample_model(1, 1, 60, t0());
+    let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let points: Vec<(i64, Option<f64>)> = (0..60)
+        .map(|s| (unix_ms(t0()) - 60_000 + s * 1000, Some(100.0 + s as f64)))
+        .collect();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            move |ui, (model, state, second): &mut (Model, UiState, i64)| {
+                *second += 1;
+                let to_ms = unix_ms(t0()) + *second * 1000;
+                let frame = HistoryFrame {
+                    from_ms: to_ms - 900_000,
+                    to_ms,
+                    oldest_ms: Some(to_ms - 900_000),
+                    throughput: [points.clone(), points.clone()],
+                    ..HistoryFrame::default()
+                };
+                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
+            },
+            (model, UiState::default(), 0),
+        );
+    h.run();
+    let entries = |h: &Harness<'_, (Model, UiState, i64)>| h.ctx.memory(|m| m.data.len());
+    let before = entries(&h);
+    for _ in 0..50 {
+        h.step();
+    }
+    let after = entries(&h);
+    assert!(
+        after <= before + 2,
+        "memory entries grew from {before} to {after}"
+    );
+}
+
+#[test]
+fn scrolling_a_plot_sideways_pans_it_into_a_custom_range() {
+    let model = testdata::sample_model(1, 1, 60, t0());
+    let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let to_ms = unix_ms(t0());
+    let points: Vec<(i64, Option<f64>)> = (0..900)
+        .map(|s| (to_ms - 900_000 + s * 1000, Some(100.0 + (s % 60) as f64)))
+        .collect();
+    let frame = HistoryFrame {
+        from_ms: to_ms - 900_000,
+        to_ms,
+        oldest_ms: Some(to_ms - 900_000),
+        throughput: [points.clone(), points],
+        ..HistoryFrame::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            move |ui, (model, state): &mut (Model, UiState)| {
+                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
+            },
+            (model, UiState::default()),
+        );
+    h.run();
+    // The Generation plot sits above its stats line.
+    let stats = h.get_by_label("Generation").rect();
+    let over_plot = egui::pos2(stats.left() + 200.0, stats.top() - 60.0);
+    h.event(egui::Event::PointerMoved(over_plot));
+    h.run();
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(120.0, 0.0),
+        modifiers: egui::Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+    });
+    h.run();
+    let range = h.state().1.history.range;
+    let swarmglass::ui::history::TimeRange::Custom {
+        from_ms,
+        to_ms: end,
+    } = range
+    else {
+        panic!("a sideways scroll pans the plot into a custom range: {range:?}");
+    };
+    assert!(
+        end - from_ms > 800_000 && end - from_ms < 1_000_000,
+        "{range:?}"
+    );
+    assert_ne!(end, to_ms, "moved");
+}

@@ -193,7 +193,9 @@ pub fn history_plot_ui(
     let empty = lines
         .iter()
         .all(|(_, p)| p.iter().all(|(_, v)| v.is_none()));
-    let mut plot = Plot::new((id, from_ms, to_ms));
+    // One id per plot, whatever the range: egui keeps each id's memory, so an id per range
+    // (a new one every second while live) would pile up for as long as the window runs.
+    let mut plot = Plot::new(id);
     if lines.len() > 1 {
         plot = plot.legend(Legend::default());
     }
@@ -231,6 +233,9 @@ pub fn history_plot_ui(
             HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |p| {
+            // The range is ours: set every frame; a drag or scroll this frame moves it after,
+            // and that is read back below as the new range.
+            p.set_plot_bounds_x(min_x..=max_x + margin);
             for (i, (name, points)) in lines.iter().enumerate() {
                 let color = colors[i % colors.len().max(1)];
                 for (k, seg) in segments(points, x).into_iter().enumerate() {
