@@ -205,3 +205,50 @@ async fn an_unusable_data_dir_is_one_error_and_snapshot_still_reports() {
     );
     assert_eq!(history[0]["count"], 1, "said once");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_stopped_by_sigterm_flushes_its_history_and_exits_0() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let url = growing_vllm().await;
+    let mut watch = bin(home.path())
+        .args(["watch", "--no-nvml", "--prometheus", &url, "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let file = data.join("history.redb");
+    // Past the first crash-log write, then stopped between two of them.
+    let started =
+        common::tools::wait_until(Duration::from_secs(30), || modified(&file).is_some()).await;
+    assert!(started, "watch never opened its history");
+    let recorded = common::tools::wait_until(Duration::from_secs(30), || {
+        Store::open(&data, Retention::default()).is_err() // held: still recording
+            && modified(&file)
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age >= Duration::from_secs(2))
+    })
+    .await;
+    assert!(recorded, "no quiet moment between two flushes");
+    let stopped_at = SystemTime::now();
+    let status = Command::new("kill")
+        .args(["-s", "TERM", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || {
+        let status = watch.wait().unwrap();
+        (status, watch.stderr.take())
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.0.code(), Some(0), "watch exits 0 on SIGTERM");
+    let store = Store::open(&data, Retention::default()).unwrap();
+    let newest = store.info().newest_ms.unwrap();
+    let lost_ms = unix_ms(stopped_at) - newest;
+    assert!(
+        lost_ms <= 1_500,
+        "a clean stop flushes everything recorded (lost {lost_ms} ms)"
+    );
+}

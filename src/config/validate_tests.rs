@@ -118,6 +118,9 @@ fn shipped_example_config_is_valid() {
     assert_eq!(c.prometheus.len(), 1);
     assert_eq!(c.status[0].interval, Duration::from_secs(5));
     assert_eq!(c.model.quantile_window, Duration::from_secs(60));
+    assert!(c.history.enabled);
+    assert_eq!(c.history.retention.max_disk_bytes, 1 << 30);
+    assert_eq!(c.history.retention.minute, Duration::from_secs(30 * 86_400));
 }
 
 #[test]
@@ -145,6 +148,42 @@ fn shipped_example_config_is_valid_with_every_commented_section_enabled() {
     assert_eq!(c.agents.exec_logs.len(), 1);
     assert_eq!(c.agents.tool_proxy_logs.len(), 1);
     assert_eq!(c.alerts.webhooks.len(), 1);
+    assert_eq!(
+        c.history.retention.raw,
+        Some(Duration::from_secs(7 * 86_400))
+    );
+    assert!(c.history.dir.is_some());
+}
+
+#[test]
+fn history_reads_sizes_and_durations_and_names_each_problem() {
+    let c = from_toml_str(
+        "[history]\nenabled = false\ndir = \"/srv/sg\"\nmax_disk = \"500 MB\"\nraw_retention = \"2d\"\nminute_retention = \"90d\"\n",
+        &no_env,
+    )
+    .unwrap();
+    assert!(!c.history.enabled);
+    assert_eq!(
+        c.history.dir.as_deref(),
+        Some(std::path::Path::new("/srv/sg"))
+    );
+    assert_eq!(c.history.retention.max_disk_bytes, 500_000_000);
+    assert_eq!(
+        c.history.retention.raw,
+        Some(Duration::from_secs(2 * 86_400))
+    );
+    assert_eq!(c.history.retention.minute, Duration::from_secs(90 * 86_400));
+    let gib = from_toml_str("[history]\nmax_disk = \"2 GiB\"\n", &no_env).unwrap();
+    assert_eq!(gib.history.retention.max_disk_bytes, 2 << 30);
+    let problems =
+        from_toml_str("[history]\nmax_disk = \"lots\"\nkeep = 1\n", &no_env).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["history.keep", "history.max_disk"], "{problems:#?}");
+    let size = problems
+        .iter()
+        .find(|p| p.key == "history.max_disk")
+        .unwrap();
+    assert!(size.hint.contains("1 GiB"), "{size:?}");
 }
 
 #[test]
