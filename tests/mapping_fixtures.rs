@@ -136,6 +136,23 @@ fn sglang_fixture_maps() {
 }
 
 #[test]
+fn sglang_metrics_written_with_an_underscore_map_the_same() {
+    // SGLang's router and newer dashboards rewrite `sglang:` as `sglang_`.
+    let body = String::from_utf8(fixture("datadog__sglang_metrics.txt"))
+        .unwrap()
+        .replace("sglang:", "sglang_");
+    assert!(!body.contains("sglang:"));
+    let exp = parse(body.as_bytes(), Format::Prometheus);
+    assert!(exp.errors.is_empty(), "{:?}", exp.errors);
+    assert_eq!(detect_kind(&exp), Some(ServerKind::Sglang));
+    let rewritten = map(&exp, None, body.len());
+    let original = mapped("datadog__sglang_metrics.txt", None);
+    assert_eq!(rewritten.inference, original.inference);
+    assert_eq!(rewritten.missing, original.missing);
+    assert!(rewritten.inference[0].ttft.is_some());
+}
+
+#[test]
 fn tgi_fixture_maps() {
     let d = mapped("datadog__tgi_payload_first14k.txt", None);
     let r = &d.inference[0];

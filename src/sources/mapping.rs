@@ -8,6 +8,7 @@
 //! never go down): a value out of range is `None` with a line in `problems`, never a figure.
 //! `NaN` is "no value yet" (llama.cpp's `-nan` before the first request), not a problem.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::format::raw_value;
@@ -153,9 +154,11 @@ fn prefix(kind: ServerKind) -> &'static str {
 /// whose prefix some family carries.
 #[must_use]
 pub fn detect_kind(exp: &Exposition<'_>) -> Option<ServerKind> {
-    ServerKind::ALL
-        .into_iter()
-        .find(|k| exp.families.iter().any(|f| f.name.starts_with(prefix(*k))))
+    ServerKind::ALL.into_iter().find(|k| {
+        exp.families
+            .iter()
+            .any(|f| canonical_name(&f.name).starts_with(prefix(*k)))
+    })
 }
 
 /// DCGM's "blank" sentinels (no value, not supported, not found, no permission): just above
@@ -167,19 +170,34 @@ fn is_dcgm_blank(v: f64) -> bool {
         || (9.0e18..9.3e18).contains(&v)
 }
 
-/// An index of samples by sample name.
+/// SGLang's router and newer dashboards write its metrics with `sglang_` (the `:` rewritten);
+/// the engine writes `sglang:`. Both are read as `sglang:`.
+const SGLANG_REWRITTEN: &str = "sglang_";
+
+/// A sample name as the alias tables spell it.
+fn canonical_name(name: &str) -> Cow<'_, str> {
+    match name.strip_prefix(SGLANG_REWRITTEN) {
+        Some(rest) => Cow::Owned(format!("sglang:{rest}")),
+        None => Cow::Borrowed(name),
+    }
+}
+
+/// An index of samples by (canonical) sample name.
 struct Index<'e, 'a> {
-    by_name: BTreeMap<&'e str, Vec<&'e Sample<'a>>>,
+    by_name: BTreeMap<Cow<'e, str>, Vec<&'e Sample<'a>>>,
 }
 
 impl<'e, 'a> Index<'e, 'a> {
     fn new(exp: &'e Exposition<'a>) -> Self {
-        let mut by_name: BTreeMap<&'e str, Vec<&'e Sample<'a>>> = BTreeMap::new();
+        let mut by_name: BTreeMap<Cow<'e, str>, Vec<&'e Sample<'a>>> = BTreeMap::new();
         for s in exp.families.iter().flat_map(|f| f.samples.iter()) {
             if s.value.is_nan() {
                 continue; // llama.cpp's `-nan` before the first request: no value yet
             }
-            by_name.entry(s.name.as_ref()).or_default().push(s);
+            by_name
+                .entry(canonical_name(s.name.as_ref()))
+                .or_default()
+                .push(s);
         }
         Self { by_name }
     }
@@ -193,7 +211,7 @@ impl<'e, 'a> Index<'e, 'a> {
 
     fn has_any(&self, aliases: &[&str]) -> bool {
         aliases.iter().any(|n| {
-            self.by_name.contains_key(n)
+            self.by_name.contains_key(*n)
                 || self.by_name.contains_key(format!("{n}_bucket").as_str())
         })
     }
