@@ -98,6 +98,8 @@ impl Recording {
                     for (t, v) in pts {
                         ts.push(from_unix_ms(t), v);
                     }
+                    // The time the program was not running is a gap, not a line across it.
+                    ts.push(now, None);
                     *series = ts;
                 }
                 Err(e) => log::warn!("{e}"),

@@ -123,6 +123,11 @@ fn a_restart_keeps_task_statistics_alert_history_errors_and_the_plot() {
         .filter(|p| p.1.is_some())
         .collect();
     assert!(points.len() >= 590, "{} points", points.len());
+    assert_eq!(
+        model.gen_tps_history.iter().last().map(|p| p.1),
+        Some(None),
+        "the time it was not running ends in a gap"
+    );
     drop(rec);
 }
 
