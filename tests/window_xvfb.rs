@@ -204,6 +204,16 @@ fn demo_window_screenshots_under_x() {
         String::from_utf8_lossy(&out.stderr)
     );
     check_png(&png, Some((1280, 800)));
+    // The window recorded what it showed, in the demo's own history directory, and closed it
+    // cleanly (the store opens, with every card's series in it).
+    let history = dir.path().join("data/swarmglass/demo");
+    let store =
+        swarmglass::history::Store::open(&history, swarmglass::history::Retention::default())
+            .unwrap_or_else(|e| panic!("the window's history: {e}"));
+    let info = store.info();
+    assert!(info.series > 10, "{info:?}");
+    assert!(info.newest_ms.is_some(), "{info:?}");
+    drop(store);
 
     let wall = dir.path().join("wall.png");
     let wall_s = wall.to_string_lossy().into_owned();
