@@ -60,6 +60,10 @@ metrics! {
     SERVER_E2E_P99 = "server_e2e_p99_s", 10_000.0, "s", "E2E latency p99";
     NODE_HEALTH = "node_health", 1.0, "", "Node health (0 up, 1 degraded, 2 stale, 3 down, 4 unknown)";
     SOURCE_UP = "source_up", 1.0, "", "Source up (1) or not (0)";
+    PROXY_HEALTHY = "proxy_healthy", 1.0, "", "The smart proxy says the cluster is healthy (1) or not (0)";
+    PROXY_FAILOVER_READY = "proxy_failover_ready", 1.0, "", "Failover ready (1) or not (0)";
+    PROXY_ACTIVE = "proxy_active_node", 1.0, "", "The proxy's active node (its label; always 1)";
+    PROXY_NODE_HEALTHY = "proxy_node_healthy", 1.0, "", "A node the proxy lists: healthy (1) or not (0)";
     CLUSTER_GEN_TPS = "cluster_gen_tps", 10.0, "tok/s", "Cluster generation tokens/s";
     CLUSTER_PROMPT_TPS = "cluster_prompt_tps", 10.0, "tok/s", "Cluster prompt tokens/s";
 }

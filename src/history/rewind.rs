@@ -13,6 +13,7 @@ use crate::model::gpu::{GpuOrigin, GpuSample};
 use crate::model::ids::{SourceId, SourceKind, SourceSpec};
 use crate::model::inference::InferenceStats;
 use crate::model::scrape::ServerKind;
+use crate::model::status::{ClusterStatus, StatusNode};
 use crate::model::{Model, ModelSettings};
 
 /// How far back a value may be and still count as "at that moment".
@@ -88,6 +89,20 @@ struct Rebuilt {
     servers: BTreeMap<String, InferenceStats>,
     kind: Option<ServerKind>,
     up: Option<bool>,
+    /// A status source: the proxy's view.
+    status: Option<ClusterStatus>,
+}
+
+/// The proxy's view being rebuilt for `source`.
+fn status_of<'a>(
+    sources: &'a mut BTreeMap<SourceId, Rebuilt>,
+    source: &str,
+) -> &'a mut ClusterStatus {
+    let r = sources
+        .entry(SourceId::new("cluster", SourceKind::Status, source))
+        .or_default();
+    r.up = Some(true);
+    r.status.get_or_insert_with(ClusterStatus::default)
 }
 
 /// The model as history knows it at `at`.
@@ -134,13 +149,27 @@ pub fn model_at(
                     ..InferenceStats::default()
                 });
             set_server(s, metric, v);
+        } else if metric.starts_with("proxy_") {
+            let st = status_of(&mut sources, key.label("source").unwrap_or("?"));
+            let yes = v >= 0.5;
+            match metric {
+                m if m == c::PROXY_HEALTHY.name => st.healthy = Some(yes),
+                m if m == c::PROXY_FAILOVER_READY.name => st.failover_ready = Some(yes),
+                m if m == c::PROXY_ACTIVE.name => st.active_node = Some(node.to_owned()),
+                m if m == c::PROXY_NODE_HEALTHY.name => st.nodes.push(StatusNode {
+                    name: node.to_owned(),
+                    healthy: Some(yes),
+                    ..StatusNode::default()
+                }),
+                _ => {}
+            }
         } else if metric == c::SOURCE_UP.name {
             let kind = key
                 .label("kind")
                 .and_then(SourceKind::from_name)
                 .unwrap_or(SourceKind::Prometheus);
-            if kind.is_local_gpu() {
-                continue; // GPUs come back under their own rebuilt source
+            if kind.is_local_gpu() || kind == SourceKind::Status {
+                continue; // GPUs and the proxy come back under their own rebuilt sources
             }
             let sid = SourceId::new(node, kind, key.label("source").unwrap_or("?"));
             sources.entry(sid).or_default().up = Some(v >= 0.5);
@@ -158,6 +187,12 @@ pub fn model_at(
         }
         s.inference = r.servers.into_values().collect();
         s.kind = r.kind;
+        if let Some(mut status) = r.status {
+            status
+                .nodes
+                .sort_by(|a, b| crate::model::text::natural_cmp(&a.name, &b.name));
+            s.status = Some(status);
+        }
         match r.up {
             Some(false) => {
                 for _ in 0..settings.down_after_failures.max(1) {

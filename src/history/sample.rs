@@ -5,6 +5,7 @@
 
 use crate::model::Model;
 use crate::model::health::Health;
+use crate::model::ids::SourceKind;
 use crate::model::redact::redact_urls;
 
 use super::catalog::{self as c, Metric, SeriesKey};
@@ -103,6 +104,38 @@ pub fn samples(model: &Model) -> Vec<(SeriesKey, f64)> {
             ],
             Some(if up { 1.0 } else { 0.0 }),
         );
+    }
+    // The smart proxy's view, so a rewound cluster card shows failover and the active node.
+    let flag = |b: Option<bool>| b.map(|b| if b { 1.0 } else { 0.0 });
+    for s in model.sources().values().filter(|s| {
+        s.in_views()
+            && s.id.kind == SourceKind::Status
+            && matches!(s.health.health, Health::Up { .. })
+    }) {
+        let Some(status) = &s.status else { continue };
+        let source = [("source", s.id.locator.as_str())];
+        push(&c::PROXY_HEALTHY, &source, flag(status.healthy));
+        push(
+            &c::PROXY_FAILOVER_READY,
+            &source,
+            flag(status.failover_ready),
+        );
+        if let Some(active) = &status.active_node {
+            let node = views.naming.proxy_node(active);
+            push(
+                &c::PROXY_ACTIVE,
+                &[("source", &s.id.locator), ("node", node)],
+                Some(1.0),
+            );
+        }
+        for n in &status.nodes {
+            let node = views.naming.proxy_node(&n.name);
+            push(
+                &c::PROXY_NODE_HEALTHY,
+                &[("source", &s.id.locator), ("node", node)],
+                flag(n.healthy),
+            );
+        }
     }
     let (gen_tps, prompt_tps) = model.total_tps();
     push(&c::CLUSTER_GEN_TPS, &[], gen_tps);

@@ -301,3 +301,57 @@ fn a_cap_smaller_than_one_window_is_one_clear_error_and_recording_stops() {
     assert!(text.contains("max_disk"), "{text}");
     assert!(h.failed().is_some());
 }
+
+#[test]
+fn rewind_brings_back_the_proxys_view_of_that_moment() {
+    use crate::model::input::SourceUpdate;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open_in(dir.path(), &HistorySettings::default()).unwrap();
+    let start = from_unix_ms(T0);
+    let mut model = Model::new(ModelSettings::default());
+    model.register(testdata::status_id(), Duration::from_secs(1));
+    for sec in 0..30 {
+        let now = start + Duration::from_secs(sec);
+        for i in 0..2 {
+            testdata::apply_node(&mut model, i, 1, start, sec as f64);
+        }
+        // Node 1 drops out of the proxy's healthy list after 20 s: failover is no longer ready.
+        let mut status = testdata::status(2);
+        if sec >= 20 {
+            status.nodes[1].healthy = Some(false);
+            status.failover_ready = Some(false);
+        }
+        model.apply(
+            SourceUpdate::Status {
+                source: testdata::status_id(),
+                at: now,
+                result: Ok(status),
+            },
+            now,
+        );
+        model.tick(now);
+        assert!(h.record(&model, now).is_none());
+    }
+    let at = |s: u64| {
+        rewind::model_at(
+            h.store(),
+            start + Duration::from_secs(s),
+            &ModelSettings::default(),
+        )
+        .unwrap()
+    };
+    let before = at(10);
+    let c = &before.views().cluster;
+    assert_eq!(
+        (
+            c.failover_ready,
+            c.active_node.as_deref(),
+            c.nodes_up,
+            c.nodes_total
+        ),
+        (Some(true), Some(testdata::node_name(0).as_str()), 2, 2)
+    );
+    let after = at(25);
+    let c = &after.views().cluster;
+    assert_eq!((c.failover_ready, c.nodes_up), (Some(false), 1), "{c:?}");
+}
