@@ -282,3 +282,62 @@ fn scrolling_a_plot_sideways_pans_it_into_a_custom_range() {
     );
     assert_ne!(end, to_ms, "moved");
 }
+
+#[test]
+fn clicking_a_gpu_card_opens_its_detail_view_with_its_own_alerts() {
+    use swarmglass::alerts::{AlertEvent, AlertState, Subject};
+    use swarmglass::config::alerts::Severity;
+    let model = testdata::sample_model(1, 2, 60, t0());
+    let cards = model.views().gpus.clone();
+    let mut engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let event = |gpu: &str, message: &str| AlertEvent {
+        rule: "gpu_temp_high".into(),
+        subject: Subject::Gpu {
+            node: testdata::node_name(0),
+            gpu: gpu.to_owned(),
+        },
+        severity: Severity::Critical,
+        from: AlertState::Pending,
+        to: AlertState::Firing,
+        value: Some(91.0),
+        threshold: Some(85.0),
+        message: message.to_owned(),
+        at: t0(),
+        suppressed: None,
+    };
+    engine.restore_history(vec![
+        event(&cards[0].gpu.key(), "GPU zero is hot"),
+        event(&cards[1].gpu.key(), "GPU one is hot"),
+    ]);
+    let frame = HistoryFrame {
+        from_ms: unix_ms(t0()) - 900_000,
+        to_ms: unix_ms(t0()),
+        oldest_ms: Some(unix_ms(t0()) - 900_000),
+        ..HistoryFrame::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1200.0))
+        .build_ui_state(
+            move |ui, (model, state): &mut (Model, UiState)| {
+                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
+            },
+            (model, UiState::default()),
+        );
+    h.run();
+    h.get_by_label("GPU 1").click();
+    h.run();
+    let title = format!("GPU {} on {}", cards[1].gpu.key(), testdata::node_name(0));
+    assert!(
+        h.query_all_by_label(&title).next().is_some(),
+        "the detail window: {title}"
+    );
+    // Each alert is once in the dashboard's alert history; the detail view adds only its own.
+    let count =
+        |h: &Harness<'_, (Model, UiState)>, text: &str| h.query_all_by_label_contains(text).count();
+    assert_eq!(count(&h, "GPU one is hot"), 2, "in the detail view too");
+    assert_eq!(
+        count(&h, "GPU zero is hot"),
+        1,
+        "another GPU's alert is not this GPU's history"
+    );
+}

@@ -14,11 +14,11 @@ use super::{HistoryError, Store};
 /// What a detail view is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Target {
-    /// One GPU: its node and its label ([`super::sample::gpu_label`]).
+    /// One GPU: its node and its key ([`GpuSample::key`](crate::model::gpu::GpuSample::key)).
     Gpu {
         /// Node.
         node: String,
-        /// GPU label (UUID, or `index N`).
+        /// GPU key (UUID, UUID/MIG, or `gpuN`).
         gpu: String,
     },
     /// One model on one inference server.

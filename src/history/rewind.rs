@@ -30,7 +30,10 @@ fn gpu_of(key: &SeriesKey) -> GpuSample {
     };
     GpuSample {
         index: key.label("index").and_then(|i| i.parse().ok()),
-        uuid: (!base.starts_with("index ") && base != "?").then(|| base.to_owned()),
+        // `GpuSample::key`: the UUID when there is one, else `gpuN` / `gpu?`.
+        uuid: (!(base.starts_with("gpu")
+            && base[3..].chars().all(|c| c.is_ascii_digit() || c == '?')))
+        .then(|| base.to_owned()),
         mig,
         name: key
             .label("name")

@@ -10,20 +10,6 @@ use crate::model::redact::redact_urls;
 
 use super::catalog::{self as c, Metric, SeriesKey};
 
-/// The label that names a GPU: its UUID, else `index N`, else `?`.
-#[must_use]
-pub fn gpu_label(uuid: Option<&str>, mig: Option<&str>, index: Option<u32>) -> String {
-    let base = match (uuid, index) {
-        (Some(u), _) => u.to_owned(),
-        (None, Some(i)) => format!("index {i}"),
-        (None, None) => "?".to_owned(),
-    };
-    match mig {
-        Some(m) => format!("{base}/{m}"),
-        None => base,
-    }
-}
-
 /// Every value to record at this moment.
 #[must_use]
 pub fn samples(model: &Model) -> Vec<(SeriesKey, f64)> {
@@ -39,7 +25,7 @@ pub fn samples(model: &Model) -> Vec<(SeriesKey, f64)> {
             continue;
         }
         let g = &card.gpu;
-        let gpu = gpu_label(g.uuid.as_deref(), g.mig.as_deref(), g.index);
+        let gpu = g.key();
         let index = g.index.map(|i| i.to_string()).unwrap_or_default();
         let labels = [
             ("node", card.node.as_str()),

@@ -167,10 +167,30 @@ fn detail_history<'a>(
     let Some(target) = &state.history.detail else {
         return (Vec::new(), Vec::new());
     };
+    use crate::alerts::Subject;
+    use crate::history::detail::Target;
     let node = target.node();
+    // A GPU's or a server's own alerts and its node's; a node's: everything on it.
     let alert_list = alerts
         .history()
-        .filter(|e| e.subject.node() == Some(node))
+        .filter(|e| match (target, &e.subject) {
+            (Target::Node { node }, s) => s.node() == Some(node.as_str()),
+            (_, Subject::Node { node: n }) => n == node,
+            (Target::Gpu { node, gpu }, Subject::Gpu { node: n, gpu: g }) => n == node && g == gpu,
+            (
+                Target::Server {
+                    node,
+                    source,
+                    model,
+                },
+                Subject::Server {
+                    node: n,
+                    url,
+                    model: m,
+                },
+            ) => n == node && url == source && m.as_deref().unwrap_or("") == model,
+            _ => false,
+        })
         .collect();
     let error_list = model
         .errors
@@ -277,11 +297,7 @@ fn body_ui(
         {
             state.history.detail = Some(crate::history::detail::Target::Gpu {
                 node: c.node.clone(),
-                gpu: crate::history::sample::gpu_label(
-                    c.gpu.uuid.as_deref(),
-                    c.gpu.mig.as_deref(),
-                    c.gpu.index,
-                ),
+                gpu: c.gpu.key(),
             });
         }
     }
