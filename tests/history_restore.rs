@@ -186,6 +186,10 @@ fn rewind_draws_a_gpu_as_it_was_with_the_banner() {
         .is_some()
     );
     assert!(h.query_by_label("Alerts firing then").is_some());
+    assert!(
+        h.query_by_label("updated just now").is_some(),
+        "the header counts from the moment shown"
+    );
     // "Live" goes back.
     h.get_all_by_label("Live").next().unwrap().click();
     h.run();

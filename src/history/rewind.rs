@@ -179,6 +179,8 @@ pub fn model_at(
         }
     }
     let mut model = Model::new(settings.clone());
+    // The header's "updated … ago" counts from the moment shown.
+    model.last_data_at = (!sources.is_empty()).then_some(at);
     for (sid, r) in sources {
         model.register_spec(SourceSpec::named(sid.clone(), Duration::from_secs(1)));
         let Some(s) = model.source_state_mut(&sid) else {
