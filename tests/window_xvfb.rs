@@ -32,7 +32,17 @@ struct Display {
 impl Drop for Display {
     fn drop(&mut self) {
         if let Some(mut x) = self.xvfb.take() {
-            if let Err(e) = x.kill() {
+            // SIGTERM, so Xvfb removes its lock file and socket (SIGKILL left one stale lock per
+            // run, and a machine that ran the suite a hundred times had no display left).
+            let asked = Command::new("kill")
+                .args(["-s", "TERM", &x.id().to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            let ended = asked
+                && common::tools::wait_until_blocking(Duration::from_secs(5), || {
+                    matches!(x.try_wait(), Ok(Some(_)))
+                });
+            if !ended && let Err(e) = x.kill() {
                 eprintln!("could not stop Xvfb: {e}");
             }
             if let Err(e) = x.wait() {
@@ -40,6 +50,21 @@ impl Drop for Display {
             }
         }
     }
+}
+
+/// Whether display `n`'s lock names a process that is gone (a killed Xvfb); then its lock and
+/// socket are removed so the number can be used again.
+fn reclaim_stale(n: u32, lock: &std::path::Path, socket: &std::path::Path) -> bool {
+    let pid = std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|p| p.trim().parse::<u32>().ok());
+    let stale = pid.is_some_and(|pid| !PathBuf::from(format!("/proc/{pid}")).exists());
+    if stale {
+        eprintln!("display :{n}: removing the lock of a server that is gone");
+        let _ = std::fs::remove_file(lock);
+        let _ = std::fs::remove_file(socket);
+    }
+    stale
 }
 
 /// The display to use, or `None` (with the reason printed) when the test must be skipped.
@@ -63,7 +88,7 @@ fn display() -> Option<Display> {
     for n in 90..190 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
-        if socket.exists() || lock.exists() {
+        if (socket.exists() || lock.exists()) && !reclaim_stale(n, &lock, &socket) {
             continue;
         }
         let name = format!(":{n}");
