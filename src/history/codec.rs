@@ -6,6 +6,10 @@
 use pco::ChunkConfig;
 use pco::standalone::{simple_compress, simple_decompress};
 
+/// pco's effort (0–12, default 8). Lower encodes faster: a closing window compresses every series
+/// at once, on the thread that draws (docs/BENCHMARKS.md, "History").
+const COMPRESSION_LEVEL: usize = 4;
+
 /// No value at this tick (the source was down, or the figure not reported).
 pub const GAP: i64 = i64::MIN;
 
@@ -17,7 +21,7 @@ pub struct CodecError(String);
 /// Compress `columns` into one blob.
 #[must_use]
 pub fn encode(columns: &[&[i64]]) -> Vec<u8> {
-    let config = ChunkConfig::default();
+    let config = ChunkConfig::default().with_compression_level(COMPRESSION_LEVEL);
     let mut out = Vec::with_capacity(16 + columns.iter().map(|c| c.len()).sum::<usize>());
     out.push(u8::try_from(columns.len()).unwrap_or(u8::MAX));
     for col in columns.iter().take(usize::from(u8::MAX)) {
