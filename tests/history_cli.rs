@@ -47,6 +47,18 @@ async fn growing_vllm() -> String {
     format!("http://{addr}/metrics")
 }
 
+/// `watch` on a growing vLLM-like server, recording into `data`.
+async fn recording_watch(home: &Path, data: &Path) -> Child {
+    let url = growing_vllm().await;
+    bin(home)
+        .args(["watch", "--no-nvml", "--prometheus", &url, "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn kill9(child: &mut Child) {
     let status = Command::new("kill")
         .args(["-s", "KILL", &child.id().to_string()])
@@ -64,14 +76,7 @@ fn modified(path: &Path) -> Option<SystemTime> {
 async fn kill_9_loses_at_most_one_flush_and_a_second_process_is_told_it_is_in_use() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
-    let url = growing_vllm().await;
-    let mut watch = bin(home.path())
-        .args(["watch", "--no-nvml", "--prometheus", &url, "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = recording_watch(home.path(), &data).await;
     let file = data.join("history.redb");
     // Recording: the crash log is written every 5 s; wait for writes 9 s apart, so at least
     // two flushes after the first have landed.
@@ -210,14 +215,7 @@ async fn an_unusable_data_dir_is_one_error_and_snapshot_still_reports() {
 async fn watch_stopped_by_sigterm_flushes_its_history_and_exits_0() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
-    let url = growing_vllm().await;
-    let mut watch = bin(home.path())
-        .args(["watch", "--no-nvml", "--prometheus", &url, "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = recording_watch(home.path(), &data).await;
     let file = data.join("history.redb");
     // Past the first crash-log write, then stopped between two of them.
     let started =

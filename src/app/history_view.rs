@@ -2,6 +2,7 @@
 //! the open detail view) and, while rewound, the model as it was — queried once per recorded
 //! tick or change of choice, then reused by every frame in between.
 
+use std::rc::Rc;
 use std::time::SystemTime;
 
 use crate::history::detail;
@@ -28,7 +29,8 @@ struct Key {
 /// The window's cache of history queries.
 #[derive(Default)]
 pub struct HistoryView {
-    frame: Option<(Key, HistoryFrame)>,
+    /// Shared with the frame that draws it: a pass takes a handle, not a copy of every point.
+    frame: Option<(Key, Rc<HistoryFrame>)>,
     rewound: Option<(i64, Model)>,
 }
 
@@ -39,7 +41,7 @@ impl HistoryView {
         rec: &Recording,
         state: &HistoryUiState,
         now: SystemTime,
-    ) -> &HistoryFrame {
+    ) -> Rc<HistoryFrame> {
         let end_ms = state.rewind.unwrap_or_else(|| unix_ms(now));
         let key = Key {
             range: state.range,
@@ -51,10 +53,12 @@ impl HistoryView {
         if self.frame.as_ref().is_some_and(|(k, _)| *k != key) {
             self.frame = None;
         }
-        &self
-            .frame
-            .get_or_insert_with(|| (key, build(rec, state, end_ms)))
-            .1
+        Rc::clone(
+            &self
+                .frame
+                .get_or_insert_with(|| (key, Rc::new(build(rec, state, end_ms))))
+                .1,
+        )
     }
 
     /// The model as history knows it at `t` (unix ms), with the errors seen by then.
@@ -83,7 +87,7 @@ fn build(rec: &Recording, state: &HistoryUiState, end_ms: i64) -> HistoryFrame {
     let store = history.store();
     let res = history.settings().resolution;
     let (mut from_ms, to_ms) = state.range.bounds(end_ms);
-    let oldest_ms = store.info().oldest_ms;
+    let oldest_ms = store.oldest_ms();
     // A preset longer than what is held shows what is held (whole minutes, at least one), so a
     // fresh start does not squeeze its first points against the right edge.
     if let (TimeRange::Last(_), Some(oldest)) = (state.range, oldest_ms) {

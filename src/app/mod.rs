@@ -340,10 +340,7 @@ impl eframe::App for App<'_> {
         let now = SystemTime::now();
         let (model, frame, shown_now) = match &self.recording {
             Some(rec) => {
-                let frame = self
-                    .history_view
-                    .frame(rec, &self.state.history, now)
-                    .clone();
+                let frame = self.history_view.frame(rec, &self.state.history, now);
                 match self.state.history.rewind {
                     Some(t) => (
                         self.history_view.model_at(rec, t, &self.model),
@@ -360,7 +357,7 @@ impl eframe::App for App<'_> {
             model,
             &self.alerting.engine,
             &mut self.state,
-            frame.as_ref(),
+            frame.as_deref(),
             shown_now,
         ) {
             self.alerting

@@ -628,18 +628,25 @@ impl Store {
             .map(|v| v.value().to_vec()))
     }
 
+    /// The oldest moment held: the oldest full-resolution window, the minute tier only where it
+    /// reaches further back (a minute hour's key is the hour's start, earlier than its first
+    /// row), else the open window's first tick. No I/O: cheap enough for every frame.
+    #[must_use]
+    pub fn oldest_ms(&self) -> Option<i64> {
+        let first = |t: u8| self.sizes.keys().find(|k| k.0 == t).map(|k| k.1);
+        match (first(TIER_RAW), first(TIER_MINUTE)) {
+            (Some(r), Some(m)) if m + HOUR_MS <= r => Some(m),
+            (Some(r), _) => Some(r),
+            (None, m) => m,
+        }
+        .or_else(|| self.open.ticks.first().copied())
+    }
+
     /// Sizes and extent.
     #[must_use]
     pub fn info(&self) -> StoreInfo {
         let tier = |t: u8| self.sizes.iter().filter(move |(k, _)| k.0 == t);
-        // The oldest full-resolution window; the minute tier only where it reaches further back
-        // (a minute hour's key is the hour's start, earlier than its first row).
-        let first = |t: u8| self.sizes.keys().find(|k| k.0 == t).map(|k| k.1);
-        let oldest = match (first(TIER_RAW), first(TIER_MINUTE)) {
-            (Some(r), Some(m)) if m + HOUR_MS <= r => Some(m),
-            (Some(r), _) => Some(r),
-            (None, m) => m,
-        };
+        let oldest = self.oldest_ms();
         let newest = self.open.ticks.last().copied().or_else(|| {
             self.sizes
                 .keys()
@@ -656,7 +663,7 @@ impl Store {
             minute_bytes: tier(TIER_MINUTE).map(|(_, v)| v).sum(),
             minute_hours: tier(TIER_MINUTE).count(),
             series: self.keys.len(),
-            oldest_ms: oldest.or_else(|| self.open.ticks.first().copied()),
+            oldest_ms: oldest,
             newest_ms: newest,
         }
     }

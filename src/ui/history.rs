@@ -125,8 +125,8 @@ pub struct HistoryFrame {
     pub problem: Option<String>,
 }
 
-/// Time-axis marks for a span of `span_s` seconds ending at `x = 0`: 4–8 marks at a round
-/// step.
+/// Time-axis marks between `min_x` and `max_x` (seconds relative to unix second `base_s`): 4–8
+/// marks at a round step, on whole multiples of it in absolute time.
 #[must_use]
 #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 pub fn time_marks(min_x: f64, max_x: f64, base_s: i64) -> Vec<GridMark> {

@@ -335,13 +335,25 @@ fn recorded_stats_ui(ui: &mut egui::Ui, name: &str, points: &Recorded) {
     let avg = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
     let peak = values.iter().copied().reduce(f64::max);
     let last = points.last().and_then(|p| p.1);
+    stats_row_ui(ui, name, peak, avg, ("last", last));
+}
+
+/// One stats line: the series' name, its peak and average, and its newest value (`now` live,
+/// `last` over a recorded range).
+fn stats_row_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    peak: Option<f64>,
+    avg: Option<f64>,
+    (newest_word, newest): (&str, Option<f64>),
+) {
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(name).strong());
         ui.label(format!("peak {}", format::tps(peak)));
         ui.label("·");
         ui.label(format!("avg {}", format::tps(avg)));
         ui.label("·");
-        ui.label(RichText::new(format!("last {}", format::tps(last))).strong());
+        ui.label(RichText::new(format!("{newest_word} {}", format::tps(newest))).strong());
     });
 }
 
@@ -365,14 +377,7 @@ fn stats_ui(ui: &mut egui::Ui, name: &str, series: &TimeSeries, now: SystemTime)
     let (peak, avg) = series
         .peak_avg(since)
         .map_or((None, None), |(p, a)| (Some(p), Some(a)));
-    ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(name).strong());
-        ui.label(format!("peak {}", format::tps(peak)));
-        ui.label("·");
-        ui.label(format!("avg {}", format::tps(avg)));
-        ui.label("·");
-        ui.label(RichText::new(format!("now {}", format::tps(series.current()))).strong());
-    });
+    stats_row_ui(ui, name, peak, avg, ("now", series.current()));
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
