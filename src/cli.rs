@@ -146,6 +146,10 @@ pub struct SourceArgs {
     /// A Prometheus /metrics URL (repeatable); replaces configured targets.
     #[arg(long = "prometheus", value_name = "URL")]
     pub prometheus: Vec<String>,
+    /// A Prometheus-compatible server to read a fleet through, e.g. http://prometheus:9090
+    /// (repeatable); replaces configured `[[prometheus_server]]` entries.
+    #[arg(long = "prometheus-server", value_name = "URL")]
+    pub prometheus_server: Vec<String>,
     /// A cluster /status URL (repeatable); replaces configured status endpoints.
     #[arg(long = "status", value_name = "URL")]
     pub status: Vec<String>,
@@ -214,4 +218,7 @@ pub struct SimArgs {
     /// Leave out the simulated agent swarm (task events, execution logs, sessions).
     #[arg(long)]
     pub no_agents: bool,
+    /// Hold every load steady (constant gauges and rates): for comparing two readers.
+    #[arg(long)]
+    pub steady: bool,
 }

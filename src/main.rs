@@ -22,6 +22,7 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
         base_port: a.base_port,
         agents: !a.no_agents,
         redis_url: a.redis.clone(),
+        steady: a.steady,
     }
 }
 

@@ -67,6 +67,8 @@ async fn fetch_capped(
             timeout: Duration::from_secs(5),
             max_body_bytes: cap,
             bearer,
+            basic: None,
+            explain_errors: false,
         },
     )
     .await

@@ -32,6 +32,7 @@ fn config(targets: Vec<PrometheusTarget>) -> Config {
             ..NvmlConfig::default()
         },
         prometheus: targets,
+        prometheus_servers: vec![],
         status: vec![],
         model: ModelSettings::default(),
         alerts: Default::default(),

@@ -153,6 +153,8 @@ async fn fetch(tls: &TlsSettings, url: &str) -> Result<http::Fetched, SourceErro
             timeout: Duration::from_secs(5),
             max_body_bytes: 1 << 20,
             bearer: None,
+            basic: None,
+            explain_errors: false,
         },
     )
     .await
@@ -321,6 +323,7 @@ async fn an_unverified_source_is_labelled_in_the_snapshot() {
             ..Default::default()
         },
         prometheus: vec![target],
+        prometheus_servers: vec![],
         status: vec![],
         model: ModelSettings::default(),
         alerts: Default::default(),
@@ -393,6 +396,8 @@ fn no_ca_child() {
                 timeout: Duration::from_secs(5),
                 max_body_bytes: 1 << 20,
                 bearer: None,
+                basic: None,
+                explain_errors: false,
             },
         )
         .await

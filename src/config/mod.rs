@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod alerts;
+mod promserver;
 mod resolve;
 mod validate;
 mod walker;
@@ -94,6 +95,8 @@ pub struct Config {
     pub nvml: NvmlConfig,
     /// Prometheus targets.
     pub prometheus: Vec<PrometheusTarget>,
+    /// Prometheus-compatible servers to read fleets through.
+    pub prometheus_servers: Vec<crate::sources::promserver::PromServer>,
     /// Status endpoints.
     pub status: Vec<StatusEndpoint>,
     /// Derivation and history settings.
@@ -123,6 +126,7 @@ impl Default for Config {
                 implicit: true,
                 ..PrometheusTarget::new("http://localhost:8000/metrics")
             }],
+            prometheus_servers: Vec::new(),
             status: vec![StatusEndpoint {
                 implicit: true,
                 ..StatusEndpoint::new("http://localhost:9199/status")

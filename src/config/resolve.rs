@@ -54,6 +54,13 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
         "http://10.0.0.5:8000/metrics",
         |u| PrometheusTarget::new(&u),
     )?;
+    let prometheus_servers = from_urls(
+        &args.prometheus_server,
+        &["http", "https"],
+        "--prometheus-server",
+        "http://prometheus:9090",
+        |u| crate::sources::promserver::PromServer::new(&u),
+    )?;
     let status = from_urls(
         &args.status,
         &["http", "https"],
@@ -63,12 +70,19 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     )?;
     given_once(&args.prometheus, "--prometheus")?;
     given_once(&args.status, "--status")?;
+    given_once(&args.prometheus_server, "--prometheus-server")?;
     given_once(&args.nexus_ws, "--nexus-ws")?;
     given_once(&args.nexus_redis, "--nexus-redis")?;
     given_once(&args.exec_logs, "--exec-logs")?;
     given_once(&args.openclaw_gateway, "--openclaw-gateway")?;
+    if prometheus_servers.is_some() {
+        // A fleet read through its Prometheus: this machine's built-in defaults are not added.
+        cfg.prometheus.retain(|t| !t.implicit);
+        cfg.status.retain(|s| !s.implicit);
+    }
     let agents_only = args.prometheus.is_empty()
         && args.status.is_empty()
+        && args.prometheus_server.is_empty()
         && !(args.nexus_ws.is_empty()
             && args.nexus_redis.is_empty()
             && args.exec_logs.is_empty()
@@ -85,6 +99,9 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     }
     if let Some(v) = status {
         cfg.status = v;
+    }
+    if let Some(v) = prometheus_servers {
+        cfg.prometheus_servers = v;
     }
     if args.no_nvml {
         cfg.nvml.enabled = false;

@@ -55,6 +55,7 @@ const ROOT_KEYS: &[&str] = &[
     "history",
     "nvml",
     "prometheus",
+    "prometheus_server",
     "status",
     "model",
     "alerts",
@@ -113,7 +114,7 @@ fn prometheus_target(w: &mut Walker, prefix: &str, t: &Table) -> Option<Promethe
 
 /// The TLS keys of a `[[prometheus]]` or `[[status]]` entry. Every file named is read and
 /// checked now, so a wrong path is a config problem with its key, not a failing source.
-fn tls(w: &mut Walker, prefix: &str, t: &Table, url: Option<&str>) -> TlsSettings {
+pub(super) fn tls(w: &mut Walker, prefix: &str, t: &Table, url: Option<&str>) -> TlsSettings {
     let settings = TlsSettings {
         ca_file: w.string(t, prefix, "ca_file").map(|p| expand_home(&p)),
         client_cert: w.string(t, prefix, "client_cert").map(|p| expand_home(&p)),
@@ -183,6 +184,7 @@ fn same_path(path: &str) -> String {
 fn duplicate_sources(w: &mut Walker, root: &Table) {
     for (k, field) in [
         ("prometheus", "url"),
+        ("prometheus_server", "url"),
         ("status", "url"),
         ("nexus_ws", "url"),
         ("nexus_redis", "url"),
@@ -293,6 +295,11 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         .into_iter()
         .filter_map(|(p, t)| prometheus_target(&mut w, &p, t))
         .collect();
+    let prometheus_servers = w
+        .array_of_tables(&root, "", "prometheus_server")
+        .into_iter()
+        .filter_map(|(p, t)| super::promserver::parse(&mut w, &p, t))
+        .collect();
     let status = w
         .array_of_tables(&root, "", "status")
         .into_iter()
@@ -307,6 +314,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         Ok(Config {
             nvml,
             prometheus,
+            prometheus_servers,
             status,
             model,
             alerts,

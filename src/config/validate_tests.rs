@@ -307,3 +307,68 @@ active_minutes = 0
     assert_eq!(hint("status[0].max_body_bytes"), "e.g. 1048576");
     assert_eq!(hint("openclaw_gateway[0].active_minutes"), "e.g. 60");
 }
+
+#[test]
+fn prometheus_servers_parse_with_their_filters_and_credentials() {
+    let text = r#"
+[[prometheus_server]]
+url = "http://prometheus:9090/"
+interval = "10s"
+window = "2m"
+match = ['cluster="a"']
+jobs = ["dcgm", "vllm.prod"]
+basic_user = "grafana"
+basic_password_env = "PROM_PASSWORD"
+max_series = 5000
+
+[[prometheus_server]]
+url = "https://vm.example:8481/select/0/prometheus"
+bearer_token_env = "VM_TOKEN"
+"#;
+    let env = |k: &str| match k {
+        "PROM_PASSWORD" => Some("pw".to_owned()),
+        "VM_TOKEN" => Some("tok".to_owned()),
+        _ => None,
+    };
+    let c = from_toml_str(text, &env).unwrap();
+    assert!(c.prometheus.is_empty(), "a file lists only what it lists");
+    let [a, b] = c.prometheus_servers.as_slice() else {
+        panic!("{:?}", c.prometheus_servers);
+    };
+    assert_eq!(a.url, "http://prometheus:9090");
+    assert_eq!(a.interval, Duration::from_secs(10));
+    assert_eq!(a.window, Duration::from_secs(120));
+    assert_eq!(a.matchers, ["cluster=\"a\"", "job=~\"dcgm|vllm\\\\.prod\""]);
+    assert_eq!(
+        (a.basic_user.as_deref(), a.basic_password.as_deref()),
+        (Some("grafana"), Some("pw"))
+    );
+    assert_eq!(a.max_series, 5000);
+    assert_eq!(b.bearer_token.as_deref(), Some("tok"));
+}
+
+#[test]
+fn a_bad_prometheus_server_entry_names_its_key_and_what_to_do() {
+    let text = r#"
+[[prometheus_server]]
+url = "http://prometheus:9090"
+match = ["cluster=a"]
+basic_password_env = "NOPE"
+"#;
+    let problems = from_toml_str(text, &no_env).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"prometheus_server[0].match"), "{problems:?}");
+    assert!(
+        keys.contains(&"prometheus_server[0].basic_password_env"),
+        "{problems:?}"
+    );
+    let m = problems
+        .iter()
+        .find(|p| p.key == "prometheus_server[0].match")
+        .unwrap();
+    assert!(
+        m.message.contains("`cluster=a` is not a label matcher"),
+        "{m:?}"
+    );
+    assert!(m.hint.contains("job=~"), "{m:?}");
+}

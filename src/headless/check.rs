@@ -144,6 +144,8 @@ fn fetch(url: &str) -> anyhow::Result<http::Fetched> {
                 timeout: URL_TIMEOUT,
                 max_body_bytes: http::DEFAULT_MAX_BODY_BYTES,
                 bearer: None,
+                basic: None,
+                explain_errors: false,
             },
         )
         .await

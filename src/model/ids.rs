@@ -31,11 +31,14 @@ pub enum SourceKind {
     OpenclawGateway,
     /// The vLLM tool proxy's log file.
     ToolProxyLog,
+    /// A Prometheus-compatible query API (Prometheus, VictoriaMetrics, Thanos, Mimir): the
+    /// targets it scrapes become sources of kind [`Self::Prometheus`].
+    PrometheusServer,
 }
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Prometheus,
         Self::Status,
         Self::Nvml,
@@ -46,6 +49,7 @@ impl SourceKind {
         Self::OpenclawFiles,
         Self::OpenclawGateway,
         Self::ToolProxyLog,
+        Self::PrometheusServer,
     ];
 
     /// The name used in JSON, logs and error lists.
@@ -62,6 +66,7 @@ impl SourceKind {
             Self::OpenclawFiles => "openclaw_files",
             Self::OpenclawGateway => "openclaw_gateway",
             Self::ToolProxyLog => "tool_proxy_log",
+            Self::PrometheusServer => "prometheus_server",
         }
     }
 

@@ -83,11 +83,17 @@ fn finished_total(r: &InferenceRaw) -> Option<f64> {
     Some(r.finished_by_reason.values().sum::<f64>() + r.failed_total.unwrap_or(0.0))
 }
 
+/// Whether a finish reason counts as a failure (`abort`, `error`, `failed`).
+#[must_use]
+pub fn is_failure_reason(reason: &str) -> bool {
+    FAILURE_REASONS.contains(&reason)
+}
+
 fn failed_total(r: &InferenceRaw) -> f64 {
     r.failed_total.unwrap_or(0.0)
         + r.finished_by_reason
             .iter()
-            .filter(|(k, _)| FAILURE_REASONS.contains(&k.as_str()))
+            .filter(|(k, _)| is_failure_reason(k))
             .map(|(_, v)| v)
             .sum::<f64>()
 }

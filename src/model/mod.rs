@@ -29,7 +29,7 @@ use gpu::{GpuOrigin, GpuSample};
 use health::SourceHealth;
 use ids::{SourceId, SourceKind, SourceSpec};
 use inference::{InferenceStats, derive_stats};
-use input::SourceUpdate;
+use input::{FleetTarget, SourceError, SourceUpdate};
 use scrape::{ScrapeData, ServerKind};
 use series::TimeSeries;
 use status::ClusterStatus;
@@ -278,7 +278,14 @@ impl Model {
             }
             SourceUpdate::Scrape { at, result, .. } => match result {
                 Ok(data) => {
-                    self.apply_scrape(&id, at, data);
+                    self.apply_scrape(&id, at, data, None);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+            SourceUpdate::Fleet { at, result, .. } => match result {
+                Ok(targets) => {
+                    self.apply_fleet(&id, at, targets);
                     None
                 }
                 Err(e) => Some(e),
@@ -310,39 +317,83 @@ impl Model {
             },
         };
         if let Some(e) = failure {
-            let msg = e.to_string();
-            let s = self.source_mut(&id);
-            // A default nobody configured that has never answered: said once, quietly.
-            let note = if s.implicit && s.health.last_ok.is_none() {
-                s.health.on_failure_implicit(now, &msg).then(|| {
-                    (
-                        "not_found",
-                        format!(
-                            "not found: a built-in default that no one configured, and nothing answers there ({msg}); it counts in no node and raises no alert"
-                        ),
-                    )
-                })
-            } else {
-                s.health.on_failure(now, &msg);
-                Some((e.kind(), msg))
-            };
-            if let Some((kind, text)) = note {
-                self.errors.record(&id.to_string(), kind, &text, now);
-            }
-            let s = self.source_mut(&id);
-            if s.kind.is_some_and(ServerKind::is_inference) {
-                // A failed poll is a gap in the plot, never a drop to 0.
-                s.inference.iter_mut().for_each(|i| {
-                    i.gen_tps = None;
-                    i.prompt_tps = None;
-                });
-                self.push_history(now);
-            }
+            self.on_failure(&id, &e, now);
         }
         self.tick(now);
     }
 
-    fn apply_scrape(&mut self, id: &SourceId, at: SystemTime, mut data: ScrapeData) {
+    /// A poll of `id` failed: its health, its error-log entry, and a gap in the plot.
+    fn on_failure(&mut self, id: &SourceId, e: &SourceError, now: SystemTime) {
+        let msg = e.to_string();
+        let s = self.source_mut(id);
+        // A default nobody configured that has never answered: said once, quietly.
+        let note = if s.implicit && s.health.last_ok.is_none() {
+            s.health.on_failure_implicit(now, &msg).then(|| {
+                (
+                    "not_found",
+                    format!(
+                        "not found: a built-in default that no one configured, and nothing answers there ({msg}); it counts in no node and raises no alert"
+                    ),
+                )
+            })
+        } else {
+            s.health.on_failure(now, &msg);
+            Some((e.kind(), msg))
+        };
+        if let Some((kind, text)) = note {
+            self.errors.record(&id.to_string(), kind, &text, now);
+        }
+        let s = self.source_mut(id);
+        if s.kind.is_some_and(ServerKind::is_inference) {
+            // A failed poll is a gap in the plot, never a drop to 0.
+            s.inference.iter_mut().for_each(|i| {
+                i.gen_tps = None;
+                i.prompt_tps = None;
+            });
+            self.push_history(now);
+        }
+    }
+
+    /// Every target a Prometheus server reported: each is a source of its own (declared on
+    /// first sight), filled with what the server derived; the plot gets one point.
+    fn apply_fleet(&mut self, server: &SourceId, at: SystemTime, targets: Vec<FleetTarget>) {
+        let interval = self
+            .sources
+            .get(server)
+            .map_or(Duration::from_secs(5), |s| s.interval);
+        let s = self.source_mut(server);
+        s.samples = targets.len();
+        s.health.on_success(at);
+        for t in targets {
+            self.register_spec(SourceSpec {
+                id: t.id.clone(),
+                interval,
+                node_named: false,
+                implicit: false,
+                tls_unverified: false,
+            });
+            match t.result {
+                Ok(d) => {
+                    self.errors.resolve(&t.id.to_string(), at);
+                    self.apply_scrape(&t.id, at, d.scrape, Some((d.inference, d.host)));
+                }
+                Err(e) => self.on_failure(&t.id, &e, at),
+            }
+        }
+        self.last_data_at = Some(at);
+        self.push_history(at);
+    }
+
+    /// Fold in one scrape. `given` holds the figures a Prometheus server derived (then nothing
+    /// is derived here and the caller draws the plot's point); `None` derives them from this
+    /// scrape and the ones before.
+    fn apply_scrape(
+        &mut self,
+        id: &SourceId,
+        at: SystemTime,
+        mut data: ScrapeData,
+        given: Option<(Vec<InferenceStats>, Option<HostStats>)>,
+    ) {
         let window = self.settings.quantile_window;
         let src_name = id.to_string();
         if !data.parse_errors.is_empty() {
@@ -387,6 +438,12 @@ impl Model {
             .host
             .as_ref()
             .map(|h| host_stats(prev_host.as_ref(), at, h));
+        if let Some((inference, host)) = given {
+            s.inference = inference;
+            s.host = host.or(s.host);
+            s.health.on_success(at);
+            return;
+        }
         // The window keeps only what derivations read: the parse errors were counted above.
         data.parse_errors = Vec::new();
         s.raw.push_back((at, data));

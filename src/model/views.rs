@@ -177,12 +177,12 @@ fn add_model(models: &mut Vec<String>, m: &str) {
     }
 }
 
-/// The sources that count, apart from status sources.
+/// The sources that count and describe a machine: not status endpoints, not the Prometheus
+/// servers a fleet is read through (their targets are the machine sources).
 fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
-    model
-        .sources()
-        .values()
-        .filter(|s| s.in_views() && s.id.kind != SourceKind::Status)
+    model.sources().values().filter(|s| {
+        s.in_views() && !matches!(s.id.kind, SourceKind::Status | SourceKind::PrometheusServer)
+    })
 }
 
 /// Status sources that count and have answered at least once.

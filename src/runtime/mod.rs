@@ -20,7 +20,7 @@ use crate::sources::http;
 
 pub use crate::sources::framework::{Updates, Waker};
 pub use polled::{
-    exposition_body, prometheus_id, read_scrape, scrape_once, status_id, status_once,
+    exposition_body, prometheus_id, promserver_id, read_scrape, scrape_once, status_id, status_once,
 };
 
 /// A running collector. Dropping it stops every task and thread.
@@ -90,6 +90,16 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
     let client = http::client().map_err(|e| std::io::Error::other(e.to_string()))?;
     let targets = config.prometheus.clone();
     let statuses = config.status.clone();
+    let servers = config.prometheus_servers.clone();
+    for p in &servers {
+        sources.push(SourceSpec {
+            id: promserver_id(p),
+            interval: p.interval,
+            node_named: false,
+            implicit: false,
+            tls_unverified: p.tls.insecure_skip_verify,
+        });
+    }
     for t in &targets {
         sources.push(SourceSpec {
             id: prometheus_id(t),
@@ -137,6 +147,15 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
                             id: prometheus_id(&target),
                             client: polled::client_for(&client, &target.tls, &target.url),
                             target,
+                        };
+                        tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
+                    }
+                    for server in servers {
+                        let schedule = PollSchedule::every(server.interval);
+                        let source = polled::PromServerPoll {
+                            id: promserver_id(&server),
+                            client: polled::client_for(&client, &server.tls, &server.url),
+                            server,
                         };
                         tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }

@@ -1,4 +1,4 @@
-//! Prometheus targets and status endpoints as polled sources: GET → parse → map into a model
+//! Prometheus targets, Prometheus servers and status endpoints as polled sources: GET → parse → map into a model
 //! update, run by the framework's `poll_loop`. They live here rather than under `sources/`
 //! because their settings are the config's own types (`config::PrometheusTarget`,
 //! `config::StatusEndpoint`); the parsing and mapping they call are in `sources/`.
@@ -13,12 +13,19 @@ use crate::model::scrape::{ScrapeData, ServerKind};
 use crate::model::status::ClusterStatus;
 use crate::sources::framework::Poll;
 use crate::sources::http::TlsSettings;
+use crate::sources::promserver::PromServer;
 use crate::sources::{http, mapping, prometheus, status};
 
 /// Ids of the sources a config describes.
 #[must_use]
 pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
     SourceId::new(t.node.clone(), SourceKind::Prometheus, t.url.clone())
+}
+
+/// Id of a Prometheus server (the node of its targets is each target's own).
+#[must_use]
+pub fn promserver_id(s: &PromServer) -> SourceId {
+    SourceId::new("fleet", SourceKind::PrometheusServer, s.url.clone())
 }
 
 /// Id of a status endpoint.
@@ -76,6 +83,8 @@ pub async fn scrape_once(
             timeout: t.timeout,
             max_body_bytes: t.max_body_bytes,
             bearer: t.bearer_token.as_deref(),
+            basic: None,
+            explain_errors: false,
         },
     )
     .await?;
@@ -157,6 +166,8 @@ pub async fn status_once(
             timeout: s.timeout,
             max_body_bytes: s.max_body_bytes,
             bearer: None,
+            basic: None,
+            explain_errors: false,
         },
     )
     .await
@@ -194,6 +205,28 @@ impl Poll for StatusPoll {
             Err(e) => Err(e.clone()),
         };
         Some(SourceUpdate::Status {
+            source: self.id.clone(),
+            at: SystemTime::now(),
+            result,
+        })
+    }
+}
+
+/// A Prometheus server as a polled source: one refresh of every target it scrapes.
+pub(super) struct PromServerPoll {
+    pub(super) id: SourceId,
+    pub(super) server: PromServer,
+    /// Its client, or why it has none (see [`client_for`]).
+    pub(super) client: Result<reqwest::Client, SourceError>,
+}
+
+impl Poll for PromServerPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let result = match &self.client {
+            Ok(client) => self.server.refresh(client).await,
+            Err(e) => Err(e.clone()),
+        };
+        Some(SourceUpdate::Fleet {
             source: self.id.clone(),
             at: SystemTime::now(),
             result,

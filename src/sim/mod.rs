@@ -57,6 +57,9 @@ pub struct SimOptions {
     /// Also publish the agent events to this Redis (`redis://127.0.0.1:6379`); the simulator
     /// never starts a Redis itself. Default none.
     pub redis_url: Option<String>,
+    /// Hold every load steady (gauges constant, counters growing at a constant rate), so that
+    /// two readers at different moments read the same figures. Default false.
+    pub steady: bool,
 }
 
 impl Default for SimOptions {
@@ -68,6 +71,7 @@ impl Default for SimOptions {
             base_port: None,
             agents: true,
             redis_url: None,
+            steady: false,
         }
     }
 }
@@ -312,7 +316,10 @@ impl SimCluster {
         let status_port = status_port.first().copied().unwrap_or_default();
 
         let profiles: Vec<NodeProfile> = (0..opts.nodes)
-            .map(|i| NodeProfile::generate(opts.seed, i, opts.gpus_per_node))
+            .map(|i| {
+                let p = NodeProfile::generate(opts.seed, i, opts.gpus_per_node);
+                if opts.steady { p.steady() } else { p }
+            })
             .collect();
         let mut endpoints = SimEndpoints {
             nodes: profiles

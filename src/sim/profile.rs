@@ -41,6 +41,9 @@ pub const REQUEST_LATENCY_BUCKETS_S: &[f64] = &[
     480.0, 960.0, 1920.0, 7680.0,
 ];
 
+/// A wave period of about 30,000 years: [`NodeProfile::steady`].
+const STEADY_PERIOD_S: f64 = 1e12;
+
 /// Values of the `finished_reason` label, in the order of [`NodeProfile::finish_fractions`].
 pub const FINISHED_REASONS: [&str; 3] = ["stop", "length", "abort"];
 
@@ -239,6 +242,15 @@ pub struct NodeProfile {
 }
 
 impl NodeProfile {
+    /// The same node with its load held steady: both waves' periods so long that within any
+    /// run the load is its value at the start, and every counter grows at a constant rate.
+    #[must_use]
+    pub fn steady(mut self) -> Self {
+        self.load.period_s = STEADY_PERIOD_S;
+        self.prompt_wave.period_s = STEADY_PERIOD_S;
+        self
+    }
+
     /// The profile of node `index` for `seed`: the same arguments always give the same profile.
     /// Node 0 runs two data-parallel engines, every other node one; consecutive nodes serve
     /// different models from [`MODELS`].

@@ -259,6 +259,11 @@ pub struct Request<'a> {
     pub max_body_bytes: usize,
     /// Bearer token, if any.
     pub bearer: Option<&'a str>,
+    /// Basic-auth user and password, if any.
+    pub basic: Option<(&'a str, &'a str)>,
+    /// On an error status, read the start of the body and say what the server said (a query
+    /// API explains a refused query there).
+    pub explain_errors: bool,
 }
 
 /// The innermost cause of an error: reqwest wraps it several times ("error sending request for
@@ -426,6 +431,20 @@ fn classify(url: &str, timeout: Duration, e: &reqwest::Error) -> SourceError {
     }
 }
 
+/// The start of an error answer's body, on one line (at most 300 characters).
+async fn said_by_server(resp: &mut reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < 4096 {
+        match resp.chunk().await {
+            Ok(Some(c)) => body.extend_from_slice(&c),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(300).collect()
+}
+
 /// GET `req.url`, reading at most `req.max_body_bytes` (after decompression).
 ///
 /// # Errors
@@ -438,16 +457,24 @@ pub async fn get(client: &reqwest::Client, req: Request<'_>) -> Result<Fetched, 
         timeout,
         max_body_bytes,
         bearer,
+        basic,
+        explain_errors,
     } = req;
     let work = async {
         let mut rb = client.get(url);
         if let Some(token) = bearer {
             rb = rb.bearer_auth(token);
         }
+        if let Some((user, password)) = basic {
+            rb = rb.basic_auth(user, Some(password));
+        }
         let mut resp = rb.send().await.map_err(|e| classify(url, timeout, &e))?;
         let status = resp.status();
         if !status.is_success() {
             let hint = match status.as_u16() {
+                401 | 403 if basic.is_some() => {
+                    "; the user name or password was rejected: check `basic_user` and the variable `basic_password_env` names"
+                }
                 401 | 403 if bearer.is_some() => {
                     "; the token was rejected: check the value of the variable `bearer_token_env` names (expired, or for another server?)"
                 }
@@ -457,10 +484,17 @@ pub async fn get(client: &reqwest::Client, req: Request<'_>) -> Result<Fetched, 
                 404 => "; check the path in `url`",
                 _ => "",
             };
+            let mut hint = hint.to_owned();
+            if explain_errors {
+                let said = said_by_server(&mut resp).await;
+                if !said.is_empty() {
+                    hint = format!("; the server said: {said}{hint}");
+                }
+            }
             return Err(SourceError::HttpStatus {
                 url: url.to_owned(),
                 status: status.as_u16(),
-                hint: hint.to_owned(),
+                hint,
             });
         }
         let content_type = resp

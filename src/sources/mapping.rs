@@ -692,38 +692,41 @@ const MIB: Range = Range::Between(0.0, 1e9, " MiB");
 /// Shares given as 0..1.
 const RATIO: Range = Range::Between(0.0, 1.0, "");
 
+type SetDcgm = fn(&mut GpuSample, &mut Option<f64>, f64);
+
+/// dcgm-exporter's fields read, with their ranges and where each goes.
+const DCGM_FIELDS: &[(&str, Range, SetDcgm)] = &[
+    ("DCGM_FI_DEV_GPU_UTIL", PERCENT, |g, _, v| {
+        g.util_pct = Some(v)
+    }),
+    ("DCGM_FI_DEV_FB_USED", MIB, |g, _, v| {
+        g.mem_used_bytes = Some(bytes(v * 1_048_576.0))
+    }),
+    ("DCGM_FI_DEV_FB_FREE", MIB, |_, free, v| *free = Some(v)),
+    ("DCGM_FI_DEV_GPU_TEMP", CELSIUS, |g, _, v| {
+        g.temp_c = Some(v)
+    }),
+    ("DCGM_FI_DEV_POWER_USAGE", WATTS, |g, _, v| {
+        g.power_w = Some(v)
+    }),
+    ("DCGM_FI_DEV_POWER_MGMT_LIMIT", WATTS, |g, _, v| {
+        g.power_limit_w = Some(v)
+    }),
+    ("DCGM_FI_DEV_SM_CLOCK", MHZ, |g, _, v| {
+        g.sm_clock_mhz = Some(v)
+    }),
+    ("DCGM_FI_DEV_MEM_CLOCK", MHZ, |g, _, v| {
+        g.mem_clock_mhz = Some(v)
+    }),
+    ("DCGM_FI_DEV_FAN_SPEED", PERCENT, |g, _, v| {
+        g.fan_pct = Some(v)
+    }),
+];
+
 /// dcgm-exporter: one GPU per (`gpu`, `UUID`, MIG instance).
 fn map_dcgm(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<GpuSample> {
     let mut gpus: BTreeMap<(u32, String, String), (GpuSample, Option<f64>)> = BTreeMap::new();
-    type SetDcgm = fn(&mut GpuSample, &mut Option<f64>, f64);
-    let fields: &[(&str, Range, SetDcgm)] = &[
-        ("DCGM_FI_DEV_GPU_UTIL", PERCENT, |g, _, v| {
-            g.util_pct = Some(v)
-        }),
-        ("DCGM_FI_DEV_FB_USED", MIB, |g, _, v| {
-            g.mem_used_bytes = Some(bytes(v * 1_048_576.0))
-        }),
-        ("DCGM_FI_DEV_FB_FREE", MIB, |_, free, v| *free = Some(v)),
-        ("DCGM_FI_DEV_GPU_TEMP", CELSIUS, |g, _, v| {
-            g.temp_c = Some(v)
-        }),
-        ("DCGM_FI_DEV_POWER_USAGE", WATTS, |g, _, v| {
-            g.power_w = Some(v)
-        }),
-        ("DCGM_FI_DEV_POWER_MGMT_LIMIT", WATTS, |g, _, v| {
-            g.power_limit_w = Some(v)
-        }),
-        ("DCGM_FI_DEV_SM_CLOCK", MHZ, |g, _, v| {
-            g.sm_clock_mhz = Some(v)
-        }),
-        ("DCGM_FI_DEV_MEM_CLOCK", MHZ, |g, _, v| {
-            g.mem_clock_mhz = Some(v)
-        }),
-        ("DCGM_FI_DEV_FAN_SPEED", PERCENT, |g, _, v| {
-            g.fan_pct = Some(v)
-        }),
-    ];
-    for (name, range, set) in fields {
+    for (name, range, set) in DCGM_FIELDS {
         for s in idx.get(&[name]).unwrap_or_default() {
             let (Some(gpu), Some(uuid)) = (
                 s.label("gpu").and_then(|g| g.parse::<u32>().ok()),
@@ -764,6 +767,48 @@ fn map_dcgm(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<GpuSample> {
         .collect()
 }
 
+type SetGpu = fn(&mut GpuSample, f64);
+
+/// nvidia_gpu_exporter's fields read, with their ranges and where each goes.
+const NVIDIA_SMI_FIELDS: &[(&str, Range, SetGpu)] = &[
+    ("nvidia_smi_utilization_gpu_ratio", RATIO, |g, v| {
+        g.util_pct = Some(v * 100.0)
+    }),
+    ("nvidia_smi_memory_used_bytes", Range::Bytes, |g, v| {
+        g.mem_used_bytes = Some(bytes(v))
+    }),
+    ("nvidia_smi_memory_total_bytes", Range::Bytes, |g, v| {
+        g.mem_total_bytes = Some(bytes(v))
+    }),
+    ("nvidia_smi_temperature_gpu", CELSIUS, |g, v| {
+        g.temp_c = Some(v)
+    }),
+    ("nvidia_smi_power_draw_watts", WATTS, |g, v| {
+        g.power_w = Some(v)
+    }),
+    ("nvidia_smi_enforced_power_limit_watts", WATTS, |g, v| {
+        g.power_limit_w = Some(v)
+    }),
+    (
+        "nvidia_smi_clocks_current_sm_clock_hz",
+        Range::Between(0.0, 1e11, " Hz"),
+        |g, v| g.sm_clock_mhz = Some(v / 1e6),
+    ),
+    (
+        "nvidia_smi_clocks_current_memory_clock_hz",
+        Range::Between(0.0, 1e11, " Hz"),
+        |g, v| g.mem_clock_mhz = Some(v / 1e6),
+    ),
+    ("nvidia_smi_fan_speed_ratio", RATIO, |g, v| {
+        g.fan_pct = Some(v * 100.0)
+    }),
+    (
+        "nvidia_smi_mig_mode_current",
+        Range::Between(0.0, 1.0, ""),
+        |g, v| g.mig = (v >= 1.0).then(|| "MIG enabled".to_owned()),
+    ),
+];
+
 /// nvidia_gpu_exporter: identity from `nvidia_smi_gpu_info`, figures keyed by `uuid`.
 fn map_nvidia_gpu_exporter(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<GpuSample> {
     let mut gpus: BTreeMap<String, GpuSample> = BTreeMap::new();
@@ -776,46 +821,7 @@ fn map_nvidia_gpu_exporter(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<
         g.name = s.label("name").map(str::to_owned);
         g.index = s.label("index").and_then(|i| i.parse().ok());
     }
-    type SetGpu = fn(&mut GpuSample, f64);
-    let fields: &[(&str, Range, SetGpu)] = &[
-        ("nvidia_smi_utilization_gpu_ratio", RATIO, |g, v| {
-            g.util_pct = Some(v * 100.0)
-        }),
-        ("nvidia_smi_memory_used_bytes", Range::Bytes, |g, v| {
-            g.mem_used_bytes = Some(bytes(v))
-        }),
-        ("nvidia_smi_memory_total_bytes", Range::Bytes, |g, v| {
-            g.mem_total_bytes = Some(bytes(v))
-        }),
-        ("nvidia_smi_temperature_gpu", CELSIUS, |g, v| {
-            g.temp_c = Some(v)
-        }),
-        ("nvidia_smi_power_draw_watts", WATTS, |g, v| {
-            g.power_w = Some(v)
-        }),
-        ("nvidia_smi_enforced_power_limit_watts", WATTS, |g, v| {
-            g.power_limit_w = Some(v)
-        }),
-        (
-            "nvidia_smi_clocks_current_sm_clock_hz",
-            Range::Between(0.0, 1e11, " Hz"),
-            |g, v| g.sm_clock_mhz = Some(v / 1e6),
-        ),
-        (
-            "nvidia_smi_clocks_current_memory_clock_hz",
-            Range::Between(0.0, 1e11, " Hz"),
-            |g, v| g.mem_clock_mhz = Some(v / 1e6),
-        ),
-        ("nvidia_smi_fan_speed_ratio", RATIO, |g, v| {
-            g.fan_pct = Some(v * 100.0)
-        }),
-        (
-            "nvidia_smi_mig_mode_current",
-            Range::Between(0.0, 1.0, ""),
-            |g, v| g.mig = (v >= 1.0).then(|| "MIG enabled".to_owned()),
-        ),
-    ];
-    for (name, range, set) in fields {
+    for (name, range, set) in NVIDIA_SMI_FIELDS {
         for s in idx.get(&[name]).unwrap_or_default() {
             let Some(uuid) = s.label("uuid") else {
                 continue;
@@ -832,6 +838,9 @@ fn map_nvidia_gpu_exporter(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<
     v
 }
 
+/// node_exporter's series that names its machine (`nodename`).
+const NODE_UNAME_INFO: &str = "node_uname_info";
+
 /// The host name dcgm-exporter reports (`Hostname`, `hostname` since 2026), from the first GPU
 /// series that carries one.
 fn dcgm_host_name(exp: &Exposition<'_>) -> Option<String> {
@@ -846,7 +855,7 @@ fn dcgm_host_name(exp: &Exposition<'_>) -> Option<String> {
 
 /// The host name node_exporter reports (`node_uname_info{nodename}`).
 fn node_exporter_host_name(idx: &Index<'_, '_>) -> Option<String> {
-    idx.get(&["node_uname_info"])?
+    idx.get(&[NODE_UNAME_INFO])?
         .iter()
         .find_map(|s| s.label("nodename"))
         .filter(|h| !h.is_empty())
@@ -907,6 +916,84 @@ fn map_node_exporter(idx: &Index<'_, '_>, problems: &mut Problems) -> HostRaw {
         host.mem_available_bytes = None;
     }
     host
+}
+
+/// Every metric name the mapping reads, by role: what a Prometheus server is asked for
+/// (`sources::promserver`), so that both ways of reading a fleet read the same names. SGLang's
+/// names come in both spellings (`sglang:` and `sglang_`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    /// Read as they are: inference gauges, GPU fields (dcgm-exporter, nvidia_gpu_exporter),
+    /// host memory and host name.
+    pub gauges: Vec<String>,
+    /// Generation token counters.
+    pub generation_tokens: Vec<String>,
+    /// Prompt token counters.
+    pub prompt_tokens: Vec<String>,
+    /// Finished-request counters (vLLM's carry `finished_reason`).
+    pub finished: Vec<String>,
+    /// Failed-request counters.
+    pub failed: Vec<String>,
+    /// Preemption counters.
+    pub preemptions: Vec<String>,
+    /// Prefix-cache query counters.
+    pub prefix_queries: Vec<String>,
+    /// Prefix-cache hit counters.
+    pub prefix_hits: Vec<String>,
+    /// Time-to-first-token histograms (base names).
+    pub ttft: Vec<String>,
+    /// Inter-token latency histograms (base names).
+    pub itl: Vec<String>,
+    /// End-to-end latency histograms (base names).
+    pub e2e: Vec<String>,
+}
+
+/// The names of [`Names`], built from the alias tables.
+#[must_use]
+pub fn names() -> Names {
+    fn add(out: &mut Vec<String>, names: &[&str]) {
+        for n in names {
+            out.push((*n).to_owned());
+            if let Some(rest) = n.strip_prefix("sglang:") {
+                out.push(format!("{SGLANG_REWRITTEN}{rest}"));
+            }
+        }
+    }
+    let mut out = Names::default();
+    for t in [&VLLM, &SGLANG, &LLAMACPP, &TGI] {
+        for g in [
+            t.running,
+            t.waiting,
+            t.kv_cache,
+            t.prefix_hit_frac,
+            t.gen_throughput,
+        ] {
+            add(&mut out.gauges, g);
+        }
+        add(&mut out.generation_tokens, t.generation_tokens);
+        add(&mut out.prompt_tokens, t.prompt_tokens);
+        add(&mut out.finished, t.finished);
+        add(&mut out.failed, t.failed);
+        add(&mut out.preemptions, t.preemptions);
+        add(&mut out.prefix_queries, t.prefix_queries);
+        add(&mut out.prefix_hits, t.prefix_hits);
+        add(&mut out.ttft, t.ttft);
+        add(&mut out.itl, t.itl);
+        add(&mut out.e2e, t.e2e);
+    }
+    let gpu = DCGM_FIELDS.iter().map(|f| f.0);
+    let smi = NVIDIA_SMI_FIELDS.iter().map(|f| f.0);
+    let host = [
+        "nvidia_smi_gpu_info",
+        NODE_UNAME_INFO,
+        "node_memory_MemTotal_bytes",
+        "node_memory_total_bytes",
+        "node_memory_MemAvailable_bytes",
+        "node_memory_free_bytes",
+    ];
+    out.gauges
+        .extend(gpu.chain(smi).chain(host).map(str::to_owned));
+    out
 }
 
 /// Map an exposition with the given kind, or the detected one when `kind` is `None`.

@@ -10,4 +10,5 @@ pub mod mapping;
 pub mod nvidia_smi;
 pub mod nvml;
 pub mod prometheus;
+pub mod promserver;
 pub mod status;

@@ -9,6 +9,7 @@
     clippy::type_complexity
 )]
 
+pub mod prometheus_server;
 pub mod redis_server;
 pub mod tools;
 

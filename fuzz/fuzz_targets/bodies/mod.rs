@@ -17,6 +17,7 @@ pub mod openclaw_gateway;
 pub mod openclaw_store;
 pub mod openmetrics;
 pub mod prometheus_text;
+pub mod promql_answer;
 pub mod status_json;
 pub mod tool_proxy_log;
 
@@ -36,4 +37,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("nvidia_smi_xml", nvidia_smi_xml::run),
     ("config_toml", config_toml::run),
     ("history_chunk", history_chunk::run),
+    ("promql_answer", promql_answer::run),
 ];

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod event;
 pub mod exec;
+pub mod fleet;
 pub mod proxy;
 pub mod sessions;
 
@@ -22,6 +23,7 @@ use super::status::ClusterStatus;
 pub use error::{EventError, SourceError};
 pub use event::{Event, EventMeta, EventType};
 pub use exec::{ExecLog, ExecStatus, LogLevel};
+pub use fleet::{FleetData, FleetTarget};
 pub use proxy::{ProxyErrorKind, ProxyLevel, ProxyRecord};
 pub use sessions::{SessionInfo, SessionsOrigin, SessionsReport};
 
@@ -55,6 +57,15 @@ pub enum SourceUpdate {
         /// One sample per GPU, or why there are none.
         result: Result<Vec<GpuSample>, SourceError>,
     },
+    /// A Prometheus-compatible server was queried: every target it scrapes, or why not.
+    Fleet {
+        /// Which server.
+        source: SourceId,
+        /// When.
+        at: SystemTime,
+        /// One entry per target, or why the server could not be read.
+        result: Result<Vec<FleetTarget>, SourceError>,
+    },
     /// An agent/task source reported: an event, a connection state, sessions, log records.
     Agents(Box<EventUpdate>),
 }
@@ -82,6 +93,7 @@ impl SourceUpdate {
             Self::Scrape { result, .. } => result.is_err(),
             Self::Status { result, .. } => result.is_err(),
             Self::LocalGpus { result, .. } => result.is_err(),
+            Self::Fleet { result, .. } => result.is_err(),
             Self::Agents(u) => u.is_failure(),
         }
     }
@@ -94,6 +106,7 @@ impl SourceUpdate {
             Self::Scrape { result, .. } => result.is_ok(),
             Self::Status { result, .. } => result.is_ok(),
             Self::LocalGpus { result, .. } => result.is_ok(),
+            Self::Fleet { result, .. } => result.is_ok(),
             Self::Agents(u) => u.is_success(),
         }
     }
@@ -117,7 +130,8 @@ impl SourceUpdate {
         match self {
             Self::Scrape { source, .. }
             | Self::Status { source, .. }
-            | Self::LocalGpus { source, .. } => source,
+            | Self::LocalGpus { source, .. }
+            | Self::Fleet { source, .. } => source,
             Self::Agents(u) => u.source(),
         }
     }

@@ -1,0 +1,257 @@
+//! The Prometheus HTTP query API's answers (`/api/v1/query`, `/api/v1/query_range`), as served
+//! by Prometheus, VictoriaMetrics, Thanos and Mimir: decoding, value strings (`"NaN"`,
+//! `"+Inf"`), the error envelope and the series cap. Pure: bytes in, series or a reason out.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One series of an instant query: its labels (without `__name__` unless the query kept it) and
+/// its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstantSeries {
+    /// Labels, sorted by name.
+    pub labels: BTreeMap<String, String>,
+    /// The value; `NaN` when the server said `"NaN"`.
+    pub value: f64,
+}
+
+/// One series of a range query: labels and `(unix ms, value)` points, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeSeries {
+    /// Labels, sorted by name.
+    pub labels: BTreeMap<String, String>,
+    /// Points, oldest first.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Why an answer could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The server said the query failed (`"status":"error"`).
+    #[error("the server refused the query ({error_type}): {error}")]
+    Refused {
+        /// `errorType`: `bad_data`, `timeout`, `execution`, …
+        error_type: String,
+        /// The server's message.
+        error: String,
+    },
+    /// Not the API's JSON at all.
+    #[error(
+        "not a Prometheus query API answer ({0}); is the URL the server's base (e.g. http://prometheus:9090), not a /metrics page or a UI path?"
+    )]
+    NotApi(String),
+    /// A result of another type than asked for.
+    #[error("expected a {expected} result, got {got}")]
+    WrongType {
+        /// What the query asks for.
+        expected: &'static str,
+        /// What came.
+        got: String,
+    },
+    /// More series than allowed.
+    #[error(
+        "{got} series, more than `max_series` = {cap}; narrow `match`/`jobs`, or raise `max_series`"
+    )]
+    TooManySeries {
+        /// Series in the answer.
+        got: usize,
+        /// The cap in force.
+        cap: usize,
+    },
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: String,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default, rename = "errorType")]
+    error_type: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
+enum Data {
+    Vector(Vec<RawInstant>),
+    Matrix(Vec<RawRange>),
+    Scalar(serde::de::IgnoredAny),
+    String(serde::de::IgnoredAny),
+}
+
+impl Data {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Vector(_) => "vector",
+            Self::Matrix(_) => "matrix",
+            Self::Scalar(_) => "scalar",
+            Self::String(_) => "string",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawInstant {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    value: (f64, String),
+}
+
+#[derive(Deserialize)]
+struct RawRange {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    #[serde(default)]
+    values: Vec<(f64, String)>,
+}
+
+/// A value string as the API writes it: a decimal, `NaN`, `+Inf`, `-Inf`. Anything else is
+/// `NaN` (no value), never a made-up number.
+#[must_use]
+pub fn value_of(s: &str) -> f64 {
+    s.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+fn envelope(body: &[u8]) -> Result<Data, ApiError> {
+    let env: Envelope = serde_json::from_slice(body).map_err(|e| {
+        let mut why = e.to_string();
+        why.truncate(160);
+        ApiError::NotApi(why)
+    })?;
+    if env.status != "success" {
+        return Err(ApiError::Refused {
+            error_type: env.error_type.unwrap_or_else(|| "unknown".to_owned()),
+            error: env.error.unwrap_or_else(|| "no reason given".to_owned()),
+        });
+    }
+    env.data
+        .ok_or_else(|| ApiError::NotApi("\"status\":\"success\" without \"data\"".to_owned()))
+}
+
+/// Decode an instant query's answer: a vector of at most `max_series` series.
+///
+/// # Errors
+/// Not the API's JSON, a refused query, another result type, or too many series.
+pub fn decode_vector(body: &[u8], max_series: usize) -> Result<Vec<InstantSeries>, ApiError> {
+    match envelope(body)? {
+        Data::Vector(v) if v.len() > max_series => Err(ApiError::TooManySeries {
+            got: v.len(),
+            cap: max_series,
+        }),
+        Data::Vector(v) => Ok(v
+            .into_iter()
+            .map(|r| InstantSeries {
+                labels: r.metric,
+                value: value_of(&r.value.1),
+            })
+            .collect()),
+        other => Err(ApiError::WrongType {
+            expected: "vector",
+            got: other.name().to_owned(),
+        }),
+    }
+}
+
+/// Decode a range query's answer: a matrix of at most `max_series` series.
+///
+/// # Errors
+/// Not the API's JSON, a refused query, another result type, or too many series.
+pub fn decode_matrix(body: &[u8], max_series: usize) -> Result<Vec<RangeSeries>, ApiError> {
+    match envelope(body)? {
+        Data::Matrix(m) if m.len() > max_series => Err(ApiError::TooManySeries {
+            got: m.len(),
+            cap: max_series,
+        }),
+        Data::Matrix(m) => Ok(m
+            .into_iter()
+            .map(|r| RangeSeries {
+                labels: r.metric,
+                points: r
+                    .values
+                    .into_iter()
+                    .filter(|(t, _)| t.is_finite())
+                    .map(|(t, v)| (unix_ms(t), value_of(&v)))
+                    .collect(),
+            })
+            .collect()),
+        other => Err(ApiError::WrongType {
+            expected: "matrix",
+            got: other.name().to_owned(),
+        }),
+    }
+}
+
+/// Unix seconds (with a fraction) as whole milliseconds, saturating.
+#[allow(clippy::cast_possible_truncation)]
+fn unix_ms(t: f64) -> i64 {
+    // `as` saturates for out-of-range floats; `t` is finite here.
+    (t * 1000.0).round() as i64
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vector_with_nan_and_inf_values() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"instance":"a:9400","job":"dcgm"},"value":[1700000000.5,"42.5"]},
+            {"metric":{"instance":"b:9400"},"value":[1700000000.5,"NaN"]},
+            {"metric":{},"value":[1700000000.5,"+Inf"]}]}}"#;
+        let v = decode_vector(body, 10).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].value, 42.5);
+        assert_eq!(v[0].labels.get("job").map(String::as_str), Some("dcgm"));
+        assert!(v[1].value.is_nan());
+        assert_eq!(v[2].value, f64::INFINITY);
+    }
+
+    #[test]
+    fn a_matrix_keeps_points_in_order_in_ms() {
+        let body = br#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"instance":"a"},"values":[[1700000000,"1"],[1700000001.25,"2"]]}]}}"#;
+        let m = decode_matrix(body, 10).unwrap();
+        assert_eq!(
+            m[0].points,
+            vec![(1_700_000_000_000, 1.0), (1_700_000_001_250, 2.0)]
+        );
+    }
+
+    #[test]
+    fn errors_say_what_the_server_said() {
+        let body = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#;
+        let e = decode_vector(body, 10).unwrap_err();
+        assert!(e.to_string().contains("bad_data"), "{e}");
+        assert!(e.to_string().contains("parse error at char 3"), "{e}");
+        let e = decode_vector(b"<html>Prometheus</html>", 10).unwrap_err();
+        assert!(matches!(e, ApiError::NotApi(_)), "{e}");
+        assert!(e.to_string().contains("server's base"), "{e}");
+        let scalar = br#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#;
+        assert_eq!(
+            decode_vector(scalar, 10).unwrap_err(),
+            ApiError::WrongType {
+                expected: "vector",
+                got: "scalar".into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_series_cap_is_an_error_that_says_what_to_do() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"a":"1"},"value":[1,"1"]},{"metric":{"a":"2"},"value":[1,"2"]}]}}"#;
+        let e = decode_vector(body, 1).unwrap_err();
+        assert_eq!(e, ApiError::TooManySeries { got: 2, cap: 1 });
+        assert!(e.to_string().contains("max_series"));
+    }
+
+    #[test]
+    fn odd_value_strings_are_no_value() {
+        assert!(value_of("twelve").is_nan());
+        assert_eq!(value_of("-Inf"), f64::NEG_INFINITY);
+        assert_eq!(value_of("1e3"), 1000.0);
+    }
+}

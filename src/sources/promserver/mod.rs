@@ -1,0 +1,193 @@
+//! A Prometheus-compatible query API as a source: the scale-out way to read a fleet. One
+//! refresh asks a fixed set of instant queries ([`queries::refresh`]) of the server — never one
+//! per node — and turns the answers into one model source per target ([`assemble`]). Plots
+//! read the server's history through `query_range` ([`range`]).
+//!
+//! `api` decodes the answers; `queries` writes the PromQL; `assemble` maps answers to
+//! targets. This file holds the settings and the two network calls.
+
+pub mod api;
+pub mod assemble;
+pub mod queries;
+
+use std::time::{Duration, SystemTime};
+
+use crate::model::input::{FleetTarget, SourceError};
+use crate::sources::http::{self, TlsSettings};
+
+use api::{ApiError, InstantSeries, RangeSeries};
+use queries::Role;
+
+/// One `[[prometheus_server]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromServer {
+    /// Base URL, e.g. `http://prometheus:9090` (VictoriaMetrics cluster:
+    /// `http://vmselect:8481/select/0/prometheus`).
+    pub url: String,
+    /// How often to refresh.
+    pub interval: Duration,
+    /// Whole-refresh timeout (every query of one refresh together); also sent to the server
+    /// as each query's `timeout`.
+    pub timeout: Duration,
+    /// The window of `rate` and `histogram_quantile` (at least 4 scrape intervals of the
+    /// server's targets).
+    pub window: Duration,
+    /// Label matchers added to every query, e.g. `job=~"dcgm|vllm"`, `cluster="a"`.
+    pub matchers: Vec<String>,
+    /// Name of the environment variable that held the bearer token.
+    pub bearer_token_env: Option<String>,
+    /// The token, read at load time (never printed).
+    pub bearer_token: Option<String>,
+    /// Basic-auth user.
+    pub basic_user: Option<String>,
+    /// Name of the environment variable that held the basic-auth password.
+    pub basic_password_env: Option<String>,
+    /// The password, read at load time (never printed).
+    pub basic_password: Option<String>,
+    /// Most series one query may return.
+    pub max_series: usize,
+    /// Most bytes one answer may have.
+    pub max_body_bytes: usize,
+    /// How its HTTPS is checked.
+    pub tls: TlsSettings,
+}
+
+impl PromServer {
+    /// A server with defaults: refresh every 5 s, 10 s timeout, 1 m window, 100,000 series
+    /// and 64 MiB per answer.
+    #[must_use]
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.trim_end_matches('/').to_owned(),
+            interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            window: Duration::from_secs(60),
+            matchers: Vec::new(),
+            bearer_token_env: None,
+            bearer_token: None,
+            basic_user: None,
+            basic_password_env: None,
+            basic_password: None,
+            max_series: 100_000,
+            max_body_bytes: 64 << 20,
+            tls: TlsSettings::default(),
+        }
+    }
+
+    fn request<'a>(&'a self, url: &'a str, timeout: Duration) -> http::Request<'a> {
+        http::Request {
+            url,
+            timeout,
+            max_body_bytes: self.max_body_bytes,
+            bearer: self.bearer_token.as_deref(),
+            basic: self
+                .basic_user
+                .as_deref()
+                .map(|u| (u, self.basic_password.as_deref().unwrap_or(""))),
+            explain_errors: true,
+        }
+    }
+
+    fn api_url(&self, path: &str, params: &[(&str, String)]) -> Result<String, SourceError> {
+        reqwest::Url::parse_with_params(&format!("{}/api/v1/{path}", self.url), params)
+            .map(String::from)
+            .map_err(|e| SourceError::Other(format!("{}: not a URL ({e})", self.url)))
+    }
+
+    fn decode_error(&self, promql: &str, e: &ApiError) -> SourceError {
+        let mut q = promql.to_owned();
+        if q.len() > 120 {
+            q.truncate(q.floor_char_boundary(117));
+            q.push_str("...");
+        }
+        SourceError::Decode {
+            url: self.url.clone(),
+            reason: format!("query `{q}`: {e}"),
+        }
+    }
+
+    /// One instant query, at the server's now.
+    ///
+    /// # Errors
+    /// The request failed, or the server refused the query.
+    pub async fn instant(
+        &self,
+        client: &reqwest::Client,
+        promql: &str,
+    ) -> Result<Vec<InstantSeries>, SourceError> {
+        let url = self.api_url(
+            "query",
+            &[
+                ("query", promql.to_owned()),
+                ("timeout", queries::promql_duration(self.timeout)),
+            ],
+        )?;
+        let body = http::get(client, self.request(&url, self.timeout))
+            .await?
+            .body;
+        api::decode_vector(&body, self.max_series).map_err(|e| self.decode_error(promql, &e))
+    }
+
+    /// One refresh: every query of [`queries::refresh`] at once (at most 8 in flight), then
+    /// [`assemble::assemble`]. One query failing fails the refresh (a half-read fleet would
+    /// show figures of different moments side by side).
+    ///
+    /// # Errors
+    /// The first query that failed, with the server's own words.
+    pub async fn refresh(&self, client: &reqwest::Client) -> Result<Vec<FleetTarget>, SourceError> {
+        let qs = queries::refresh(self.window, &self.matchers);
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+        let work = futures_util::future::join_all(qs.iter().map(|q| {
+            let sem = sem.clone();
+            async move {
+                let _permit = sem.acquire().await;
+                self.instant(client, &q.promql).await.map(|r| (q.role, r))
+            }
+        }));
+        let answers: Vec<(Role, Vec<InstantSeries>)> =
+            match tokio::time::timeout(self.timeout, work).await {
+                Ok(results) => results.into_iter().collect::<Result<_, _>>()?,
+                Err(_) => {
+                    return Err(SourceError::Timeout {
+                        url: self.url.clone(),
+                        timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                    });
+                }
+            };
+        Ok(assemble::assemble(&self.url, answers))
+    }
+
+    /// A range query: `promql` from `start` to `end` every `step`.
+    ///
+    /// # Errors
+    /// The request failed or the server refused the query.
+    pub async fn range(
+        &self,
+        client: &reqwest::Client,
+        promql: &str,
+        start: SystemTime,
+        end: SystemTime,
+        step: Duration,
+    ) -> Result<Vec<RangeSeries>, SourceError> {
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64()
+                .to_string()
+        };
+        let url = self.api_url(
+            "query_range",
+            &[
+                ("query", promql.to_owned()),
+                ("start", secs(start)),
+                ("end", secs(end)),
+                ("step", format!("{}", step.as_secs_f64().max(0.001))),
+                ("timeout", queries::promql_duration(self.timeout)),
+            ],
+        )?;
+        let body = http::get(client, self.request(&url, self.timeout))
+            .await?
+            .body;
+        api::decode_matrix(&body, self.max_series).map_err(|e| self.decode_error(promql, &e))
+    }
+}

@@ -1,0 +1,231 @@
+//! The PromQL asked of a Prometheus-compatible server on each refresh: a fixed set of queries
+//! whose number does not grow with the fleet (each covers every target at once, grouped by
+//! `instance` and `job`), built from the mapping's own name tables so that reading through a
+//! server and scraping directly read the same metrics. Rates and latency quantiles are derived
+//! by the server (`rate`, `histogram_quantile` over `sum by (le)`) over the configured window.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::sources::mapping;
+
+/// The labels every refresh query groups by: one target of the server.
+pub const TARGET_LABELS: &str = "instance, job";
+
+/// A latency histogram of an inference server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Histo {
+    /// Time to first token.
+    Ttft,
+    /// Inter-token latency.
+    Itl,
+    /// End-to-end request latency.
+    E2e,
+}
+
+/// A latency statistic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stat {
+    /// A quantile (0.5, 0.9, 0.95, 0.99).
+    Quantile(f64),
+    /// The mean (rate of the sum over rate of the count).
+    Mean,
+}
+
+/// What a query's answer fills in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Role {
+    /// `up`: which targets the server scrapes, and whether their last scrape worked.
+    Up,
+    /// Gauges as they are (inference gauges, GPU fields, host memory and name).
+    Gauges,
+    /// Generation tokens/s.
+    GenTps,
+    /// Prompt tokens/s.
+    PromptTps,
+    /// Finished requests/s by `finished_reason`.
+    Finished,
+    /// Failed requests/s.
+    Failed,
+    /// Preemptions/s.
+    Preemptions,
+    /// Prefix-cache queries/s.
+    PrefixQueries,
+    /// Prefix-cache hits/s.
+    PrefixHits,
+    /// Host CPU busy, percent.
+    CpuBusy,
+    /// One latency statistic of one histogram.
+    Latency(Histo, Stat),
+}
+
+/// One query of a refresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// What its answer fills in.
+    pub role: Role,
+    /// The PromQL.
+    pub promql: String,
+}
+
+/// A PromQL duration (`90s`) for a window, at least one second.
+#[must_use]
+pub fn promql_duration(d: Duration) -> String {
+    format!("{}s", d.as_secs().max(1))
+}
+
+/// A selector for any of `names`, with the configured label matchers (`job="dcgm"`, …).
+#[must_use]
+pub fn selector(names: &[impl AsRef<str>], matchers: &[String]) -> String {
+    let mut alternatives = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            alternatives.push('|');
+        }
+        for c in n.as_ref().chars() {
+            // Metric names hold [a-zA-Z0-9_:] only; escape anything else for RE2.
+            if !(c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                alternatives.push('\\');
+            }
+            alternatives.push(c);
+        }
+    }
+    let mut s = format!("{{__name__=~\"{alternatives}\"");
+    for m in matchers {
+        let _ = write!(s, ", {m}");
+    }
+    s.push('}');
+    s
+}
+
+fn suffixed(names: &[String], suffix: &str) -> Vec<String> {
+    names.iter().map(|n| format!("{n}{suffix}")).collect()
+}
+
+/// The queries of one refresh: always the same number, whatever the fleet's size.
+#[must_use]
+pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
+    let n = mapping::names();
+    let w = promql_duration(window);
+    let by_model = format!("{TARGET_LABELS}, model_name");
+    let rate = |names: &[String], by: &str| {
+        format!("sum by ({by}) (rate({}[{w}]))", selector(names, matchers))
+    };
+    let up_matchers = if matchers.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", matchers.join(", "))
+    };
+    let mut q = vec![
+        Query {
+            role: Role::Up,
+            promql: format!("up{up_matchers}"),
+        },
+        Query {
+            role: Role::Gauges,
+            promql: selector(&n.gauges, matchers),
+        },
+        Query {
+            role: Role::GenTps,
+            promql: rate(&n.generation_tokens, &by_model),
+        },
+        Query {
+            role: Role::PromptTps,
+            promql: rate(&n.prompt_tokens, &by_model),
+        },
+        Query {
+            role: Role::Finished,
+            promql: rate(&n.finished, &format!("{by_model}, finished_reason")),
+        },
+        Query {
+            role: Role::Failed,
+            promql: rate(&n.failed, &by_model),
+        },
+        Query {
+            role: Role::Preemptions,
+            promql: rate(&n.preemptions, &by_model),
+        },
+        Query {
+            role: Role::PrefixQueries,
+            promql: rate(&n.prefix_queries, &by_model),
+        },
+        Query {
+            role: Role::PrefixHits,
+            promql: rate(&n.prefix_hits, &by_model),
+        },
+        Query {
+            role: Role::CpuBusy,
+            promql: format!(
+                "100 * (1 - avg by ({TARGET_LABELS}) (rate({}[{w}])))",
+                selector(
+                    &["node_cpu_seconds_total"],
+                    &with(matchers, "mode=\"idle\"")
+                )
+            ),
+        },
+    ];
+    for (h, names) in [
+        (Histo::Ttft, &n.ttft),
+        (Histo::Itl, &n.itl),
+        (Histo::E2e, &n.e2e),
+    ] {
+        let buckets = selector(&suffixed(names, "_bucket"), matchers);
+        for quantile in [0.5, 0.9, 0.95, 0.99] {
+            q.push(Query {
+                role: Role::Latency(h, Stat::Quantile(quantile)),
+                promql: format!(
+                    "histogram_quantile({quantile}, sum by (le, {by_model}) (rate({buckets}[{w}])))"
+                ),
+            });
+        }
+        q.push(Query {
+            role: Role::Latency(h, Stat::Mean),
+            promql: format!(
+                "{} / {}",
+                rate(&suffixed(names, "_sum"), &by_model),
+                rate(&suffixed(names, "_count"), &by_model)
+            ),
+        });
+    }
+    q
+}
+
+fn with(matchers: &[String], extra: &str) -> Vec<String> {
+    let mut v = matchers.to_vec();
+    v.push(extra.to_owned());
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_count_is_fixed_and_every_query_carries_the_matchers() {
+        let m = vec!["job=~\"gpu|vllm\"".to_owned(), "cluster=\"a\"".to_owned()];
+        let q = refresh(Duration::from_secs(60), &m);
+        assert_eq!(q.len(), refresh(Duration::from_secs(5), &[]).len());
+        for query in &q {
+            assert!(query.promql.contains("cluster=\"a\""), "{}", query.promql);
+        }
+        let ttft95 = q
+            .iter()
+            .find(|x| x.role == Role::Latency(Histo::Ttft, Stat::Quantile(0.95)))
+            .map(|x| x.promql.clone())
+            .unwrap_or_default();
+        assert!(
+            ttft95.starts_with("histogram_quantile(0.95, sum by (le, instance, job, model_name) (rate({__name__=~\"vllm:time_to_first_token_seconds_bucket|"),
+            "{ttft95}"
+        );
+        assert!(
+            ttft95.contains("sglang_time_to_first_token_seconds_bucket"),
+            "{ttft95}"
+        );
+        assert!(ttft95.ends_with("[60s])))"), "{ttft95}");
+    }
+
+    #[test]
+    fn selectors_escape_what_is_not_a_name_character() {
+        assert_eq!(selector(&["a:b", "c.d"], &[]), "{__name__=~\"a:b|c\\.d\"}");
+    }
+}
