@@ -1,11 +1,12 @@
 //! Frame cost without a GPU: logic (one node's fresh scrapes applied, staleness tick) + egui
-//! layout of the whole dashboard + tessellation, at 1, 8 and 64 nodes × 8 GPUs, with 15 minutes
+//! layout of the whole dashboard + tessellation, at 1, 8, 64 and 1,000 nodes × 8 GPUs (the last
+//! two in the fleet matrix, which `Auto` picks above 128 GPUs), with 15 minutes
 //! of one-second history in both throughput plots. Every frame advances the clock by one second,
 //! so every age, figure and plot point changes, as on a real once-a-second repaint.
 //!
 //! `cargo bench --bench frame` prints a markdown table (median and p95 per frame over 200
 //! frames after 20 warm-up frames), including the once-a-second frame that also evaluates the
-//! alert rules. Machines differ, so the same run also times a reference frame — one plot of 900
+//! alert rules (`cargo test` runs it as a smoke test: 2 frames per size). Machines differ, so the same run also times a reference frame — one plot of 900
 //! points and nothing else, laid out and tessellated the same way — and reports each frame as a
 //! multiple of it. Method and results: docs/BENCHMARKS.md, "Frame cost".
 
@@ -18,8 +19,14 @@ use swarmglass::ui::{UiState, dashboard_ui, theme};
 
 const GPUS_PER_NODE: usize = 8;
 const HISTORY_POINTS: usize = 900;
-const WARMUP: usize = 20;
-const FRAMES: usize = 200;
+/// Warm-up frames and measured frames: full under `cargo bench`, two each as a smoke test.
+fn frames() -> (usize, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (20, 200)
+    } else {
+        (2, 2)
+    }
+}
 
 struct Row {
     nodes: usize,
@@ -73,7 +80,8 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         primitives: 0,
         vertices: 0,
     };
-    for frame in 0..WARMUP + FRAMES {
+    let (warmup, frames) = frames();
+    for frame in 0..warmup + frames {
         let t_s = (frame + 1) as f64;
         let now = start + Duration::from_secs_f64(t_s);
         let t0 = Instant::now();
@@ -103,7 +111,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         out.textures_delta.clear();
         let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
         let t3 = Instant::now();
-        if frame >= WARMUP {
+        if frame >= warmup {
             row.logic.push(t1 - t0 - alerts);
             row.alerts.push(alerts);
             row.views.push(views);
@@ -141,7 +149,8 @@ fn reference(size: egui::Vec2) -> Vec<Duration> {
     theme::apply(&ctx, true);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
     let mut times = Vec::new();
-    for frame in 0..WARMUP + FRAMES {
+    let (warmup, frames) = frames();
+    for frame in 0..warmup + frames {
         #[allow(clippy::cast_precision_loss)]
         let t_s = (frame + 1) as f64;
         let input = egui::RawInput {
@@ -168,7 +177,7 @@ fn reference(size: egui::Vec2) -> Vec<Duration> {
         });
         out.textures_delta.clear();
         std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
-        if frame >= WARMUP {
+        if frame >= warmup {
             times.push(t0.elapsed());
         }
     }
@@ -181,14 +190,16 @@ fn main() {
     let reference = reference(size);
     let ref_med = percentile(&reference, 0.5);
     println!(
-        "Frame cost, {}×{} points, {GPUS_PER_NODE} GPUs per node, {HISTORY_POINTS} s of history, {FRAMES} frames\n",
-        size.x, size.y
+        "Frame cost, {}×{} points, {GPUS_PER_NODE} GPUs per node, {HISTORY_POINTS} s of history, {} frames\n",
+        size.x,
+        size.y,
+        frames().1
     );
     println!(
         "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | with rules, median (ms) | with rules ÷ reference | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | meshes | vertices |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for nodes in [1, 8, 64] {
+    for nodes in [1, 8, 64, 1000] {
         let r = run(nodes, size);
         let med = |v: &[Duration]| ms(percentile(v, 0.5));
         let with_rules = percentile(&r.with_rules, 0.5);

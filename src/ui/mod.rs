@@ -6,6 +6,7 @@
 
 pub mod cluster;
 pub mod errors;
+pub mod fleet;
 pub mod gpu_cards;
 pub mod grid;
 pub mod header;
@@ -60,6 +61,8 @@ pub enum Density {
     Comfortable,
     /// Small cards: the key figures; the rest on hover.
     Compact,
+    /// The fleet matrix: one small cell per GPU, every GPU of a large cluster on one screen.
+    Fleet,
 }
 
 impl Density {
@@ -67,7 +70,7 @@ impl Density {
     pub const AUTO_COMPACT_ABOVE: usize = 16;
 
     /// Every choice, for the picker.
-    pub const ALL: [Self; 3] = [Self::Auto, Self::Comfortable, Self::Compact];
+    pub const ALL: [Self; 4] = [Self::Auto, Self::Comfortable, Self::Compact, Self::Fleet];
 
     /// Whether cards are compact for `cards` GPU cards.
     #[must_use]
@@ -75,7 +78,18 @@ impl Density {
         match self {
             Self::Auto => cards > Self::AUTO_COMPACT_ABOVE,
             Self::Comfortable => false,
-            Self::Compact => true,
+            Self::Compact | Self::Fleet => true,
+        }
+    }
+
+    /// Whether `cards` GPU cards are shown as the fleet matrix: chosen, or `Auto` above
+    /// [`fleet::AUTO_FLEET_ABOVE`] cards (more than a screen of compact cards holds).
+    #[must_use]
+    pub fn is_fleet(self, cards: usize) -> bool {
+        match self {
+            Self::Auto => cards > fleet::AUTO_FLEET_ABOVE,
+            Self::Fleet => true,
+            Self::Comfortable | Self::Compact => false,
         }
     }
 
@@ -86,6 +100,7 @@ impl Density {
             Self::Auto => "auto",
             Self::Comfortable => "comfortable",
             Self::Compact => "compact",
+            Self::Fleet => "fleet matrix",
         }
     }
 }
@@ -99,6 +114,8 @@ pub struct UiState {
     pub theme: ThemeChoice,
     /// Card density.
     pub density: Density,
+    /// The fleet matrix's figure, filter and order.
+    pub fleet: fleet::FleetState,
     /// Refresh paused: the app stops applying updates (never persisted).
     #[serde(skip)]
     pub paused: bool,
@@ -286,6 +303,15 @@ fn body_ui(
     section_heading_ui(ui, "GPUs", cards.len());
     if cards.is_empty() {
         ui.label("No GPU seen yet: configure NVML, dcgm-exporter or nvidia_gpu_exporter sources.");
+    } else if state.density.is_fleet(cards.len()) {
+        // Every GPU on one screen: the matrix gets the window's height less the header's.
+        let height = (ui.clip_rect().bottom() - ui.cursor().top() - 40.0).max(300.0);
+        let r = fleet::fleet_ui(ui, views, &mut state.fleet, height);
+        if let Some(node) = r.clicked_node
+            && clickable
+        {
+            state.history.detail = Some(crate::history::detail::Target::Node { node });
+        }
     } else {
         if let Some(i) = gpu_cards::gpu_grid_ui(
             ui,

@@ -1,0 +1,442 @@
+//! The fleet view: every GPU of a large cluster on one screen — a matrix of small cells, one
+//! block per node, coloured by the figure chosen (utilisation, VRAM, temperature, health), the
+//! value on hover, a click into the node's detail view. Nodes in natural order or worst first,
+//! filtered by name, state word or model. Painted directly (one hover area for the whole
+//! matrix), so 8,000 cells cost a few thousand vertices and no widget each.
+//!
+//! State is never told by colour alone: a GPU whose source is down or stale is drawn hollow
+//! with a cross or a slash, a GPU without the figure is an empty outline, and the hover text
+//! says everything in words.
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, vec2};
+use serde::{Deserialize, Serialize};
+
+use super::theme::{self, Level};
+use crate::format;
+use crate::model::health::Health;
+use crate::model::views::{GpuCard, NodeView, Views};
+
+/// Above this many GPU cards, `Density::Auto` shows the fleet view.
+pub const AUTO_FLEET_ABOVE: usize = 128;
+
+/// The figure the cells show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FleetFigure {
+    /// GPU utilisation, %.
+    #[default]
+    Utilisation,
+    /// VRAM used, % of total.
+    Vram,
+    /// Temperature, °C.
+    Temperature,
+    /// The health of the source that reads the GPU.
+    Health,
+}
+
+impl FleetFigure {
+    /// Every figure, for the picker.
+    pub const ALL: [Self; 4] = [
+        Self::Utilisation,
+        Self::Vram,
+        Self::Temperature,
+        Self::Health,
+    ];
+
+    /// Word for the picker.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Utilisation => "utilisation",
+            Self::Vram => "VRAM",
+            Self::Temperature => "temperature",
+            Self::Health => "health",
+        }
+    }
+
+    /// The figure of one GPU, scaled to 0..=1 for the colour ramp, with its words.
+    fn of(self, c: &GpuCard) -> Option<(f64, String)> {
+        let g = &c.gpu;
+        match self {
+            Self::Utilisation => g.util_pct.map(|u| (u / 100.0, format::pct(Some(u), 0))),
+            Self::Vram => g
+                .mem_used_pct()
+                .map(|p| (p / 100.0, format::pct(Some(p), 0))),
+            Self::Temperature => g.temp_c.map(|t| ((t - 30.0) / 60.0, format!("{t:.0} °C"))),
+            Self::Health => Some((
+                f64::from(c.health.severity()) / 3.0,
+                c.health.label().to_owned(),
+            )),
+        }
+    }
+
+    /// The two ends of the legend.
+    fn legend(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Utilisation | Self::Vram => ("0 %", "100 %"),
+            Self::Temperature => ("30 °C", "90 °C"),
+            Self::Health => ("up", "down"),
+        }
+    }
+}
+
+/// What the user chose in the fleet view (remembered across restarts).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FleetState {
+    /// The figure the cells show.
+    pub figure: FleetFigure,
+    /// Only nodes whose name, state word or model contains this (case-insensitive).
+    pub filter: String,
+    /// Worst nodes first (by the chosen figure), instead of natural order.
+    pub worst_first: bool,
+}
+
+/// A colour-blind-safe sequential ramp (viridis' stops): dark blue, through teal and green, to
+/// yellow. No red/green pair carries meaning; the value is in the hover text too.
+const RAMP: [[u8; 3]; 5] = [
+    [0x44, 0x01, 0x54],
+    [0x3b, 0x52, 0x8b],
+    [0x21, 0x91, 0x8c],
+    [0x5e, 0xc9, 0x62],
+    [0xfd, 0xe7, 0x25],
+];
+
+/// The ramp at `x` in 0..=1 (clamped).
+#[must_use]
+pub fn ramp(x: f64) -> Color32 {
+    let x = x.clamp(0.0, 1.0) * (RAMP.len() - 1) as f64;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let i = (x.floor() as usize).min(RAMP.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let v = (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
+        v
+    };
+    let (a, b) = (RAMP[i], RAMP[i + 1]);
+    Color32::from_rgb(mix(a[0], b[0]), mix(a[1], b[1]), mix(a[2], b[2]))
+}
+
+/// One node's block: its view and its GPU cards.
+struct Block<'a> {
+    node: &'a NodeView,
+    gpus: Vec<&'a GpuCard>,
+    worst: f64,
+}
+
+fn matches(filter: &str, n: &NodeView) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let f = filter.to_lowercase();
+    n.name.to_lowercase().contains(&f)
+        || n.health.label().contains(&f)
+        || n.models.iter().any(|m| m.to_lowercase().contains(&f))
+}
+
+fn blocks<'a>(views: &'a Views, state: &FleetState) -> Vec<Block<'a>> {
+    let mut by_node: std::collections::HashMap<&str, Vec<&GpuCard>> =
+        std::collections::HashMap::with_capacity(views.nodes.len());
+    for c in &views.gpus {
+        by_node.entry(c.node.as_str()).or_default().push(c);
+    }
+    let mut out: Vec<Block<'a>> = views
+        .nodes
+        .iter()
+        .filter(|n| matches(state.filter.trim(), n))
+        .filter_map(|n| {
+            let gpus = by_node.remove(n.name.as_str())?;
+            let worst = gpus
+                .iter()
+                .filter_map(|c| state.figure.of(c).map(|(x, _)| x))
+                .fold(f64::from(n.health.severity()) * 10.0, f64::max);
+            Some(Block {
+                node: n,
+                gpus,
+                worst,
+            })
+        })
+        .collect();
+    if state.worst_first {
+        // Stable: equal nodes keep their natural order.
+        out.sort_by(|a, b| b.worst.total_cmp(&a.worst));
+    }
+    out
+}
+
+/// Cell and gap sizes for `gpus_per_node` cells per block, fitting `blocks` blocks into
+/// `avail` if they can (cells from 18 px down to 6 px).
+fn geometry(avail: Vec2, blocks: usize, gpus_per_node: usize) -> (Vec2, f32, f32) {
+    let per = gpus_per_node.max(1) as f32;
+    for side in [18.0_f32, 16.0, 14.0, 12.0, 10.0, 9.0, 8.0, 7.0, 6.0] {
+        let cell = vec2(side * 0.75, side);
+        let (gap, block_gap) = (1.0, (side * 0.45).max(4.0));
+        let block_w = per * (cell.x + gap) + block_gap;
+        let cols = ((avail.x + block_gap) / block_w).floor().max(1.0);
+        let rows = (blocks as f32 / cols).ceil();
+        if rows * (cell.y + block_gap) <= avail.y {
+            return (cell, gap, block_gap);
+        }
+    }
+    (vec2(4.5, 6.0), 1.0, 4.0)
+}
+
+/// What the fleet view answers: the node clicked (to open its detail view).
+pub struct FleetResponse {
+    /// The node whose block was clicked.
+    pub clicked_node: Option<String>,
+}
+
+fn health_mark(p: &egui::Painter, r: Rect, h: &Health, color: Color32) {
+    let stroke = Stroke::new(1.0, color);
+    match h {
+        Health::Down { .. } => {
+            p.line_segment([r.left_top(), r.right_bottom()], stroke);
+            p.line_segment([r.right_top(), r.left_bottom()], stroke);
+        }
+        Health::Stale { .. } => {
+            p.line_segment([r.left_bottom(), r.right_top()], stroke);
+        }
+        _ => {}
+    }
+}
+
+/// Draw the controls and the matrix into `ui`, using the height left (`height`).
+pub fn fleet_ui(
+    ui: &mut egui::Ui,
+    views: &Views,
+    state: &mut FleetState,
+    height: f32,
+) -> FleetResponse {
+    let visuals = ui.visuals().clone();
+    let shown = blocks(views, state);
+    let gpus_shown: usize = shown.iter().map(|b| b.gpus.len()).sum();
+    let hot = views
+        .gpus
+        .iter()
+        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= 83.0))
+        .count();
+    let down = views
+        .gpus
+        .iter()
+        .filter(|c| matches!(c.health, Health::Down { .. } | Health::Stale { .. }))
+        .count();
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("fleet_figure")
+            .selected_text(format!("Colour: {}", state.figure.label()))
+            .show_ui(ui, |ui| {
+                for f in FleetFigure::ALL {
+                    ui.selectable_value(&mut state.figure, f, f.label());
+                }
+            });
+        ui.add(
+            egui::TextEdit::singleline(&mut state.filter)
+                .hint_text("filter: node, state or model")
+                .desired_width(200.0),
+        );
+        ui.checkbox(&mut state.worst_first, "Worst first");
+        let (lo, hi) = state.figure.legend();
+        ui.label(lo);
+        let (r, _) = ui.allocate_exact_size(vec2(90.0, 12.0), Sense::hover());
+        for i in 0..30 {
+            let x0 = r.left() + r.width() * i as f32 / 30.0;
+            let x1 = r.left() + r.width() * (i + 1) as f32 / 30.0;
+            ui.painter().rect_filled(
+                Rect::from_min_max(Pos2::new(x0, r.top()), Pos2::new(x1, r.bottom())),
+                0.0,
+                ramp(f64::from(i) / 29.0),
+            );
+        }
+        ui.label(hi);
+        ui.label(format!(
+            "{} of {} GPUs on {} of {} nodes · {hot} hot (≥ 83 °C) · {down} on a stale or down source · crossed out: down, slashed: stale, outline only: no figure",
+            gpus_shown,
+            views.gpus.len(),
+            shown.len(),
+            views.nodes.len(),
+        ));
+    });
+    let per = shown.iter().map(|b| b.gpus.len()).max().unwrap_or(1);
+    let avail = vec2(ui.available_width(), height.max(80.0));
+    let (cell, gap, block_gap) = geometry(avail, shown.len(), per);
+    let block_w = per as f32 * (cell.x + gap) + block_gap;
+    let cols = ((avail.x + block_gap) / block_w).floor().max(1.0) as usize;
+    let rows = shown.len().div_ceil(cols);
+    let size = vec2(avail.x, rows as f32 * (cell.y + block_gap));
+    let (rect, resp) = ui.allocate_exact_size(size, Sense::click());
+    let painter = ui.painter_at(rect);
+    let outline = visuals.weak_text_color();
+    let cell_at = |bi: usize, gi: usize| {
+        let (row, col) = (bi / cols, bi % cols);
+        let x = rect.left() + col as f32 * block_w + gi as f32 * (cell.x + gap);
+        let y = rect.top() + row as f32 * (cell.y + block_gap);
+        Rect::from_min_size(Pos2::new(x, y), cell)
+    };
+    for (bi, b) in shown.iter().enumerate() {
+        if !ui.is_rect_visible(cell_at(bi, 0).union(cell_at(bi, per.saturating_sub(1)))) {
+            continue;
+        }
+        for (gi, c) in b.gpus.iter().enumerate() {
+            let r = cell_at(bi, gi);
+            let up = matches!(c.health, Health::Up { .. });
+            match state.figure.of(c) {
+                Some((x, _)) if up || state.figure == FleetFigure::Health => {
+                    let fill = if state.figure == FleetFigure::Health {
+                        theme::bar_fill(&visuals, theme::health_level(&c.health))
+                    } else {
+                        ramp(x)
+                    };
+                    painter.rect_filled(r, 1.0, fill);
+                }
+                _ => {
+                    painter.rect_stroke(r, 1.0, Stroke::new(1.0, outline), StrokeKind::Inside);
+                }
+            }
+            let mark = theme::level_color(&visuals, theme::health_level(&c.health));
+            health_mark(&painter, r, &c.health, mark);
+        }
+        if theme::health_level(&b.node.health) != Level::Ok {
+            // A thin line under a node that is not all up.
+            let (a, z) = (cell_at(bi, 0), cell_at(bi, b.gpus.len().saturating_sub(1)));
+            painter.hline(
+                a.left()..=z.right(),
+                a.bottom() + 1.5,
+                Stroke::new(
+                    1.5,
+                    theme::level_color(&visuals, theme::health_level(&b.node.health)),
+                ),
+            );
+        }
+    }
+    let hit = resp.hover_pos().and_then(|p| {
+        let col = ((p.x - rect.left()) / block_w).floor() as usize;
+        let row = ((p.y - rect.top()) / (cell.y + block_gap)).floor() as usize;
+        let bi = row * cols + col;
+        let b = shown.get(bi).filter(|_| col < cols)?;
+        let gi = ((p.x - rect.left() - col as f32 * block_w) / (cell.x + gap)).floor() as usize;
+        Some((b, b.gpus.get(gi).copied()))
+    });
+    let mut clicked_node = None;
+    if let Some((b, gpu)) = hit {
+        let text = match gpu {
+            Some(c) => {
+                let figure = state
+                    .figure
+                    .of(c)
+                    .map_or_else(|| "n/a".to_owned(), |(_, w)| w);
+                format!(
+                    "{} · {}\n{}: {figure}\nutil {} · VRAM {} · {} · {}\nsource {}{}\nclick: the node's detail view",
+                    b.node.name,
+                    super::gpu_cards::gpu_title(&c.gpu),
+                    state.figure.label(),
+                    format::pct(c.gpu.util_pct, 0),
+                    format::pct(c.gpu.mem_used_pct(), 0),
+                    c.gpu
+                        .temp_c
+                        .map_or_else(|| "n/a".to_owned(), |t| format!("{t:.0} °C")),
+                    c.gpu.name.as_deref().unwrap_or("GPU"),
+                    c.health.label(),
+                    c.model
+                        .as_deref()
+                        .map(|m| format!(" · serves {m}"))
+                        .unwrap_or_default(),
+                )
+            }
+            None => format!("{} · {}", b.node.name, b.node.health.label()),
+        };
+        resp.clone().on_hover_text_at_pointer(text);
+        if resp.clicked() {
+            clicked_node = Some(b.node.name.clone());
+        }
+    }
+    FleetResponse { clicked_node }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ramp_runs_from_dark_blue_to_yellow_and_clamps() {
+        assert_eq!(ramp(0.0), Color32::from_rgb(0x44, 0x01, 0x54));
+        assert_eq!(ramp(1.0), Color32::from_rgb(0xfd, 0xe7, 0x25));
+        assert_eq!(ramp(-3.0), ramp(0.0));
+        assert_eq!(ramp(f64::NAN.max(2.0)), ramp(1.0));
+        let mid = ramp(0.5);
+        assert_eq!(mid, Color32::from_rgb(0x21, 0x91, 0x8c));
+    }
+
+    #[test]
+    fn nodes_filter_by_name_or_model_and_sort_worst_first() {
+        let start =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let model = crate::testdata::sample_model(12, 2, 0, start);
+        let views = model.views();
+        let names = |st: &FleetState| {
+            blocks(views, st)
+                .iter()
+                .map(|b| b.node.name.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut st = FleetState::default();
+        assert_eq!(names(&st).len(), 12, "every node with GPUs");
+        st.filter = "NODE-1".into();
+        assert_eq!(
+            names(&st),
+            ["node-10", "node-11"],
+            "case-insensitive name filter"
+        );
+        st.filter = String::new();
+        st.worst_first = true;
+        let order = blocks(views, &st);
+        let worst: Vec<f64> = order.iter().map(|b| b.worst).collect();
+        assert!(worst.windows(2).all(|w| w[0] >= w[1]), "{worst:?}");
+        let top_util = views
+            .gpus
+            .iter()
+            .filter_map(|c| c.gpu.util_pct)
+            .fold(0.0, f64::max);
+        let first = order[0].node;
+        if views.nodes.iter().any(|n| n.health.severity() > 0) {
+            assert!(
+                first.health.severity() > 0,
+                "a node in trouble comes first: {first:?}"
+            );
+        } else {
+            assert_eq!(order[0].worst, top_util / 100.0, "the busiest node first");
+            let tied: Vec<&str> = order
+                .iter()
+                .filter(|b| b.worst == order[0].worst)
+                .map(|b| b.node.name.as_str())
+                .collect();
+            let mut sorted = tied.clone();
+            sorted.sort_by(|a, b| crate::model::text::natural_cmp(a, b));
+            assert_eq!(tied, sorted, "ties keep their natural order");
+        }
+    }
+
+    #[test]
+    fn auto_picks_the_matrix_only_when_cards_no_longer_fit() {
+        use super::super::Density;
+        assert!(!Density::Auto.is_fleet(AUTO_FLEET_ABOVE));
+        assert!(Density::Auto.is_fleet(AUTO_FLEET_ABOVE + 1));
+        assert!(Density::Fleet.is_fleet(1));
+        assert!(!Density::Compact.is_fleet(10_000));
+    }
+
+    #[test]
+    fn a_thousand_nodes_of_eight_fit_a_1080p_screen() {
+        let avail = vec2(1900.0, 900.0);
+        let (cell, gap, block_gap) = geometry(avail, 1000, 8);
+        let block_w = 8.0 * (cell.x + gap) + block_gap;
+        let cols = ((avail.x + block_gap) / block_w).floor();
+        let rows = (1000.0 / cols).ceil();
+        assert!(
+            rows * (cell.y + block_gap) <= avail.y,
+            "{cell:?} {cols} {rows}"
+        );
+        assert!(cell.y >= 6.0, "cells stay visible: {cell:?}");
+        // A handful of nodes get large cells.
+        assert_eq!(geometry(avail, 4, 8).0.y, 18.0);
+    }
+}
