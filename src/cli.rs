@@ -150,6 +150,10 @@ pub struct SourceArgs {
     /// (repeatable); replaces configured `[[prometheus_server]]` entries.
     #[arg(long = "prometheus-server", value_name = "URL")]
     pub prometheus_server: Vec<String>,
+    /// An Ollama server, e.g. http://10.0.0.5:11434 (repeatable); replaces configured
+    /// `[[ollama]]` entries.
+    #[arg(long = "ollama", value_name = "URL")]
+    pub ollama: Vec<String>,
     /// A cluster /status URL (repeatable); replaces configured status endpoints.
     #[arg(long = "status", value_name = "URL")]
     pub status: Vec<String>,

@@ -33,6 +33,7 @@ fn config(targets: Vec<PrometheusTarget>) -> Config {
         },
         prometheus: targets,
         prometheus_servers: vec![],
+        ollama: vec![],
         status: vec![],
         model: ModelSettings::default(),
         alerts: Default::default(),

@@ -324,6 +324,7 @@ async fn an_unverified_source_is_labelled_in_the_snapshot() {
         },
         prometheus: vec![target],
         prometheus_servers: vec![],
+        ollama: vec![],
         status: vec![],
         model: ModelSettings::default(),
         alerts: Default::default(),

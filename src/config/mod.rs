@@ -71,6 +71,35 @@ pub struct PrometheusTarget {
     pub tls: TlsSettings,
 }
 
+/// One Ollama server (`[[ollama]]`, `--ollama`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OllamaServer {
+    /// Base URL, e.g. `http://10.0.0.5:11434`.
+    pub url: String,
+    /// Node: the config's name, else the URL's host.
+    pub node: String,
+    /// `node` was given in the config.
+    pub node_named: bool,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+}
+
+impl OllamaServer {
+    /// A server with defaults: node from the URL's host.
+    #[must_use]
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.trim_end_matches('/').to_owned(),
+            node: node_from_url(url),
+            node_named: false,
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
 /// One cluster-status endpoint (the smart proxy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusEndpoint {
@@ -95,6 +124,8 @@ pub struct Config {
     pub nvml: NvmlConfig,
     /// Prometheus targets.
     pub prometheus: Vec<PrometheusTarget>,
+    /// Ollama servers.
+    pub ollama: Vec<OllamaServer>,
     /// Prometheus-compatible servers to read fleets through.
     pub prometheus_servers: Vec<crate::sources::promserver::PromServer>,
     /// Status endpoints.
@@ -127,6 +158,7 @@ impl Default for Config {
                 ..PrometheusTarget::new("http://localhost:8000/metrics")
             }],
             prometheus_servers: Vec::new(),
+            ollama: Vec::new(),
             status: vec![StatusEndpoint {
                 implicit: true,
                 ..StatusEndpoint::new("http://localhost:9199/status")

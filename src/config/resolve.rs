@@ -61,6 +61,13 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
         "http://prometheus:9090",
         |u| crate::sources::promserver::PromServer::new(&u),
     )?;
+    let ollama = from_urls(
+        &args.ollama,
+        &["http", "https"],
+        "--ollama",
+        "http://10.0.0.5:11434",
+        |u| super::OllamaServer::new(&u),
+    )?;
     let status = from_urls(
         &args.status,
         &["http", "https"],
@@ -71,6 +78,7 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     given_once(&args.prometheus, "--prometheus")?;
     given_once(&args.status, "--status")?;
     given_once(&args.prometheus_server, "--prometheus-server")?;
+    given_once(&args.ollama, "--ollama")?;
     given_once(&args.nexus_ws, "--nexus-ws")?;
     given_once(&args.nexus_redis, "--nexus-redis")?;
     given_once(&args.exec_logs, "--exec-logs")?;
@@ -83,6 +91,7 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     let agents_only = args.prometheus.is_empty()
         && args.status.is_empty()
         && args.prometheus_server.is_empty()
+        && args.ollama.is_empty()
         && !(args.nexus_ws.is_empty()
             && args.nexus_redis.is_empty()
             && args.exec_logs.is_empty()
@@ -99,6 +108,9 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     }
     if let Some(v) = status {
         cfg.status = v;
+    }
+    if let Some(v) = ollama {
+        cfg.ollama = v;
     }
     if let Some(v) = prometheus_servers {
         cfg.prometheus_servers = v;

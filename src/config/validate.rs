@@ -6,7 +6,10 @@ use toml::Table;
 
 use super::agents::expand_home;
 use super::walker::{Env, Walker};
-use super::{Config, ConfigProblem, NvmlConfig, PrometheusTarget, StatusEndpoint, node_from_url};
+use super::{
+    Config, ConfigProblem, NvmlConfig, OllamaServer, PrometheusTarget, StatusEndpoint,
+    node_from_url,
+};
 use crate::history::HistorySettings;
 use crate::model::ModelSettings;
 use crate::model::scrape::ServerKind;
@@ -56,6 +59,7 @@ const ROOT_KEYS: &[&str] = &[
     "nvml",
     "prometheus",
     "prometheus_server",
+    "ollama",
     "status",
     "model",
     "alerts",
@@ -150,6 +154,25 @@ pub(super) fn tls(w: &mut Walker, prefix: &str, t: &Table, url: Option<&str>) ->
     settings
 }
 
+const OLLAMA_KEYS: &[&str] = &["url", "node", "interval", "timeout"];
+
+fn ollama_server(w: &mut Walker, prefix: &str, t: &Table) -> Option<OllamaServer> {
+    w.unknown_keys(t, prefix, OLLAMA_KEYS);
+    let url = w.url_with(t, prefix, &["http", "https"], "http://10.0.0.5:11434")?;
+    let mut o = OllamaServer::new(&url);
+    if let Some(node) = w.string(t, prefix, "node") {
+        o.node = node;
+        o.node_named = true;
+    }
+    if let Some(d) = w.duration(t, prefix, "interval") {
+        o.interval = d;
+    }
+    if let Some(d) = w.duration(t, prefix, "timeout") {
+        o.timeout = d;
+    }
+    Some(o)
+}
+
 fn status_endpoint(w: &mut Walker, prefix: &str, t: &Table) -> Option<StatusEndpoint> {
     w.unknown_keys(t, prefix, STATUS_KEYS);
     let url = w.url(t, prefix)?;
@@ -185,6 +208,7 @@ fn duplicate_sources(w: &mut Walker, root: &Table) {
     for (k, field) in [
         ("prometheus", "url"),
         ("prometheus_server", "url"),
+        ("ollama", "url"),
         ("status", "url"),
         ("nexus_ws", "url"),
         ("nexus_redis", "url"),
@@ -300,6 +324,11 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
         .into_iter()
         .filter_map(|(p, t)| super::promserver::parse(&mut w, &p, t))
         .collect();
+    let ollama = w
+        .array_of_tables(&root, "", "ollama")
+        .into_iter()
+        .filter_map(|(p, t)| ollama_server(&mut w, &p, t))
+        .collect();
     let status = w
         .array_of_tables(&root, "", "status")
         .into_iter()
@@ -315,6 +344,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
             nvml,
             prometheus,
             prometheus_servers,
+            ollama,
             status,
             model,
             alerts,

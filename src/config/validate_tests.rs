@@ -372,3 +372,30 @@ basic_password_env = "NOPE"
     );
     assert!(m.hint.contains("job=~"), "{m:?}");
 }
+
+#[test]
+fn ollama_servers_parse_and_name_their_node() {
+    let text = r#"
+[[ollama]]
+url = "http://10.0.0.7:11434/"
+node = "gpu-c"
+interval = "5s"
+
+[[ollama]]
+url = "http://10.0.0.8:11434"
+"#;
+    let c = from_toml_str(text, &no_env).unwrap();
+    assert_eq!(c.ollama.len(), 2);
+    assert_eq!(c.ollama[0].url, "http://10.0.0.7:11434");
+    assert_eq!(
+        (c.ollama[0].node.as_str(), c.ollama[0].node_named),
+        ("gpu-c", true)
+    );
+    assert_eq!(c.ollama[0].interval, Duration::from_secs(5));
+    assert_eq!(
+        (c.ollama[1].node.as_str(), c.ollama[1].node_named),
+        ("10.0.0.8", false)
+    );
+    let e = from_toml_str("[[ollama]]\nurl = \"ftp://x\"\n", &no_env).unwrap_err();
+    assert_eq!(e[0].key, "ollama[0].url");
+}

@@ -89,6 +89,35 @@ pub fn render_text(s: &Snapshot) -> String {
             format::seconds(st.e2e.p95_s),
             format::seconds(st.itl.p50_s),
         );
+        if let Some(l) = &st.loaded {
+            #[allow(clippy::cast_precision_loss)]
+            let _ = writeln!(
+                o,
+                "    loaded: VRAM {}  size {}  {} {}  context {}  unloads at {}  installed models {}",
+                format::size(l.vram_bytes),
+                format::size(l.size_bytes),
+                l.parameter_size.as_deref().unwrap_or("n/a"),
+                l.quantization.as_deref().unwrap_or(""),
+                format::count(l.context_length.map(|c| c as f64)),
+                l.expires_at_ms
+                    .and_then(|ms| u64::try_from(ms).ok())
+                    .map_or_else(
+                        || "n/a".to_owned(),
+                        |ms| format::timestamp(
+                            std::time::SystemTime::UNIX_EPOCH
+                                + std::time::Duration::from_millis(ms)
+                        )
+                    ),
+                format::count(l.installed_models.map(|n| n as f64)),
+            );
+        }
+        if let Some(slots) = st.slots {
+            let _ = writeln!(
+                o,
+                "    slots: {} busy of {} (read from /slots: /metrics is off)",
+                slots.busy, slots.total
+            );
+        }
     }
     let _ = writeln!(o, "\nSources:");
     for src in &s.sources {

@@ -34,11 +34,13 @@ pub enum SourceKind {
     /// A Prometheus-compatible query API (Prometheus, VictoriaMetrics, Thanos, Mimir): the
     /// targets it scrapes become sources of kind [`Self::Prometheus`].
     PrometheusServer,
+    /// An Ollama server's API (`/api/ps`, `/api/tags`).
+    Ollama,
 }
 
 impl SourceKind {
     /// Every kind.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Prometheus,
         Self::Status,
         Self::Nvml,
@@ -50,6 +52,7 @@ impl SourceKind {
         Self::OpenclawGateway,
         Self::ToolProxyLog,
         Self::PrometheusServer,
+        Self::Ollama,
     ];
 
     /// The name used in JSON, logs and error lists.
@@ -67,6 +70,7 @@ impl SourceKind {
             Self::OpenclawGateway => "openclaw_gateway",
             Self::ToolProxyLog => "tool_proxy_log",
             Self::PrometheusServer => "prometheus_server",
+            Self::Ollama => "ollama",
         }
     }
 

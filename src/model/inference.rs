@@ -71,6 +71,12 @@ pub struct InferenceStats {
     pub itl: Latency,
     /// End-to-end latency over the window.
     pub e2e: Latency,
+    /// Loaded-model details (Ollama).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<super::scrape::LoadedModel>,
+    /// Busy and total slots (llama.cpp's `/slots`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<super::scrape::Slots>,
 }
 
 /// Finish reasons that count as failures.
@@ -145,6 +151,8 @@ pub fn derive_stats(
                 kv_cache_pct: c.kv_cache_frac.map(|f| f * 100.0),
                 prefix_hit_pct: c.prefix_hit_frac.map(|f| f * 100.0),
                 gen_tps: c.gen_throughput_tps,
+                loaded: c.loaded.clone(),
+                slots: c.slots,
                 ..InferenceStats::default()
             };
             if let Some((tp, p)) = p {

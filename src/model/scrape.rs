@@ -25,6 +25,9 @@ pub enum ServerKind {
     NvidiaGpuExporter,
     /// Prometheus node_exporter (`node_`).
     NodeExporter,
+    /// Ollama: no `/metrics`; its loaded models from `/api/ps`, installed ones from
+    /// `/api/tags` (read by `sources::ollama`, never detected from an exposition).
+    Ollama,
 }
 
 impl ServerKind {
@@ -50,10 +53,11 @@ impl ServerKind {
             Self::Dcgm => "dcgm",
             Self::NvidiaGpuExporter => "nvidia_gpu_exporter",
             Self::NodeExporter => "node_exporter",
+            Self::Ollama => "ollama",
         }
     }
 
-    /// Parse a config name.
+    /// Parse a config name (the kinds of [`Self::ALL`]: Ollama has its own `[[ollama]]`).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
@@ -62,7 +66,10 @@ impl ServerKind {
     /// True for inference servers (as opposed to GPU or host exporters).
     #[must_use]
     pub fn is_inference(self) -> bool {
-        matches!(self, Self::Vllm | Self::Sglang | Self::Llamacpp | Self::Tgi)
+        matches!(
+            self,
+            Self::Vllm | Self::Sglang | Self::Llamacpp | Self::Tgi | Self::Ollama
+        )
     }
 }
 
@@ -135,6 +142,38 @@ pub struct InferenceRaw {
     pub e2e: Option<Histogram>,
     /// Number of engines (data-parallel ranks) summed into this entry.
     pub engines: usize,
+    /// What a server that loads and unloads models says of this one (Ollama's `/api/ps`).
+    pub loaded: Option<LoadedModel>,
+    /// Busy and total slots (llama.cpp's `/slots`, where `/metrics` is off).
+    pub slots: Option<Slots>,
+}
+
+/// A model loaded by a server that loads models on demand (Ollama).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct LoadedModel {
+    /// Bytes of the model in GPU memory.
+    pub vram_bytes: Option<u64>,
+    /// Bytes of the model in all.
+    pub size_bytes: Option<u64>,
+    /// When the server unloads it if unused (Unix ms).
+    pub expires_at_ms: Option<i64>,
+    /// Context length it was loaded with.
+    pub context_length: Option<u64>,
+    /// "8.0B", as the server says.
+    pub parameter_size: Option<String>,
+    /// "Q4_K_M", as the server says.
+    pub quantization: Option<String>,
+    /// Models installed on that server (`/api/tags`), when it answered.
+    pub installed_models: Option<usize>,
+}
+
+/// A llama.cpp server's slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Slots {
+    /// Slots processing a request.
+    pub busy: usize,
+    /// Slots in all.
+    pub total: usize,
 }
 
 /// Raw host figures from node_exporter.

@@ -20,7 +20,8 @@ use crate::sources::http;
 
 pub use crate::sources::framework::{Updates, Waker};
 pub use polled::{
-    exposition_body, prometheus_id, promserver_id, read_scrape, scrape_once, status_id, status_once,
+    exposition_body, ollama_id, prometheus_id, promserver_id, read_scrape, scrape_once, status_id,
+    status_once,
 };
 
 /// A running collector. Dropping it stops every task and thread.
@@ -91,6 +92,16 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
     let targets = config.prometheus.clone();
     let statuses = config.status.clone();
     let servers = config.prometheus_servers.clone();
+    let ollamas = config.ollama.clone();
+    for o in &ollamas {
+        sources.push(SourceSpec {
+            id: ollama_id(o),
+            interval: o.interval,
+            node_named: o.node_named,
+            implicit: false,
+            tls_unverified: false,
+        });
+    }
     for p in &servers {
         sources.push(SourceSpec {
             id: promserver_id(p),
@@ -147,6 +158,15 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
                             id: prometheus_id(&target),
                             client: polled::client_for(&client, &target.tls, &target.url),
                             target,
+                        };
+                        tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
+                    }
+                    for server in ollamas {
+                        let schedule = PollSchedule::every(server.interval);
+                        let source = polled::OllamaPoll {
+                            id: ollama_id(&server),
+                            client: client.clone(),
+                            server,
                         };
                         tasks.spawn(poll_loop(source, schedule, sink.for_source(), stop.clone()));
                     }

@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use crate::config::{PrometheusTarget, StatusEndpoint};
+use crate::config::{OllamaServer, PrometheusTarget, StatusEndpoint};
 use crate::model::ids::{SourceId, SourceKind};
 use crate::model::input::{SourceError, SourceUpdate};
 use crate::model::redact::redact_urls;
@@ -26,6 +26,12 @@ pub fn prometheus_id(t: &PrometheusTarget) -> SourceId {
 #[must_use]
 pub fn promserver_id(s: &PromServer) -> SourceId {
     SourceId::new("fleet", SourceKind::PrometheusServer, s.url.clone())
+}
+
+/// Id of an Ollama server.
+#[must_use]
+pub fn ollama_id(o: &OllamaServer) -> SourceId {
+    SourceId::new(o.node.clone(), SourceKind::Ollama, o.url.clone())
 }
 
 /// Id of a status endpoint.
@@ -68,11 +74,57 @@ pub(super) fn client_for(
     }
 }
 
-/// Fetch, parse and map one Prometheus target.
+/// Fetch, parse and map one Prometheus target. A llama.cpp target whose `/metrics` is off
+/// (HTTP 501 or 404: started without `--metrics`) is read from its `/slots` instead.
 ///
 /// # Errors
 /// The request failed, the body was empty, or it held no metric at all.
 pub async fn scrape_once(
+    client: &reqwest::Client,
+    t: &PrometheusTarget,
+) -> Result<ScrapeData, SourceError> {
+    match metrics_once(client, t).await {
+        Err(SourceError::HttpStatus {
+            status: 404 | 501, ..
+        }) if t.kind == Some(ServerKind::Llamacpp) => slots_once(client, t).await,
+        other => other,
+    }
+}
+
+/// llama.cpp's `/slots` beside the target's `/metrics` path.
+async fn slots_once(
+    client: &reqwest::Client,
+    t: &PrometheusTarget,
+) -> Result<ScrapeData, SourceError> {
+    let base = t.url.trim_end_matches('/');
+    let url = format!("{}/slots", base.strip_suffix("/metrics").unwrap_or(base));
+    let fetched = http::get(
+        client,
+        http::Request {
+            url: &url,
+            timeout: t.timeout,
+            max_body_bytes: t.max_body_bytes,
+            bearer: t.bearer_token.as_deref(),
+            basic: None,
+            explain_errors: false,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        SourceError::HttpStatus { url, status, .. } => SourceError::HttpStatus {
+            url,
+            status,
+            hint:
+                "; /metrics is off too: start llama-server with --metrics (or without --no-slots)"
+                    .to_owned(),
+        },
+        other => other,
+    })?;
+    crate::sources::slots::parse(&fetched.body)
+        .map_err(|reason| SourceError::Decode { url, reason })
+}
+
+async fn metrics_once(
     client: &reqwest::Client,
     t: &PrometheusTarget,
 ) -> Result<ScrapeData, SourceError> {
@@ -227,6 +279,26 @@ impl Poll for PromServerPoll {
             Err(e) => Err(e.clone()),
         };
         Some(SourceUpdate::Fleet {
+            source: self.id.clone(),
+            at: SystemTime::now(),
+            result,
+        })
+    }
+}
+
+/// An Ollama server as a polled source.
+pub(super) struct OllamaPoll {
+    pub(super) id: SourceId,
+    pub(super) server: OllamaServer,
+    pub(super) client: reqwest::Client,
+}
+
+impl Poll for OllamaPoll {
+    async fn poll(&mut self) -> Option<SourceUpdate> {
+        let result =
+            crate::sources::ollama::fetch(&self.client, &self.server.url, self.server.timeout)
+                .await;
+        Some(SourceUpdate::Scrape {
             source: self.id.clone(),
             at: SystemTime::now(),
             result,

@@ -147,6 +147,8 @@ fn prefix(kind: ServerKind) -> &'static str {
         ServerKind::Dcgm => "DCGM_FI_",
         ServerKind::NvidiaGpuExporter => "nvidia_smi_",
         ServerKind::NodeExporter => "node_",
+        // Never in an exposition: read from Ollama's API, never detected.
+        ServerKind::Ollama => "\0ollama",
     }
 }
 
@@ -1028,7 +1030,8 @@ pub fn map(exp: &Exposition<'_>, kind: Option<ServerKind>, body_bytes: usize) ->
             data.host = Some(map_node_exporter(&idx, &mut problems));
             data.host_name = node_exporter_host_name(&idx);
         }
-        None => {}
+        // Ollama has no exposition to map (`sources::ollama` reads its API).
+        Some(ServerKind::Ollama) | None => {}
     }
     data.problems = problems.into_lines();
     data

@@ -9,6 +9,8 @@ pub mod http;
 pub mod mapping;
 pub mod nvidia_smi;
 pub mod nvml;
+pub mod ollama;
 pub mod prometheus;
 pub mod promserver;
+pub mod slots;
 pub mod status;

@@ -333,7 +333,7 @@ fn body_ui(
     if servers.is_empty() {
         ui.label("No inference server reported yet.");
     } else {
-        if let Some(i) = servers::servers_grid_ui(ui, servers, clickable)
+        if let Some(i) = servers::servers_grid_ui(ui, servers, clickable, now)
             && let Some(c) = servers.get(i)
         {
             state.history.detail = Some(crate::history::detail::Target::Server {

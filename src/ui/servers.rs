@@ -1,11 +1,16 @@
 //! Inference-server cards, one per model per server: running and waiting requests, KV cache,
-//! TTFT and end-to-end latency (p50/p95), requests/s, error share and token rates.
+//! TTFT and end-to-end latency (p50/p95), requests/s, error share and token rates; for a server
+//! that loads models on demand (Ollama), the model's VRAM, size, context, parameters and when it
+//! unloads; for llama.cpp read from `/slots`, its busy slots.
+
+use std::time::{Duration, SystemTime};
 
 use egui::RichText;
 
 use super::icons::{self, Icon};
 use super::{grid, theme};
 use crate::format;
+use crate::model::scrape::LoadedModel;
 use crate::model::views::InferenceCard;
 
 /// Error share (%) from which the figure reads as a warning / critical.
@@ -21,6 +26,7 @@ pub fn servers_grid_ui(
     ui: &mut egui::Ui,
     servers: &[InferenceCard],
     clickable: bool,
+    now: SystemTime,
 ) -> Option<usize> {
     grid::card_grid_ui(
         ui,
@@ -31,7 +37,7 @@ pub fn servers_grid_ui(
         |ui, i| {
             if let Some(card) = servers.get(i) {
                 let frame = theme::card_frame_for(ui.style(), theme::health_level(&card.health));
-                grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, card));
+                grid::card_ui(ui, frame, |ui| server_card_ui(ui, i, card, now));
             }
         },
     )
@@ -61,7 +67,46 @@ fn figure_ui(ui: &mut egui::Ui, name: &str, value: String, level: theme::Level) 
     });
 }
 
-fn server_card_ui(ui: &mut egui::Ui, i: usize, card: &InferenceCard) {
+/// The figures of a model an on-demand server (Ollama) has loaded.
+fn loaded_figures_ui(ui: &mut egui::Ui, l: &LoadedModel, now: SystemTime) {
+    let ok = theme::Level::Ok;
+    figure_ui(ui, "VRAM", format::size(l.vram_bytes), ok);
+    figure_ui(ui, "Size", format::size(l.size_bytes), ok);
+    ui.end_row();
+    let params = match (&l.parameter_size, &l.quantization) {
+        (Some(p), Some(q)) => format!("{p} {q}"),
+        (Some(p), None) => p.clone(),
+        (None, Some(q)) => q.clone(),
+        (None, None) => format::NA.to_owned(),
+    };
+    figure_ui(ui, "Params", params, ok);
+    #[allow(clippy::cast_precision_loss)]
+    figure_ui(
+        ui,
+        "Context",
+        format::count(l.context_length.map(|c| c as f64)),
+        ok,
+    );
+    ui.end_row();
+    let unloads = l
+        .expires_at_ms
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map_or_else(
+            || format::NA.to_owned(),
+            |ms| format::until(SystemTime::UNIX_EPOCH + Duration::from_millis(ms), now),
+        );
+    figure_ui(ui, "Unloads", unloads, ok);
+    #[allow(clippy::cast_precision_loss)]
+    figure_ui(
+        ui,
+        "Installed",
+        format::count(l.installed_models.map(|n| n as f64)),
+        ok,
+    );
+    ui.end_row();
+}
+
+fn server_card_ui(ui: &mut egui::Ui, i: usize, card: &InferenceCard, now: SystemTime) {
     let (h, s) = (&card.health, &card.stats);
     ui.horizontal(|ui| {
         ui.add(
@@ -92,6 +137,20 @@ fn server_card_ui(ui: &mut egui::Ui, i: usize, card: &InferenceCard) {
         .min_col_width(theme::FIGURE_COL_WIDTH)
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
+            if let Some(l) = &s.loaded {
+                loaded_figures_ui(ui, l, now);
+                return;
+            }
+            if let Some(slots) = s.slots {
+                figure_ui(
+                    ui,
+                    "Slots busy",
+                    format!("{} / {}", slots.busy, slots.total),
+                    ok,
+                );
+                figure_ui(ui, "Metrics", "off".to_owned(), theme::Level::Warn);
+                ui.end_row();
+            }
             figure_ui(ui, "Running", format::count(s.running), ok);
             figure_ui(ui, "Waiting", format::count(s.waiting), ok);
             ui.end_row();
