@@ -66,6 +66,25 @@ pub enum Command {
         #[command(subcommand)]
         action: HistoryAction,
     },
+    /// Serve this machine's GPUs (NVML), their processes and models, and host CPU, memory and
+    /// disks on /metrics, for other windows and Prometheus to read.
+    Agent {
+        /// Address to serve on; 127.0.0.1 keeps it to this machine.
+        #[arg(long, default_value = "127.0.0.1:9403", value_name = "ADDR:PORT")]
+        listen: std::net::SocketAddr,
+        /// How often the GPUs are read.
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        interval: Duration,
+        /// Require `Authorization: Bearer <token>`, the token read from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        token_env: Option<String>,
+        /// A mount point whose size and free space to report (repeatable; default /).
+        #[arg(long = "disk", value_name = "PATH")]
+        disks: Vec<PathBuf>,
+        /// Do not fall back to `nvidia-smi -q -x` when NVML cannot be loaded.
+        #[arg(long)]
+        no_nvidia_smi: bool,
+    },
     /// Serve a simulated cluster on 127.0.0.1 until interrupted.
     Sim {
         /// Simulation options.

@@ -4,6 +4,7 @@
 //! runtime, the model and its derivations, the simulated cluster, the headless commands and the
 //! egui screens. `main.rs` only wires them together. See `ARCHITECTURE.md`.
 
+pub mod agent;
 pub mod alerts;
 pub mod app;
 pub mod cli;

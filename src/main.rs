@@ -98,6 +98,42 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Agent {
+            listen,
+            interval,
+            token_env,
+            disks,
+            no_nvidia_smi,
+        }) => {
+            let token = match token_env {
+                Some(var) => match std::env::var(&var) {
+                    Ok(t) if !t.is_empty() => Some(t),
+                    _ => {
+                        anyhow::bail!(
+                            "--token-env {var}: the variable is not set (export {var}=<token>, or leave out --token-env)"
+                        )
+                    }
+                },
+                None => None,
+            };
+            let opts = swarmglass::agent::AgentOptions {
+                listen,
+                interval,
+                token,
+                disks: if disks.is_empty() {
+                    vec![std::path::PathBuf::from("/")]
+                } else {
+                    disks
+                },
+                nvidia_smi_fallback: !no_nvidia_smi,
+            };
+            swarmglass::agent::run(&opts, |addr| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "swarmglass agent serving http://{addr}/metrics");
+                let _ = out.flush();
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Sim { sim, write_config }) => {
             sim::run_blocking(sim_options(&sim), write_config.as_deref())?;
             Ok(ExitCode::SUCCESS)

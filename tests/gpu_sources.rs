@@ -72,6 +72,8 @@ fn h100x2_busy_exact_values() {
             pid: 4242,
             used_bytes: Some(73_840 * MIB),
             name: Some("/opt/venv/bin/python3 -m vllm.entrypoints.openai.api_server".to_owned()),
+            server: None,
+            model: None,
         }]
     );
 
@@ -161,7 +163,9 @@ fn not_available_markers_are_none() {
         vec![GpuProcess {
             pid: 11,
             used_bytes: None,
-            name: Some("python3".to_owned())
+            name: Some("python3".to_owned()),
+            server: None,
+            model: None,
         }]
     );
 }

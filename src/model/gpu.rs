@@ -15,6 +15,8 @@ pub enum GpuOrigin {
     Dcgm,
     /// A remote nvidia_gpu_exporter.
     NvidiaGpuExporter,
+    /// A remote `swarmglass agent`.
+    Agent,
 }
 
 /// A process holding memory on a GPU.
@@ -26,6 +28,13 @@ pub struct GpuProcess {
     pub used_bytes: Option<u64>,
     /// Process name (executable or command), if known.
     pub name: Option<String>,
+    /// The inference server it is (`vllm`, `sglang`, `llamacpp`, `tgi`, `ollama`), when its
+    /// command line tells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The model it serves, when its command line names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// One reading of one GPU. Every figure is optional: a figure the source does not give is

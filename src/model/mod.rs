@@ -428,6 +428,7 @@ impl Model {
         s.gpu_origin = match data.kind {
             Some(ServerKind::Dcgm) => Some(GpuOrigin::Dcgm),
             Some(ServerKind::NvidiaGpuExporter) => Some(GpuOrigin::NvidiaGpuExporter),
+            Some(ServerKind::Agent) => Some(GpuOrigin::Agent),
             _ => None,
         };
         let prev_host = s

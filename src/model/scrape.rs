@@ -25,6 +25,8 @@ pub enum ServerKind {
     NvidiaGpuExporter,
     /// Prometheus node_exporter (`node_`).
     NodeExporter,
+    /// Our own node agent, `swarmglass agent` (`swarmglass_`).
+    Agent,
     /// Ollama: no `/metrics`; its loaded models from `/api/ps`, installed ones from
     /// `/api/tags` (read by `sources::ollama`, never detected from an exposition).
     Ollama,
@@ -32,7 +34,7 @@ pub enum ServerKind {
 
 impl ServerKind {
     /// Every kind, in detection priority order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Vllm,
         Self::Sglang,
         Self::Llamacpp,
@@ -40,6 +42,7 @@ impl ServerKind {
         Self::Dcgm,
         Self::NvidiaGpuExporter,
         Self::NodeExporter,
+        Self::Agent,
     ];
 
     /// The name used in config files and JSON.
@@ -53,6 +56,7 @@ impl ServerKind {
             Self::Dcgm => "dcgm",
             Self::NvidiaGpuExporter => "nvidia_gpu_exporter",
             Self::NodeExporter => "node_exporter",
+            Self::Agent => "agent",
             Self::Ollama => "ollama",
         }
     }

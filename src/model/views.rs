@@ -227,6 +227,18 @@ fn gpu_identity(g: &GpuSample) -> (bool, Option<&str>, Option<&str>) {
     (g.uuid.is_none(), g.uuid.as_deref(), g.mig.as_deref())
 }
 
+/// The models the GPU's own processes serve (from their command lines), joined; `None` when
+/// no process names one (then the card shows its node's models).
+fn served_on(g: &GpuSample) -> Option<String> {
+    let mut models: Vec<&str> = Vec::new();
+    for m in g.processes.iter().filter_map(|p| p.model.as_deref()) {
+        if !models.contains(&m) {
+            models.push(m);
+        }
+    }
+    (!models.is_empty()).then(|| models.join(", "))
+}
+
 fn gpu_cards(shown: &[(&SourceState, &str)], nodes: &BTreeMap<String, NodeView>) -> Vec<GpuCard> {
     // Every reading, then readings of one GPU (same UUID and MIG instance) side by side: an
     // answering source first, then NVML before nvidia-smi before the exporters. A GPU without a
@@ -263,7 +275,7 @@ fn gpu_cards(shown: &[(&SourceState, &str)], nodes: &BTreeMap<String, NodeView>)
                     node: r.node.to_owned(),
                     origin: r.origin,
                     gpu: r.gpu.clone(),
-                    model: models.get(r.node).cloned(),
+                    model: served_on(r.gpu).or_else(|| models.get(r.node).cloned()),
                     health: r.health.clone(),
                 });
             }

@@ -20,8 +20,21 @@ pub(super) fn start(
     stop: Stop,
 ) -> std::io::Result<(SourceId, JoinHandle<()>)> {
     let id = SourceId::new(cfg.node.clone(), SourceKind::Nvml, "local");
-    let fallback = cfg.nvidia_smi_fallback;
-    let open: nvml::GpuOpener = Box::new(move || match nvml::NvmlReader::open_boxed() {
+    let handle = nvml::spawn_gpu_thread(
+        id.clone(),
+        cfg.interval,
+        opener(cfg.nvidia_smi_fallback),
+        sink,
+        stop,
+    )?;
+    Ok((id, handle))
+}
+
+/// The one way local GPUs are opened (the window's collector and `swarmglass agent`): NVML,
+/// else `nvidia-smi -q -x` when `fallback`, with both reasons when neither works.
+#[must_use]
+pub fn opener(fallback: bool) -> nvml::GpuOpener {
+    Box::new(move || match nvml::NvmlReader::open_boxed() {
         Ok(r) => Ok(r),
         Err(nvml_err) if fallback => nvidia_smi::NvidiaSmiReader::open_boxed().map_err(|smi_err| {
             let inner = |e: &SourceError| match e {
@@ -35,7 +48,5 @@ pub(super) fn start(
             ))
         }),
         Err(e) => Err(e),
-    });
-    let handle = nvml::spawn_gpu_thread(id.clone(), cfg.interval, open, sink, stop)?;
-    Ok((id, handle))
+    })
 }

@@ -19,6 +19,7 @@ use crate::sources::framework::{PollSchedule, Sink, poll_loop};
 use crate::sources::http;
 
 pub use crate::sources::framework::{Updates, Waker};
+pub use gpu::opener as gpu_opener;
 pub use polled::{
     exposition_body, ollama_id, prometheus_id, promserver_id, read_scrape, scrape_once, status_id,
     status_once,

@@ -147,6 +147,7 @@ fn prefix(kind: ServerKind) -> &'static str {
         ServerKind::Dcgm => "DCGM_FI_",
         ServerKind::NvidiaGpuExporter => "nvidia_smi_",
         ServerKind::NodeExporter => "node_",
+        ServerKind::Agent => crate::sources::agent_metrics::PREFIX,
         // Never in an exposition: read from Ollama's API, never detected.
         ServerKind::Ollama => "\0ollama",
     }
@@ -1029,6 +1030,12 @@ pub fn map(exp: &Exposition<'_>, kind: Option<ServerKind>, body_bytes: usize) ->
         Some(ServerKind::NodeExporter) => {
             data.host = Some(map_node_exporter(&idx, &mut problems));
             data.host_name = node_exporter_host_name(&idx);
+        }
+        Some(ServerKind::Agent) => {
+            let (gpus, host_name, host) = crate::sources::agent_metrics::map(exp);
+            data.gpus = gpus;
+            data.host_name = host_name;
+            data.host = Some(host);
         }
         // Ollama has no exposition to map (`sources::ollama` reads its API).
         Some(ServerKind::Ollama) | None => {}

@@ -3,6 +3,7 @@
 //! stream loop). Sources produce the model's own update types (`crate::model::input`); nothing
 //! here touches egui, owns the model or imports the runtime.
 
+pub mod agent_metrics;
 pub mod events;
 pub mod framework;
 pub mod http;
@@ -10,6 +11,7 @@ pub mod mapping;
 pub mod nvidia_smi;
 pub mod nvml;
 pub mod ollama;
+pub mod procs;
 pub mod prometheus;
 pub mod promserver;
 pub mod slots;

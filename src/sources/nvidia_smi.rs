@@ -113,6 +113,8 @@ fn processes(gpu: Node<'_, '_>) -> Vec<GpuProcess> {
                 pid: text(p, &["pid"])?.parse().ok()?,
                 used_bytes: bytes(p, &["used_memory"]),
                 name: text(p, &["process_name"]).map(str::to_owned),
+                server: None,
+                model: None,
             })
         })
         .collect()
@@ -366,7 +368,15 @@ impl Default for NvidiaSmiReader {
 
 impl GpuReader for NvidiaSmiReader {
     fn read(&mut self) -> Result<Vec<GpuSample>, SourceError> {
-        self.first.take().unwrap_or_else(|| self.run())
+        let mut gpus = self.first.take().unwrap_or_else(|| self.run())?;
+        // What each process serves, from its command line (as NVML's reader does).
+        for p in gpus.iter_mut().flat_map(|g| g.processes.iter_mut()) {
+            if let Some(s) = crate::sources::procs::of_pid(p.pid) {
+                p.server = Some(s.server.to_owned());
+                p.model = s.model;
+            }
+        }
+        Ok(gpus)
     }
 }
 

@@ -94,6 +94,12 @@ pub trait GpuApi {
     fn process_name(&self, pid: u32) -> Option<String> {
         proc_comm_name(pid)
     }
+
+    /// The server and model of process `pid`; by default from its command line (see
+    /// [`crate::sources::procs::of_pid`]).
+    fn served(&self, pid: u32) -> Option<crate::sources::procs::Served> {
+        crate::sources::procs::of_pid(pid)
+    }
 }
 
 /// Something the "nvml" thread reads every interval: NVML or `nvidia-smi`.
@@ -205,10 +211,15 @@ fn to_sample(api: &dyn GpuApi, r: &DeviceReading) -> GpuSample {
         processes: r
             .processes
             .iter()
-            .map(|p| GpuProcess {
-                pid: p.pid,
-                used_bytes: p.used_bytes,
-                name: api.process_name(p.pid),
+            .map(|p| {
+                let served = api.served(p.pid);
+                GpuProcess {
+                    pid: p.pid,
+                    used_bytes: p.used_bytes,
+                    name: api.process_name(p.pid),
+                    server: served.as_ref().map(|s| s.server.to_owned()),
+                    model: served.and_then(|s| s.model),
+                }
             })
             .collect(),
     }

@@ -22,6 +22,12 @@ impl GpuApi for FakeApi {
             .find(|(p, _)| *p == pid)
             .map(|(_, n)| (*n).to_owned())
     }
+    fn served(&self, pid: u32) -> Option<crate::sources::procs::Served> {
+        // Process 4242 runs `vllm serve meta-llama/Llama-3.1-70B`.
+        (pid == 4242).then_some(())?;
+        let argv = ["/usr/bin/vllm", "serve", "meta-llama/Llama-3.1-70B"];
+        crate::sources::procs::recognise(&argv.map(str::to_owned))
+    }
 }
 
 fn h100() -> DeviceReading {
@@ -98,7 +104,7 @@ fn failed_figures_are_none_not_zero() {
 }
 
 #[test]
-fn processes_get_names_and_memory() {
+fn processes_get_names_memory_and_what_they_serve() {
     let samples = read_gpus(&fake(vec![Ok(h100())])).unwrap();
     let procs = &samples[0].processes;
     assert_eq!(
@@ -107,12 +113,16 @@ fn processes_get_names_and_memory() {
             GpuProcess {
                 pid: 4242,
                 used_bytes: Some(75_497_472_000),
-                name: Some("python3".to_owned())
+                name: Some("python3".to_owned()),
+                server: Some("vllm".to_owned()),
+                model: Some("meta-llama/Llama-3.1-70B".to_owned()),
             },
             GpuProcess {
                 pid: 77,
                 used_bytes: None,
-                name: None
+                name: None,
+                server: None,
+                model: None,
             },
         ]
     );

@@ -34,6 +34,7 @@ pub fn origin_label(o: GpuOrigin) -> &'static str {
         GpuOrigin::NvidiaSmiXml => "nvidia-smi (local)",
         GpuOrigin::Dcgm => "dcgm-exporter",
         GpuOrigin::NvidiaGpuExporter => "nvidia_gpu_exporter",
+        GpuOrigin::Agent => "swarmglass agent",
     }
 }
 
