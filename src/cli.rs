@@ -66,6 +66,17 @@ pub enum Command {
         #[command(subcommand)]
         action: HistoryAction,
     },
+    /// Look for what runs on these hosts (default: this machine) — inference servers, GPU and
+    /// host exporters, the agent, the smart proxy, Prometheus — identified by what each answers,
+    /// and print a config file to start from.
+    Discover {
+        /// `host` (every well-known port) or `host:port` (that port); default localhost.
+        #[arg(value_name = "HOST")]
+        hosts: Vec<String>,
+        /// How long to wait for each answer.
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+    },
     /// Serve this machine's GPUs (NVML), their processes and models, and host CPU, memory and
     /// disks on /metrics, for other windows and Prometheus to read.
     Agent {

@@ -26,10 +26,25 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
     }
 }
 
+/// The config for the window, `snapshot` and `watch`: the file and the command line, and where
+/// neither names a source, what runs on this machine (auto-discovery).
+fn load_config(args: &SourceArgs) -> anyhow::Result<config::Config> {
+    let cfg = config::resolve(Base::File, args, &process_env)?;
+    if !config::on_builtin_defaults(args) {
+        return Ok(cfg);
+    }
+    let report = swarmglass::sources::discover::discover_blocking(
+        &["localhost".to_owned()],
+        std::time::Duration::from_millis(800),
+    );
+    log::info!("{}", report.summary());
+    Ok(config::with_discovery(cfg, &report))
+}
+
 fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            let cfg = config::resolve(Base::File, &cli.sources, &process_env)?;
+            let cfg = load_config(&cli.sources)?;
             app::run(cfg, &cli.window, None, stop)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -55,7 +70,7 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
             duration,
             json,
         }) => {
-            let cfg = config::resolve(Base::File, &sources, &process_env)?;
+            let cfg = load_config(&sources)?;
             let (model, engine) = headless::collect(&cfg, duration, stop)?;
             let snap = headless::snapshot_of(&model, &engine, std::time::SystemTime::now());
             let text = if json {
@@ -68,7 +83,7 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Watch { sources, duration }) => {
-            let cfg = config::resolve(Base::File, &sources, &process_env)?;
+            let cfg = load_config(&sources)?;
             headless::watch(&cfg, duration, stop, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -96,6 +111,17 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
                 std::time::SystemTime::now(),
                 &mut std::io::stdout().lock(),
             )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Discover { hosts, timeout }) => {
+            let hosts = if hosts.is_empty() {
+                vec!["localhost".to_owned()]
+            } else {
+                hosts
+            };
+            let report = swarmglass::sources::discover::discover_blocking(&hosts, timeout);
+            let _written_or_closed =
+                headless::print(&report.config_toml(&hosts, std::time::SystemTime::now()))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Agent {

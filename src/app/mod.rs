@@ -515,9 +515,7 @@ fn run_window(
             });
             let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
             let mut model = Model::new(cfg.model.clone());
-            for spec in &rt.sources {
-                model.register_spec(spec.clone());
-            }
+            rt.declare_to(&mut model, &cfg.notes, std::time::SystemTime::now());
             let tray_ctx = cc.egui_ctx.clone();
             // A screenshot run is a one-shot: no tray icon, no desktop notifications.
             let mut alerts_cfg = cfg.alerts.clone();

@@ -15,7 +15,7 @@ mod walker;
 
 pub use agents::AgentSources;
 pub use alerts::AlertsConfig;
-pub use resolve::{Base, process_env, resolve};
+pub use resolve::{Base, on_builtin_defaults, process_env, resolve, with_discovery};
 pub use validate::from_toml_str;
 pub use walker::Env;
 
@@ -138,6 +138,8 @@ pub struct Config {
     pub agents: AgentSources,
     /// Where and how much history is kept.
     pub history: crate::history::HistorySettings,
+    /// What start-up has to say once, in the error list (what discovery found and did not).
+    pub notes: Vec<String>,
 }
 
 /// Node name used for this machine's own sources.
@@ -167,6 +169,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
             history: crate::history::HistorySettings::default(),
+            notes: Vec::new(),
         }
     }
 }

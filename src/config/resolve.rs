@@ -122,6 +122,53 @@ pub fn resolve(base: Base<'_>, args: &SourceArgs, env: Env<'_>) -> Result<Config
     Ok(cfg)
 }
 
+/// Whether `args` leave Swarmglass on its built-in defaults: no `--config`, no default config
+/// file, no source on the command line. Then this machine is searched ([`with_discovery`]).
+#[must_use]
+pub fn on_builtin_defaults(args: &SourceArgs) -> bool {
+    args.config.is_none()
+        && !default_path().is_some_and(|p| p.exists())
+        && args.prometheus.is_empty()
+        && args.prometheus_server.is_empty()
+        && args.ollama.is_empty()
+        && args.status.is_empty()
+        && args.nexus_ws.is_empty()
+        && args.nexus_redis.is_empty()
+        && args.exec_logs.is_empty()
+        && args.openclaw_sessions.is_empty()
+        && args.openclaw_gateway.is_empty()
+        && args.tool_proxy_log.is_empty()
+}
+
+/// The built-in defaults' guesses (`localhost:8000`, `localhost:9199`) replaced by what
+/// discovery found on this machine, and a note saying what was found and not found. A
+/// Prometheus server found is named in the note, not read: it may scrape the servers found
+/// here too, and they would count twice.
+#[must_use]
+pub fn with_discovery(mut cfg: Config, report: &crate::sources::discover::Report) -> Config {
+    use crate::sources::discover::Service;
+    cfg.prometheus.retain(|t| !t.implicit);
+    cfg.status.retain(|s| !s.implicit);
+    for f in &report.found {
+        let url = f.url();
+        match &f.service {
+            Service::Metrics(kind) => cfg.prometheus.push(PrometheusTarget {
+                kind: Some(*kind),
+                ..PrometheusTarget::new(&url)
+            }),
+            Service::LlamacppSlots => cfg.prometheus.push(PrometheusTarget {
+                kind: Some(crate::model::scrape::ServerKind::Llamacpp),
+                ..PrometheusTarget::new(&url)
+            }),
+            Service::Ollama => cfg.ollama.push(super::OllamaServer::new(&url)),
+            Service::Status => cfg.status.push(StatusEndpoint::new(&url)),
+            Service::PrometheusServer => {}
+        }
+    }
+    cfg.notes.push(report.summary());
+    cfg
+}
+
 /// `path` if given (it must exist), else the default path if it exists, else the defaults.
 fn load(path: Option<&Path>, env: Env<'_>) -> Result<Config, ConfigError> {
     let path: Option<PathBuf> = match path {

@@ -350,6 +350,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
             alerts,
             agents,
             history,
+            notes: Vec::new(),
         })
     } else {
         Err(w.problems)

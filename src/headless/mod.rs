@@ -147,9 +147,7 @@ fn run_collector(
     // History first: what it puts back is there before the first update.
     let mut recording = Recording::start(&cfg.history, &mut model, engine, SystemTime::now());
     let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
-    for spec in &rt.sources {
-        model.register_spec(spec.clone());
-    }
+    rt.declare_to(&mut model, &cfg.notes, SystemTime::now());
     let deadline = duration.map(|d| Instant::now() + d);
     let mut next_tick = Instant::now() + TICK;
     while !stop.requested() {

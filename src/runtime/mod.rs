@@ -54,6 +54,22 @@ impl Runtime {
         self.sink.dropped()
     }
 
+    /// Declare every source to `model` before the first update (so one that never answers still
+    /// shows), and put start-up's notes (what discovery found and did not) in its error list.
+    pub fn declare_to(
+        &self,
+        model: &mut crate::model::Model,
+        notes: &[String],
+        now: std::time::SystemTime,
+    ) {
+        for spec in &self.sources {
+            model.register_spec(spec.clone());
+        }
+        for n in notes {
+            model.errors.record("discovery", "not_found", n, now);
+        }
+    }
+
     /// Stop everything and wait for the threads.
     pub fn shutdown(mut self) {
         self.stop_and_join();

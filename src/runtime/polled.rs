@@ -13,6 +13,7 @@ use crate::model::scrape::{ScrapeData, ServerKind};
 use crate::model::status::ClusterStatus;
 use crate::sources::framework::Poll;
 use crate::sources::http::TlsSettings;
+pub use crate::sources::prometheus::exposition_body;
 use crate::sources::promserver::PromServer;
 use crate::sources::{http, mapping, prometheus, status};
 
@@ -38,14 +39,6 @@ pub fn ollama_id(o: &OllamaServer) -> SourceId {
 #[must_use]
 pub fn status_id(s: &StatusEndpoint) -> SourceId {
     SourceId::new("cluster", SourceKind::Status, s.url.clone())
-}
-
-/// An exposition body as the parser should see it: without a leading UTF-8 byte-order mark,
-/// which some exporters (and files saved on Windows) put first and which is no part of a
-/// metric name.
-#[must_use]
-pub fn exposition_body(body: &[u8]) -> &[u8] {
-    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
 /// The client of one target: the shared one, or its own when the config gives it TLS settings

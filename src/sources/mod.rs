@@ -4,6 +4,7 @@
 //! here touches egui, owns the model or imports the runtime.
 
 pub mod agent_metrics;
+pub mod discover;
 pub mod events;
 pub mod framework;
 pub mod http;

@@ -15,3 +15,11 @@ pub mod types;
 
 pub use parser::{detect_format, parse};
 pub use types::{Exposition, Family, Format, Label, Labels, MetricType, ParseError, Sample};
+
+/// An exposition body as the parser should see it: without a leading UTF-8 byte-order mark,
+/// which some exporters (and files saved on Windows) put first and which is no part of a
+/// metric name.
+#[must_use]
+pub fn exposition_body(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
