@@ -148,7 +148,7 @@ async fn a_fleet_through_prometheus_equals_scraping_it_directly() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     let targets = loop {
         let covered = server
-            .instant(&client, "min(count_over_time(up[6s]))")
+            .instant(&client, "min(count_over_time(up[6s]))", None)
             .await
             .is_ok_and(|v| v.first().is_some_and(|s| s.value >= 6.0));
         let t = server.refresh(&client).await;

@@ -143,7 +143,13 @@ fn shipped_example_config_is_valid_with_every_commented_section_enabled() {
         .join("\n");
     let env = |_: &str| Some("https://hooks.example.invalid/secret".to_owned());
     let c = from_toml_str(&text, &env).unwrap_or_else(|p| panic!("{p:#?}\n{text}"));
-    assert_eq!(c.prometheus.len(), 2);
+    assert_eq!(c.prometheus.len(), 4);
+    assert_eq!(c.ollama.len(), 1);
+    assert_eq!(c.prometheus_servers.len(), 1);
+    assert_eq!(
+        c.prometheus_servers[0].matchers,
+        ["cluster=\"a\"", "job=~\"dcgm|vllm\""]
+    );
     assert_eq!(c.agents.nexus_ws.len(), 1);
     assert_eq!(c.agents.exec_logs.len(), 1);
     assert_eq!(c.agents.tool_proxy_logs.len(), 1);

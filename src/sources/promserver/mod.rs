@@ -106,7 +106,7 @@ impl PromServer {
         }
     }
 
-    /// One instant query, at the server's now.
+    /// One instant query, at `at` (the server's now when `None`).
     ///
     /// # Errors
     /// The request failed, or the server refused the query.
@@ -114,14 +114,16 @@ impl PromServer {
         &self,
         client: &reqwest::Client,
         promql: &str,
+        at: Option<SystemTime>,
     ) -> Result<Vec<InstantSeries>, SourceError> {
-        let url = self.api_url(
-            "query",
-            &[
-                ("query", promql.to_owned()),
-                ("timeout", queries::promql_duration(self.timeout)),
-            ],
-        )?;
+        let mut params = vec![
+            ("query", promql.to_owned()),
+            ("timeout", queries::promql_duration(self.timeout)),
+        ];
+        if let Some(t) = at {
+            params.push(("time", unix_secs(t)));
+        }
+        let url = self.api_url("query", &params)?;
         let body = http::get(client, self.request(&url, self.timeout))
             .await?
             .body;
@@ -135,13 +137,28 @@ impl PromServer {
     /// # Errors
     /// The first query that failed, with the server's own words.
     pub async fn refresh(&self, client: &reqwest::Client) -> Result<Vec<FleetTarget>, SourceError> {
+        self.refresh_at(client, None).await
+    }
+
+    /// [`Self::refresh`] as the fleet was at `at` (the server's now when `None`): every query
+    /// evaluated at that one moment.
+    ///
+    /// # Errors
+    /// The first query that failed, with the server's own words.
+    pub async fn refresh_at(
+        &self,
+        client: &reqwest::Client,
+        at: Option<SystemTime>,
+    ) -> Result<Vec<FleetTarget>, SourceError> {
         let qs = queries::refresh(self.window, &self.matchers);
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
         let work = futures_util::future::join_all(qs.iter().map(|q| {
             let sem = sem.clone();
             async move {
                 let _permit = sem.acquire().await;
-                self.instant(client, &q.promql).await.map(|r| (q.role, r))
+                self.instant(client, &q.promql, at)
+                    .await
+                    .map(|r| (q.role, r))
             }
         }));
         let answers: Vec<(Role, Vec<InstantSeries>)> =
@@ -169,18 +186,12 @@ impl PromServer {
         end: SystemTime,
         step: Duration,
     ) -> Result<Vec<RangeSeries>, SourceError> {
-        let secs = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs_f64()
-                .to_string()
-        };
         let url = self.api_url(
             "query_range",
             &[
                 ("query", promql.to_owned()),
-                ("start", secs(start)),
-                ("end", secs(end)),
+                ("start", unix_secs(start)),
+                ("end", unix_secs(end)),
                 ("step", format!("{}", step.as_secs_f64().max(0.001))),
                 ("timeout", queries::promql_duration(self.timeout)),
             ],
@@ -190,4 +201,12 @@ impl PromServer {
             .body;
         api::decode_matrix(&body, self.max_series).map_err(|e| self.decode_error(promql, &e))
     }
+}
+
+/// A time as the query API takes it: Unix seconds with a fraction.
+fn unix_secs(t: SystemTime) -> String {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+        .to_string()
 }
