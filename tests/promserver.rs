@@ -19,6 +19,7 @@ use swarmglass::runtime::{prometheus_id, scrape_once};
 use swarmglass::sim::{SimCluster, SimOptions};
 use swarmglass::sources::http;
 use swarmglass::sources::promserver::PromServer;
+use swarmglass::sources::promserver::queries::{self, RangeSubject};
 
 const SCRAPE: Duration = Duration::from_secs(1);
 
@@ -233,6 +234,61 @@ async fn a_fleet_through_prometheus_equals_scraping_it_directly() {
         "each machine named by its exporter's host name"
     );
     compare(f, d);
+
+    // The same figures over time, from the server's own history (the plots' query_range).
+    let window = Duration::from_secs(6);
+    let end = SystemTime::now();
+    let start = end - Duration::from_secs(4);
+    let last = |series: Vec<swarmglass::sources::promserver::api::RangeSeries>| {
+        series.first().and_then(|s| s.points.last()).map(|p| p.1)
+    };
+    let cluster = queries::history(&RangeSubject::Cluster, window, &[]);
+    let gen_q = &cluster[0].lines[0].1;
+    let got = last(
+        server
+            .range(&client, gen_q, start, end, Duration::from_secs(1))
+            .await
+            .unwrap(),
+    );
+    let total: f64 = f.inference.iter().filter_map(|c| c.stats.gen_tps).sum();
+    close(got, Some(total), 0.02, "cluster generation tok/s over time");
+    let card = &f.gpus[0];
+    let gpu = queries::history(
+        &RangeSubject::Gpu {
+            uuid: card.gpu.uuid.clone().unwrap(),
+        },
+        window,
+        &[],
+    );
+    for (plot, want) in [
+        (0, card.gpu.util_pct),
+        (2, card.gpu.temp_c),
+        (3, card.gpu.power_w),
+    ] {
+        let q = &gpu[plot].lines[0].1;
+        let got = last(
+            server
+                .range(&client, q, start, end, Duration::from_secs(1))
+                .await
+                .unwrap(),
+        );
+        close(got, want, 1e-6, &format!("GPU plot {}", gpu[plot].title));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let vram = card.gpu.mem_used_bytes.map(|b| b as f64);
+    let got = last(
+        server
+            .range(
+                &client,
+                &gpu[1].lines[0].1,
+                start,
+                end,
+                Duration::from_secs(1),
+            )
+            .await
+            .unwrap(),
+    );
+    close(got, vram, 1e-6, "GPU plot VRAM (bytes)");
     sim.shutdown().await;
 }
 

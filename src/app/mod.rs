@@ -5,6 +5,7 @@
 
 pub mod alerting;
 mod demo;
+mod fleet_history;
 mod history_view;
 pub mod screenshot;
 pub mod window_error;
@@ -125,6 +126,8 @@ struct App<'o> {
     recording: Option<Recording>,
     /// Queries of it for the frames drawn.
     history_view: history_view::HistoryView,
+    /// A fleet's history, from its Prometheus server (`[[prometheus_server]]`).
+    fleet_history: Option<fleet_history::FleetHistory>,
 }
 
 impl App<'_> {
@@ -340,7 +343,12 @@ impl eframe::App for App<'_> {
         let now = SystemTime::now();
         let (model, frame, shown_now) = match &self.recording {
             Some(rec) => {
-                let frame = self.history_view.frame(rec, &self.state.history, now);
+                let mut frame = self.history_view.frame(rec, &self.state.history, now);
+                if let Some(fh) = &mut self.fleet_history
+                    && self.state.history.rewind.is_none()
+                {
+                    frame = fh.overlay(frame, self.state.history.detail.as_ref());
+                }
                 match self.state.history.rewind {
                     Some(t) => (
                         self.history_view.model_at(rec, t, &self.model),
@@ -516,6 +524,15 @@ fn run_window(
             let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
             let mut model = Model::new(cfg.model.clone());
             rt.declare_to(&mut model, &cfg.notes, std::time::SystemTime::now());
+            // A fleet's plots come from its Prometheus server's history (the first one named).
+            let fleet_ctx = cc.egui_ctx.clone();
+            let fleet_history = cfg.prometheus_servers.first().and_then(|server| {
+                fleet_history::FleetHistory::start(server.clone(), move || {
+                    fleet_ctx.request_repaint();
+                })
+                .map_err(|e| log::warn!("fleet history: {e}"))
+                .ok()
+            });
             let tray_ctx = cc.egui_ctx.clone();
             // A screenshot run is a one-shot: no tray icon, no desktop notifications.
             let mut alerts_cfg = cfg.alerts.clone();
@@ -557,6 +574,7 @@ fn run_window(
                 stop: stop.clone(),
                 recording,
                 history_view: history_view::HistoryView::default(),
+                fleet_history,
             }))
         }),
     );

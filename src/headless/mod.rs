@@ -159,23 +159,22 @@ fn run_collector(
             .map_or(STOP_CHECK, |d| d.saturating_duration_since(now_i))
             .min(next_tick.saturating_duration_since(now_i))
             .min(STOP_CHECK);
-        let flow = match rx.recv_timeout(wait) {
-            Ok(u) => {
-                let now = SystemTime::now();
-                model.apply(u, now);
-                each(&mut model, engine, now)
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() >= next_tick => {
-                next_tick = Instant::now() + TICK;
-                let now = SystemTime::now();
-                model.tick(now);
-                each(&mut model, engine, now)
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => ControlFlow::Continue(()),
+        match rx.recv_timeout(wait) {
+            Ok(u) => model.apply(u, SystemTime::now()),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        };
+        }
+        // Rules, history and staleness once a TICK, as the window does: not once per update
+        // (a fleet sends hundreds a second, and each evaluation reads freshly built views).
+        if Instant::now() < next_tick {
+            continue;
+        }
+        next_tick = Instant::now() + TICK;
+        let now = SystemTime::now();
+        model.tick(now);
+        let flow = each(&mut model, engine, now);
         if let Some(r) = &mut recording {
-            r.tick(&mut model, engine, SystemTime::now());
+            r.tick(&mut model, engine, now);
         }
         if flow.is_break() {
             break;

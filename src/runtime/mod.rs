@@ -1,4 +1,6 @@
-//! The collector runtime: which sources run, and where. Tokio on its own named thread ("rt")
+//! The collector runtime: which sources run, and where. Tokio on its own named thread ("rt",
+//! a current-thread runtime: at 256 targets a second, a multi-thread runtime's cross-thread
+//! wake-ups cost more than the parsing — docs/BENCHMARKS.md "Direct scraping")
 //! runs one task per source (`polled.rs`: Prometheus targets and status endpoints; `agents.rs`:
 //! the agent and task sources); the GPU backend runs on its own named thread (`gpu.rs`). Every
 //! producer sends through the one [`Sink`] into one bounded channel owned by the consumer (the
@@ -154,9 +156,7 @@ pub fn start(config: &Config, capacity: usize, wake: Waker) -> std::io::Result<(
         std::thread::Builder::new()
             .name("rt".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .thread_name("rt-worker")
+                let rt = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                 {

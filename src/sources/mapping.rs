@@ -238,29 +238,39 @@ enum Range {
 }
 
 impl Range {
-    /// `v` when it is in range, else why not.
-    fn check(self, v: f64) -> Result<f64, String> {
-        let (lo, hi, what) = match self {
-            Self::Count => (0.0, 1e9, "a count (0 to 1e9)".to_owned()),
-            Self::Counter => (
-                0.0,
-                1e18,
-                "a counter value (0 to 1e18; counters never go below 0)".to_owned(),
-            ),
+    /// The bounds, inclusive.
+    fn bounds(self) -> (f64, f64) {
+        match self {
+            Self::Count | Self::Rate => (0.0, 1e9),
+            Self::Counter | Self::Bytes => (0.0, 1e18),
             // A rounding error past 1 is still a share.
-            Self::Fraction => (0.0, 1.0 + 1e-9, "a fraction (0 to 1)".to_owned()),
-            Self::Rate => (0.0, 1e9, "a rate (0 to 1e9 per second)".to_owned()),
-            Self::Bytes => (0.0, 1e18, "a size in bytes (0 to 1e18)".to_owned()),
-            Self::Between(lo, hi, unit) => (
-                lo,
-                hi,
-                format!("in range ({} to {}{unit})", raw_value(lo), raw_value(hi)),
-            ),
-        };
+            Self::Fraction => (0.0, 1.0 + 1e-9),
+            Self::Between(lo, hi, _) => (lo, hi),
+        }
+    }
+
+    /// What a value in range is, in words (only built for a refused value).
+    fn what(self) -> String {
+        match self {
+            Self::Count => "a count (0 to 1e9)".to_owned(),
+            Self::Counter => "a counter value (0 to 1e18; counters never go below 0)".to_owned(),
+            Self::Fraction => "a fraction (0 to 1)".to_owned(),
+            Self::Rate => "a rate (0 to 1e9 per second)".to_owned(),
+            Self::Bytes => "a size in bytes (0 to 1e18)".to_owned(),
+            Self::Between(lo, hi, unit) => {
+                format!("in range ({} to {}{unit})", raw_value(lo), raw_value(hi))
+            }
+        }
+    }
+
+    /// `v` when it is in range, else why not. (Called for every sample: nothing is allocated
+    /// unless the value is refused.)
+    fn check(self, v: f64) -> Result<f64, String> {
+        let (lo, hi) = self.bounds();
         if v.is_finite() && (lo..=hi).contains(&v) {
             Ok(v)
         } else {
-            Err(format!("{} is not {what}", raw_value(v)))
+            Err(format!("{} is not {}", raw_value(v), self.what()))
         }
     }
 }
@@ -664,14 +674,19 @@ fn parse_le(s: &str) -> Option<f64> {
 
 /// A GPU reading: `None` for DCGM's "blank" sentinels (no value, not a fault); a value out of
 /// `range` is refused with a problem naming the GPU and the metric.
-fn gpu_value(s: &Sample<'_>, gpu: &str, range: Range, problems: &mut Problems) -> Option<f64> {
+fn gpu_value(
+    s: &Sample<'_>,
+    gpu: impl FnOnce() -> String,
+    range: Range,
+    problems: &mut Problems,
+) -> Option<f64> {
     if is_dcgm_blank(s.value) {
         return None;
     }
     match range.check(s.value) {
         Ok(v) => Some(v),
         Err(why) => {
-            problems.push(format!("GPU {gpu} {}: {why}; shown as n/a", s.name));
+            problems.push(format!("GPU {} {}: {why}; shown as n/a", gpu(), s.name));
             None
         }
     }
@@ -755,7 +770,7 @@ fn map_dcgm(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<GpuSample> {
                         None,
                     )
                 });
-            if let Some(v) = gpu_value(s, &format!("{gpu} ({uuid})"), *range, problems) {
+            if let Some(v) = gpu_value(s, || format!("{gpu} ({uuid})"), *range, problems) {
                 set(&mut entry.0, &mut entry.1, v);
             }
         }
@@ -831,7 +846,7 @@ fn map_nvidia_gpu_exporter(idx: &Index<'_, '_>, problems: &mut Problems) -> Vec<
             };
             let g = gpus.entry(uuid.to_owned()).or_default();
             g.uuid.get_or_insert_with(|| uuid.to_owned());
-            if let Some(v) = gpu_value(s, uuid, *range, problems) {
+            if let Some(v) = gpu_value(s, || uuid.to_owned(), *range, problems) {
                 set(g, v);
             }
         }

@@ -190,6 +190,208 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
     q
 }
 
+/// Whose history a plot shows, in the server's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RangeSubject {
+    /// The whole fleet (the throughput plot).
+    Cluster,
+    /// One GPU, by UUID (dcgm-exporter's `UUID`, nvidia_gpu_exporter's and the agent's `uuid`).
+    Gpu {
+        /// The GPU's UUID.
+        uuid: String,
+    },
+    /// One model on one target.
+    Server {
+        /// The target's `instance`.
+        instance: String,
+        /// Its `job`.
+        job: String,
+        /// The model (`model_name`), when the server names one.
+        model: Option<String>,
+    },
+}
+
+/// One plot of a range: title, unit, and (legend, PromQL) per line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangePlot {
+    /// Title, as the window's own history titles it.
+    pub title: &'static str,
+    /// Unit of the values, as the history catalogue writes it.
+    pub unit: &'static str,
+    /// (legend, query) per line.
+    pub lines: Vec<(&'static str, String)>,
+}
+
+/// The range queries that draw `subject`'s plots from the server's own history, with the
+/// same titles, units and figures as the window's recorded history (tokens/s by `rate`,
+/// percentiles by `histogram_quantile` over `sum by (le)`, VRAM in bytes).
+#[must_use]
+pub fn history(subject: &RangeSubject, window: Duration, matchers: &[String]) -> Vec<RangePlot> {
+    let n = mapping::names();
+    let w = promql_duration(window);
+    match subject {
+        RangeSubject::Cluster => vec![RangePlot {
+            title: "Tokens/s",
+            unit: "tok/s",
+            lines: vec![
+                (
+                    "generation",
+                    format!(
+                        "sum(rate({}[{w}]))",
+                        selector(&n.generation_tokens, matchers)
+                    ),
+                ),
+                (
+                    "prompt",
+                    format!("sum(rate({}[{w}]))", selector(&n.prompt_tokens, matchers)),
+                ),
+            ],
+        }],
+        RangeSubject::Gpu { uuid } => {
+            let uuid = uuid.replace('\\', "\\\\").replace('"', "\\\"");
+            let gpu = |dcgm: &str, smi: &str, agent: &str, scale: &str| {
+                let m = |extra: String| with(matchers, &extra);
+                format!(
+                    "max({}){scale} or max({}){scale} or max({})",
+                    selector(&[smi], &m(format!("uuid=\"{uuid}\""))),
+                    selector(&[agent], &m(format!("uuid=\"{uuid}\""))),
+                    selector(&[dcgm], &m(format!("UUID=\"{uuid}\""))),
+                )
+            };
+            vec![
+                RangePlot {
+                    title: "Utilisation",
+                    unit: "%",
+                    lines: vec![(
+                        "GPU utilisation",
+                        gpu(
+                            "DCGM_FI_DEV_GPU_UTIL",
+                            "nvidia_smi_utilization_gpu_ratio",
+                            "swarmglass_gpu_utilization_ratio",
+                            " * 100",
+                        ),
+                    )],
+                },
+                RangePlot {
+                    title: "VRAM",
+                    unit: "B",
+                    lines: vec![(
+                        "VRAM used",
+                        gpu(
+                            "DCGM_FI_DEV_FB_USED",
+                            "nvidia_smi_memory_used_bytes",
+                            "swarmglass_gpu_memory_used_bytes",
+                            "",
+                        )
+                        .replacen(
+                            "max({__name__=~\"DCGM_FI_DEV_FB_USED\"",
+                            "1048576 * max({__name__=~\"DCGM_FI_DEV_FB_USED\"",
+                            1,
+                        ),
+                    )],
+                },
+                RangePlot {
+                    title: "Temperature",
+                    unit: "°C",
+                    lines: vec![(
+                        "GPU temperature",
+                        gpu(
+                            "DCGM_FI_DEV_GPU_TEMP",
+                            "nvidia_smi_temperature_gpu",
+                            "swarmglass_gpu_temperature_celsius",
+                            "",
+                        ),
+                    )],
+                },
+                RangePlot {
+                    title: "Power",
+                    unit: "W",
+                    lines: vec![(
+                        "GPU power",
+                        gpu(
+                            "DCGM_FI_DEV_POWER_USAGE",
+                            "nvidia_smi_power_draw_watts",
+                            "swarmglass_gpu_power_watts",
+                            "",
+                        ),
+                    )],
+                },
+            ]
+        }
+        RangeSubject::Server {
+            instance,
+            job,
+            model,
+        } => {
+            let esc = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+            let mut m = with(matchers, &format!("instance=\"{}\"", esc(instance)));
+            m.push(format!("job=\"{}\"", esc(job)));
+            if let Some(model) = model {
+                m.push(format!("model_name=\"{}\"", esc(model)));
+            }
+            let rate = |names: &[String]| format!("sum(rate({}[{w}]))", selector(names, &m));
+            let gauge = |names: &[String]| format!("sum({})", selector(names, &m));
+            let quantile = |q: f64, names: &[String]| {
+                format!(
+                    "histogram_quantile({q}, sum by (le) (rate({}[{w}])))",
+                    selector(&suffixed(names, "_bucket"), &m)
+                )
+            };
+            let running: Vec<String> = n
+                .gauges
+                .iter()
+                .filter(|g| {
+                    g.contains("running")
+                        || g.ends_with("requests_processing")
+                        || g.ends_with("batch_current_size")
+                })
+                .cloned()
+                .collect();
+            let waiting: Vec<String> = n
+                .gauges
+                .iter()
+                .filter(|g| {
+                    g.contains("waiting") || g.contains("queue") || g.ends_with("requests_deferred")
+                })
+                .cloned()
+                .collect();
+            vec![
+                RangePlot {
+                    title: "Tokens/s",
+                    unit: "tok/s",
+                    lines: vec![
+                        ("generation", rate(&n.generation_tokens)),
+                        ("prompt", rate(&n.prompt_tokens)),
+                    ],
+                },
+                RangePlot {
+                    title: "Running / waiting",
+                    unit: "",
+                    lines: vec![("running", gauge(&running)), ("waiting", gauge(&waiting))],
+                },
+                RangePlot {
+                    title: "TTFT",
+                    unit: "s",
+                    lines: vec![
+                        ("p50", quantile(0.5, &n.ttft)),
+                        ("p95", quantile(0.95, &n.ttft)),
+                        ("p99", quantile(0.99, &n.ttft)),
+                    ],
+                },
+                RangePlot {
+                    title: "E2E latency",
+                    unit: "s",
+                    lines: vec![
+                        ("p50", quantile(0.5, &n.e2e)),
+                        ("p95", quantile(0.95, &n.e2e)),
+                        ("p99", quantile(0.99, &n.e2e)),
+                    ],
+                },
+            ]
+        }
+    }
+}
+
 fn with(matchers: &[String], extra: &str) -> Vec<String> {
     let mut v = matchers.to_vec();
     v.push(extra.to_owned());
@@ -222,6 +424,55 @@ mod tests {
             "{ttft95}"
         );
         assert!(ttft95.ends_with("[60s])))"), "{ttft95}");
+    }
+
+    #[test]
+    fn history_plots_ask_for_one_gpu_or_one_server_only() {
+        let gpu = history(
+            &RangeSubject::Gpu {
+                uuid: "GPU-1".into(),
+            },
+            Duration::from_secs(60),
+            &[],
+        );
+        assert_eq!(gpu.len(), 4);
+        let util = &gpu[0].lines[0].1;
+        assert!(
+            util.contains("UUID=\"GPU-1\"") && util.contains("uuid=\"GPU-1\""),
+            "{util}"
+        );
+        assert!(
+            gpu[1].lines[0]
+                .1
+                .starts_with("max({__name__=~\"nvidia_smi_memory_used_bytes\""),
+            "{:?}",
+            gpu[1]
+        );
+        assert!(
+            gpu[1].lines[0]
+                .1
+                .contains("1048576 * max({__name__=~\"DCGM_FI_DEV_FB_USED\""),
+            "{:?}",
+            gpu[1]
+        );
+        let server = history(
+            &RangeSubject::Server {
+                instance: "10.0.0.5:8000".into(),
+                job: "vllm".into(),
+                model: Some("m\"x".into()),
+            },
+            Duration::from_secs(60),
+            &[],
+        );
+        let ttft = &server[2].lines[1].1;
+        assert!(
+            ttft.starts_with("histogram_quantile(0.95, sum by (le) (rate("),
+            "{ttft}"
+        );
+        assert!(
+            ttft.contains("instance=\"10.0.0.5:8000\", job=\"vllm\", model_name=\"m\\\"x\""),
+            "{ttft}"
+        );
     }
 
     #[test]
