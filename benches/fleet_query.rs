@@ -53,6 +53,8 @@ struct Row {
     median: Duration,
     p95: Duration,
     backfill: Duration,
+    /// The slowest queries alone: (time, role, series).
+    slowest: Vec<(Duration, String, usize)>,
 }
 
 fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
@@ -137,13 +139,18 @@ fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
         }
         let queries = queries::refresh(server.window, &server.matchers);
         let mut series = 0;
+        let mut each = Vec::new();
         for q in &queries {
-            series += server
+            let t = Instant::now();
+            let n = server
                 .instant(&client, &q.promql, Some(at))
                 .await
                 .unwrap()
                 .len();
+            each.push((t.elapsed(), format!("{:?}", q.role), n));
+            series += n;
         }
+        each.sort_by_key(|e| std::cmp::Reverse(e.0));
         let mut times = Vec::new();
         let mut targets = Vec::new();
         for _ in 0..rounds + 1 {
@@ -174,6 +181,7 @@ fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
             median: times[times.len() / 2],
             p95: times[(times.len() * 95 / 100).min(times.len() - 1)],
             backfill,
+            slowest: each.into_iter().take(4).collect(),
         }
     })
 }
@@ -199,8 +207,21 @@ fn main() {
         "| nodes | GPUs | queries per refresh | series answered | targets | refresh median (ms) | refresh p95 (ms) | generate + backfill (s) |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut notes = Vec::new();
     for &n in sizes {
         let r = run(&rt, n, rounds);
+        notes.push(format!(
+            "{} nodes, slowest queries run alone: {}",
+            r.nodes,
+            r.slowest
+                .iter()
+                .map(|(t, role, n)| format!(
+                    "{role} {:.0} ms ({n} series)",
+                    t.as_secs_f64() * 1000.0
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         println!(
             "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} |",
             r.nodes,
@@ -212,5 +233,9 @@ fn main() {
             r.p95.as_secs_f64() * 1000.0,
             r.backfill.as_secs_f64()
         );
+    }
+    println!();
+    for n in notes {
+        println!("{n}");
     }
 }

@@ -25,6 +25,24 @@ use crate::sources::prometheus::Exposition;
 /// Every name starts with this (how the mapping recognises the agent).
 pub const PREFIX: &str = "swarmglass_";
 
+/// The gauges read back (what a Prometheus server scraping agents is asked for).
+pub const GAUGES: &[&str] = &[
+    "swarmglass_agent_info",
+    "swarmglass_gpu_info",
+    "swarmglass_gpu_utilization_ratio",
+    "swarmglass_gpu_memory_used_bytes",
+    "swarmglass_gpu_memory_total_bytes",
+    "swarmglass_gpu_temperature_celsius",
+    "swarmglass_gpu_power_watts",
+    "swarmglass_gpu_power_limit_watts",
+    "swarmglass_gpu_sm_clock_hertz",
+    "swarmglass_gpu_memory_clock_hertz",
+    "swarmglass_gpu_fan_ratio",
+    "swarmglass_gpu_process_memory_bytes",
+    "swarmglass_host_memory_total_bytes",
+    "swarmglass_host_memory_available_bytes",
+];
+
 /// What the agent read from its host.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostReading {

@@ -1009,8 +1009,9 @@ pub fn names() -> Names {
         "node_memory_MemAvailable_bytes",
         "node_memory_free_bytes",
     ];
+    let agent = crate::sources::agent_metrics::GAUGES.iter().copied();
     out.gauges
-        .extend(gpu.chain(smi).chain(host).map(str::to_owned));
+        .extend(gpu.chain(smi).chain(host).chain(agent).map(str::to_owned));
     out
 }
 

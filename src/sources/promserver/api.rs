@@ -183,6 +183,13 @@ pub fn decode_matrix(body: &[u8], max_series: usize) -> Result<Vec<RangeSeries>,
     }
 }
 
+/// A bucket's `le` label as a bound: a decimal or `+Inf`; `None` for anything else.
+#[must_use]
+pub fn value_of_le(le: &str) -> Option<f64> {
+    let v = value_of(le);
+    (!v.is_nan()).then_some(v)
+}
+
 /// Unix seconds (with a fraction) as whole milliseconds, saturating.
 #[allow(clippy::cast_possible_truncation)]
 fn unix_ms(t: f64) -> i64 {

@@ -6,13 +6,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::api::InstantSeries;
+use super::api::{self, InstantSeries};
 use super::queries::{Histo, Role, Stat};
 use crate::model::HostStats;
+use crate::model::derive::histogram_quantile;
 use crate::model::identity::address_of;
 use crate::model::ids::{SourceId, SourceKind};
 use crate::model::inference::{InferenceStats, Latency, is_failure_reason};
 use crate::model::input::{FleetData, FleetTarget, SourceError};
+use crate::model::scrape::Histogram;
 use crate::sources::{mapping, prometheus};
 
 /// A target of the server: its `instance` and `job` labels.
@@ -31,6 +33,8 @@ struct Derived {
     ttft: Latency,
     itl: Latency,
     e2e: Latency,
+    /// Bucket rates `(le, per second)` of TTFT, ITL and E2E, for their quantiles.
+    buckets: [Vec<(f64, f64)>; 3],
 }
 
 #[derive(Debug, Default)]
@@ -52,14 +56,20 @@ fn figure(v: f64) -> Option<f64> {
     (v.is_finite() && v >= 0.0).then_some(v)
 }
 
-fn set_latency(l: &mut Latency, stat: Stat, v: Option<f64>) {
-    match stat {
-        Stat::Quantile(q) if q <= 0.5 => l.p50_s = v,
-        Stat::Quantile(q) if q <= 0.9 => l.p90_s = v,
-        Stat::Quantile(q) if q <= 0.95 => l.p95_s = v,
-        Stat::Quantile(_) => l.p99_s = v,
-        Stat::Mean => l.mean_s = v,
+/// p50/p90/p95/p99 from bucket rates, by PromQL's own interpolation (`histogram_quantile`).
+fn quantiles(l: &mut Latency, mut buckets: Vec<(f64, f64)>) {
+    if buckets.is_empty() {
+        return;
     }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let h = Histogram {
+        buckets,
+        ..Histogram::default()
+    };
+    l.p50_s = histogram_quantile(0.5, &h);
+    l.p90_s = histogram_quantile(0.9, &h);
+    l.p95_s = histogram_quantile(0.95, &h);
+    l.p99_s = histogram_quantile(0.99, &h);
 }
 
 /// Write one series back as an exposition line (`name{labels} value`).
@@ -156,14 +166,19 @@ pub fn assemble(server: &str, answers: Vec<(Role, Vec<InstantSeries>)>) -> Vec<F
                             .or_default() += v;
                     }
                 }
-                Role::Latency(h, stat) => {
+                Role::Latency(h, Stat::Mean) => {
                     let d = t.models.entry(model()).or_default();
-                    let l = match h {
-                        Histo::Ttft => &mut d.ttft,
-                        Histo::Itl => &mut d.itl,
-                        Histo::E2e => &mut d.e2e,
-                    };
-                    set_latency(l, stat, v);
+                    match h {
+                        Histo::Ttft => d.ttft.mean_s = v,
+                        Histo::Itl => d.itl.mean_s = v,
+                        Histo::E2e => d.e2e.mean_s = v,
+                    }
+                }
+                Role::Latency(h, Stat::Buckets) => {
+                    let le = s.labels.get("le").and_then(|l| api::value_of_le(l));
+                    if let (Some(le), Some(v)) = (le, v) {
+                        t.models.entry(model()).or_default().buckets[h as usize].push((le, v));
+                    }
                 }
             }
         }
@@ -267,7 +282,11 @@ fn fill(s: &mut InferenceStats, d: Derived) {
     {
         s.prefix_hit_pct = Some(h * 100.0 / q);
     }
+    let [ttft, itl, e2e] = d.buckets;
     s.ttft = d.ttft;
     s.itl = d.itl;
     s.e2e = d.e2e;
+    quantiles(&mut s.ttft, ttft);
+    quantiles(&mut s.itl, itl);
+    quantiles(&mut s.e2e, e2e);
 }
