@@ -79,6 +79,27 @@ pub struct InferenceStats {
     pub slots: Option<super::scrape::Slots>,
 }
 
+impl InferenceStats {
+    /// What one scrape tells without a second one: the gauges (running, waiting, KV cache, the
+    /// server's own prefix-hit and throughput figures), the model's loaded-model details and
+    /// slots; every rate and latency `None`.
+    #[must_use]
+    pub fn from_gauges(r: &InferenceRaw) -> Self {
+        Self {
+            model: r.model.clone(),
+            engines: r.engines,
+            running: r.running,
+            waiting: r.waiting,
+            kv_cache_pct: r.kv_cache_frac.map(|f| f * 100.0),
+            prefix_hit_pct: r.prefix_hit_frac.map(|f| f * 100.0),
+            gen_tps: r.gen_throughput_tps,
+            loaded: r.loaded.clone(),
+            slots: r.slots,
+            ..Self::default()
+        }
+    }
+}
+
 /// Finish reasons that count as failures.
 const FAILURE_REASONS: [&str; 3] = ["abort", "error", "failed"];
 
@@ -143,18 +164,7 @@ pub fn derive_stats(
         .map(|c| {
             let p = prev.and_then(|(t, d)| find(d, c.model.as_ref()).map(|r| (*t, r)));
             let o = oldest.and_then(|(t, d)| find(d, c.model.as_ref()).map(|r| (*t, r)));
-            let mut s = InferenceStats {
-                model: c.model.clone(),
-                engines: c.engines,
-                running: c.running,
-                waiting: c.waiting,
-                kv_cache_pct: c.kv_cache_frac.map(|f| f * 100.0),
-                prefix_hit_pct: c.prefix_hit_frac.map(|f| f * 100.0),
-                gen_tps: c.gen_throughput_tps,
-                loaded: c.loaded.clone(),
-                slots: c.slots,
-                ..InferenceStats::default()
-            };
+            let mut s = InferenceStats::from_gauges(c);
             if let Some((tp, p)) = p {
                 let dt = secs(tp, *t_cur);
                 s.prompt_tps = counter_rate(p.prompt_tokens_total, c.prompt_tokens_total, dt);

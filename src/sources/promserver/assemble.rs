@@ -209,22 +209,8 @@ fn target_result(server: &str, k: &TargetKey, t: Target) -> Result<FleetData, So
     if kind.is_none_or(|k| k.is_inference()) {
         let mut gauges: BTreeMap<Option<String>, InferenceStats> = scrape
             .inference
-            .drain(..)
-            .map(|r| {
-                (
-                    r.model.clone(),
-                    InferenceStats {
-                        model: r.model,
-                        engines: r.engines,
-                        running: r.running,
-                        waiting: r.waiting,
-                        kv_cache_pct: r.kv_cache_frac.map(|f| f * 100.0),
-                        prefix_hit_pct: r.prefix_hit_frac.map(|f| f * 100.0),
-                        gen_tps: r.gen_throughput_tps,
-                        ..InferenceStats::default()
-                    },
-                )
-            })
+            .iter()
+            .map(|r| (r.model.clone(), InferenceStats::from_gauges(r)))
             .collect();
         for (model, d) in t.models {
             let s = gauges

@@ -167,34 +167,6 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
             },
         },
         Query {
-            role: Role::GenTps,
-            promql: rate(&n.generation_tokens, &by_model),
-        },
-        Query {
-            role: Role::PromptTps,
-            promql: rate(&n.prompt_tokens, &by_model),
-        },
-        Query {
-            role: Role::Finished,
-            promql: rate(&n.finished, &format!("{by_model}, finished_reason")),
-        },
-        Query {
-            role: Role::Failed,
-            promql: rate(&n.failed, &by_model),
-        },
-        Query {
-            role: Role::Preemptions,
-            promql: rate(&n.preemptions, &by_model),
-        },
-        Query {
-            role: Role::PrefixQueries,
-            promql: rate(&n.prefix_queries, &by_model),
-        },
-        Query {
-            role: Role::PrefixHits,
-            promql: rate(&n.prefix_hits, &by_model),
-        },
-        Query {
             role: Role::CpuBusy,
             promql: format!(
                 "100 * (1 - avg by ({TARGET_LABELS}) (rate({}[{w}])))",
@@ -205,6 +177,21 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
             ),
         },
     ];
+    let finished_by = format!("{by_model}, finished_reason");
+    for (role, names, by) in [
+        (Role::GenTps, &n.generation_tokens, &by_model),
+        (Role::PromptTps, &n.prompt_tokens, &by_model),
+        (Role::Finished, &n.finished, &finished_by),
+        (Role::Failed, &n.failed, &by_model),
+        (Role::Preemptions, &n.preemptions, &by_model),
+        (Role::PrefixQueries, &n.prefix_queries, &by_model),
+        (Role::PrefixHits, &n.prefix_hits, &by_model),
+    ] {
+        q.push(Query {
+            role,
+            promql: rate(names, by),
+        });
+    }
     for (h, names) in [
         (Histo::Ttft, &n.ttft),
         (Histo::Itl, &n.itl),
@@ -444,6 +431,18 @@ mod tests {
         let m = vec!["job=~\"gpu|vllm\"".to_owned(), "cluster=\"a\"".to_owned()];
         let q = refresh(Duration::from_secs(60), &m);
         assert_eq!(q.len(), refresh(Duration::from_secs(5), &[]).len());
+        // up, gauges, CPU, seven counter rates, three bucket rates and three means.
+        let roles: Vec<Role> = q.iter().map(|x| x.role).collect();
+        assert_eq!(roles.len(), 16, "{roles:?}");
+        for role in [
+            Role::GenTps,
+            Role::PromptTps,
+            Role::Finished,
+            Role::Failed,
+            Role::PrefixHits,
+        ] {
+            assert!(roles.contains(&role), "{role:?} missing from {roles:?}");
+        }
         for query in &q {
             assert!(query.promql.contains("cluster=\"a\""), "{}", query.promql);
         }
