@@ -90,15 +90,16 @@ pub fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, now: SystemTime) -> Option<
         return None;
     }
     let mut action = None;
-    let total = firing.len() + pending.len();
-    for (i, a) in firing
-        .iter()
-        .chain(&pending)
-        .take(MAX_ACTIVE_ROWS)
-        .enumerate()
-    {
+    let active: Vec<&ActiveAlert> = firing.iter().chain(&pending).copied().collect();
+    let rows = rows(&active);
+    let total = rows.len();
+    for (i, row) in rows.into_iter().take(MAX_ACTIVE_ROWS).enumerate() {
         ui.push_id(("alert", i), |ui| {
-            if let Some(act) = alert_row_ui(ui, engine, a, now) {
+            let act = match row {
+                Row::One(a) => alert_row_ui(ui, engine, a, now),
+                Row::Group(alerts) => group_row_ui(ui, &alerts),
+            };
+            if let Some(act) = act {
                 action = Some(act);
             }
         });
@@ -107,6 +108,99 @@ pub fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, now: SystemTime) -> Option<
     if total > MAX_ACTIVE_ROWS {
         ui.label(RichText::new(format!("… and {} more", total - MAX_ACTIVE_ROWS)).weak());
     }
+    action
+}
+
+/// More alerts than this of one rule, severity and state are one summary row: at fleet scale a
+/// thousand "node stale" rows would push everything else off the screen.
+pub const GROUP_ABOVE: usize = 3;
+
+/// A row of the active list: one alert, or many of one rule in one state.
+#[derive(Debug)]
+enum Row<'a> {
+    One(&'a ActiveAlert),
+    Group(Vec<&'a ActiveAlert>),
+}
+
+/// The active list's rows, in the order given; alerts of one (rule, severity, state) beyond
+/// [`GROUP_ABOVE`] are one group, where the first of them stood.
+fn rows<'a>(active: &[&'a ActiveAlert]) -> Vec<Row<'a>> {
+    let key = |a: &ActiveAlert| (a.rule.clone(), a.severity, a.state);
+    let mut counts: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for a in active {
+        *counts.entry(key(a)).or_default() += 1;
+    }
+    let mut out: Vec<Row<'a>> = Vec::new();
+    let mut group_at: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for a in active {
+        let k = key(a);
+        if counts.get(&k).copied().unwrap_or(0) <= GROUP_ABOVE {
+            out.push(Row::One(a));
+        } else if let Some(&i) = group_at.get(&k) {
+            if let Some(Row::Group(g)) = out.get_mut(i) {
+                g.push(a);
+            }
+        } else {
+            group_at.insert(k, out.len());
+            out.push(Row::Group(vec![a]));
+        }
+    }
+    out
+}
+
+/// One row for many alerts of one rule: how many, the first subjects, and a button that
+/// silences the rule.
+fn group_row_ui(ui: &mut egui::Ui, alerts: &[&ActiveAlert]) -> Option<PanelAction> {
+    let first = alerts.first()?;
+    let mut action = None;
+    ui.horizontal(|ui| {
+        widgets::badge_ui(
+            ui,
+            theme::severity_tone(first.severity),
+            severity_word(first.severity),
+        );
+        widgets::badge_ui(
+            ui,
+            theme::alert_state_tone(first.state, first.severity),
+            first.state.label(),
+        );
+        ui.label(RichText::new(&first.rule).strong());
+        let named: Vec<String> = alerts
+            .iter()
+            .take(4)
+            .map(|a| a.subject.to_string())
+            .collect();
+        let more = alerts.len().saturating_sub(named.len());
+        let tail = if more > 0 {
+            format!(", … (+{more})")
+        } else {
+            String::new()
+        };
+        ui.add(
+            egui::Label::new(format!(
+                "on {} subjects: {}{tail}",
+                alerts.len(),
+                named.join(", ")
+            ))
+            .truncate(),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Silence rule 1 h")
+                .on_hover_text(format!("No notification from {} for an hour", first.rule))
+                .clicked()
+            {
+                action = Some(PanelAction::Silence(
+                    SilenceTarget::Rule {
+                        rule: first.rule.clone(),
+                    },
+                    SILENCE_FOR,
+                ));
+            }
+        });
+    });
+    ui.label(RichText::new(&first.message).weak())
+        .on_hover_text("the first of them; every one is in the alert history and the tray");
     action
 }
 
@@ -257,4 +351,43 @@ fn history_row_ui(ui: &mut egui::Ui, e: &AlertEvent, now: SystemTime) {
         }
         ui.add(egui::Label::new(RichText::new(why).weak()).truncate());
     });
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    use super::*;
+    use crate::alerts::Subject;
+
+    fn alert(rule: &str, node: &str, severity: Severity) -> ActiveAlert {
+        ActiveAlert {
+            rule: rule.to_owned(),
+            subject: Subject::Node {
+                node: node.to_owned(),
+            },
+            severity,
+            state: crate::alerts::AlertState::Firing,
+            since: SystemTime::UNIX_EPOCH,
+            firing_since: Some(SystemTime::UNIX_EPOCH),
+            value: None,
+            threshold: None,
+            message: format!("{rule} on {node}"),
+            acknowledged: false,
+            silenced_until: None,
+        }
+    }
+
+    #[test]
+    fn a_thousand_alerts_of_one_rule_are_one_row_and_a_few_stay_apart() {
+        let mut all: Vec<ActiveAlert> = (0..1000)
+            .map(|i| alert("node_stale", &format!("n{i}"), Severity::Warning))
+            .collect();
+        all.insert(0, alert("gpu_temp_high", "n7", Severity::Critical));
+        all.push(alert("gpu_temp_high", "n8", Severity::Critical));
+        let refs: Vec<&ActiveAlert> = all.iter().collect();
+        let r = rows(&refs);
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert!(matches!(r[0], Row::One(a) if a.rule == "gpu_temp_high"));
+        assert!(matches!(&r[1], Row::Group(g) if g.len() == 1000 && g[0].rule == "node_stale"));
+        assert!(matches!(r[2], Row::One(a) if a.subject.to_string().contains("n8")));
+    }
 }
