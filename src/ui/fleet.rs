@@ -187,15 +187,25 @@ pub struct FleetResponse {
     pub clicked_node: Option<String>,
 }
 
-fn health_mark(p: &egui::Painter, r: Rect, h: &Health, color: Color32) {
+/// The shape that tells a cell's health without colour: a cross when down, a slash when stale.
+fn health_mark(out: &mut Vec<egui::Shape>, r: Rect, h: &Health, color: Color32) {
     let stroke = Stroke::new(1.0, color);
     match h {
         Health::Down { .. } => {
-            p.line_segment([r.left_top(), r.right_bottom()], stroke);
-            p.line_segment([r.right_top(), r.left_bottom()], stroke);
+            out.push(egui::Shape::line_segment(
+                [r.left_top(), r.right_bottom()],
+                stroke,
+            ));
+            out.push(egui::Shape::line_segment(
+                [r.right_top(), r.left_bottom()],
+                stroke,
+            ));
         }
         Health::Stale { .. } => {
-            p.line_segment([r.left_bottom(), r.right_top()], stroke);
+            out.push(egui::Shape::line_segment(
+                [r.left_bottom(), r.right_top()],
+                stroke,
+            ));
         }
         _ => {}
     }
@@ -272,6 +282,9 @@ pub fn fleet_ui(
         let y = rect.top() + row as f32 * (cell.y + block_gap);
         Rect::from_min_size(Pos2::new(x, y), cell)
     };
+    let mut mesh = egui::Mesh::default();
+    // Outlines, marks and node underlines, drawn over the cells.
+    let mut overlay: Vec<egui::Shape> = Vec::new();
     for (bi, b) in shown.iter().enumerate() {
         if !ui.is_rect_visible(cell_at(bi, 0).union(cell_at(bi, per.saturating_sub(1)))) {
             continue;
@@ -286,28 +299,35 @@ pub fn fleet_ui(
                     } else {
                         ramp(x)
                     };
-                    painter.rect_filled(r, 1.0, fill);
+                    // Into one mesh: four vertices a cell, no rounding or feathering (at 8,000
+                    // cells, rounded rectangles cost ~60 vertices each).
+                    mesh.add_colored_rect(r, fill);
                 }
-                _ => {
-                    painter.rect_stroke(r, 1.0, Stroke::new(1.0, outline), StrokeKind::Inside);
-                }
+                _ => overlay.push(egui::Shape::rect_stroke(
+                    r,
+                    0.0,
+                    Stroke::new(1.0, outline),
+                    StrokeKind::Inside,
+                )),
             }
             let mark = theme::level_color(&visuals, theme::health_level(&c.health));
-            health_mark(&painter, r, &c.health, mark);
+            health_mark(&mut overlay, r, &c.health, mark);
         }
         if theme::health_level(&b.node.health) != Level::Ok {
             // A thin line under a node that is not all up.
             let (a, z) = (cell_at(bi, 0), cell_at(bi, b.gpus.len().saturating_sub(1)));
-            painter.hline(
+            overlay.push(egui::Shape::hline(
                 a.left()..=z.right(),
                 a.bottom() + 1.5,
                 Stroke::new(
                     1.5,
                     theme::level_color(&visuals, theme::health_level(&b.node.health)),
                 ),
-            );
+            ));
         }
     }
+    painter.add(egui::Shape::mesh(mesh));
+    painter.extend(overlay);
     let hit = resp.hover_pos().and_then(|p| {
         let col = ((p.x - rect.left()) / block_w).floor() as usize;
         let row = ((p.y - rect.top()) / (cell.y + block_gap)).floor() as usize;
