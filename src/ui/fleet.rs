@@ -53,19 +53,26 @@ impl FleetFigure {
         }
     }
 
-    /// The figure of one GPU, scaled to 0..=1 for the colour ramp, with its words.
-    fn of(self, c: &GpuCard) -> Option<(f64, String)> {
+    /// The figure of one GPU, scaled to 0..=1 for the colour ramp (no text: this runs for every
+    /// cell of every frame).
+    fn of(self, c: &GpuCard) -> Option<f64> {
         let g = &c.gpu;
         match self {
-            Self::Utilisation => g.util_pct.map(|u| (u / 100.0, format::pct(Some(u), 0))),
-            Self::Vram => g
-                .mem_used_pct()
-                .map(|p| (p / 100.0, format::pct(Some(p), 0))),
-            Self::Temperature => g.temp_c.map(|t| ((t - 30.0) / 60.0, format!("{t:.0} °C"))),
-            Self::Health => Some((
-                f64::from(c.health.severity()) / 3.0,
-                c.health.label().to_owned(),
-            )),
+            Self::Utilisation => g.util_pct.map(|u| u / 100.0),
+            Self::Vram => g.mem_used_pct().map(|p| p / 100.0),
+            Self::Temperature => g.temp_c.map(|t| (t - 30.0) / 60.0),
+            Self::Health => Some(f64::from(c.health.severity()) / 3.0),
+        }
+    }
+
+    /// The figure of one GPU in words (for the hover text).
+    fn words(self, c: &GpuCard) -> String {
+        let g = &c.gpu;
+        match self {
+            Self::Utilisation => format::pct(g.util_pct, 0),
+            Self::Vram => format::pct(g.mem_used_pct(), 0),
+            Self::Temperature => format::temp(g.temp_c, 0),
+            Self::Health => c.health.label().to_owned(),
         }
     }
 
@@ -148,7 +155,7 @@ fn blocks<'a>(views: &'a Views, state: &FleetState) -> Vec<Block<'a>> {
             let gpus = by_node.remove(n.name.as_str())?;
             let worst = gpus
                 .iter()
-                .filter_map(|c| state.figure.of(c).map(|(x, _)| x))
+                .filter_map(|c| state.figure.of(c))
                 .fold(f64::from(n.health.severity()) * 10.0, f64::max);
             Some(Block {
                 node: n,
@@ -293,7 +300,7 @@ pub fn fleet_ui(
             let r = cell_at(bi, gi);
             let up = matches!(c.health, Health::Up { .. });
             match state.figure.of(c) {
-                Some((x, _)) if up || state.figure == FleetFigure::Health => {
+                Some(x) if up || state.figure == FleetFigure::Health => {
                     let fill = if state.figure == FleetFigure::Health {
                         theme::bar_fill(&visuals, theme::health_level(&c.health))
                     } else {
@@ -340,10 +347,7 @@ pub fn fleet_ui(
     if let Some((b, gpu)) = hit {
         let text = match gpu {
             Some(c) => {
-                let figure = state
-                    .figure
-                    .of(c)
-                    .map_or_else(|| "n/a".to_owned(), |(_, w)| w);
+                let figure = state.figure.words(c);
                 format!(
                     "{} · {}\n{}: {figure}\nutil {} · VRAM {} · {} · {}\nsource {}{}\nclick: the node's detail view",
                     b.node.name,
@@ -351,9 +355,7 @@ pub fn fleet_ui(
                     state.figure.label(),
                     format::pct(c.gpu.util_pct, 0),
                     format::pct(c.gpu.mem_used_pct(), 0),
-                    c.gpu
-                        .temp_c
-                        .map_or_else(|| "n/a".to_owned(), |t| format!("{t:.0} °C")),
+                    format::temp(c.gpu.temp_c, 0),
                     c.gpu.name.as_deref().unwrap_or("GPU"),
                     c.health.label(),
                     c.model
