@@ -352,5 +352,19 @@ async fn a_down_target_a_refused_query_and_a_dead_server_are_said_plainly() {
     };
     let e = gone.refresh(&client).await.unwrap_err().to_string();
     assert!(e.contains(&dead.to_string()), "{e}");
+
+    // A server that accepts and never answers: one timeout error, after the configured timeout
+    // and not much later (the refresh never hangs the source).
+    let silent = PromServer {
+        timeout: Duration::from_millis(800),
+        ..PromServer::new(&common::silent().await)
+    };
+    let t = std::time::Instant::now();
+    let e = silent.refresh(&client).await.unwrap_err();
+    assert!(
+        matches!(e, swarmglass::model::input::SourceError::Timeout { .. }),
+        "{e}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     sim.shutdown().await;
 }
