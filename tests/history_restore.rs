@@ -345,3 +345,39 @@ fn clicking_a_gpu_card_opens_its_detail_view_with_its_own_alerts() {
         "another GPU's alert is not this GPU's history"
     );
 }
+
+#[test]
+fn a_click_in_the_fleet_matrix_opens_that_nodes_detail_view() {
+    // 40 nodes × 4 GPUs: above the 128 cards where `Auto` shows the matrix.
+    let model = testdata::sample_model(40, 4, 60, t0());
+    let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let frame = HistoryFrame {
+        from_ms: unix_ms(t0()) - 900_000,
+        to_ms: unix_ms(t0()),
+        oldest_ms: Some(unix_ms(t0()) - 900_000),
+        ..HistoryFrame::default()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1400.0))
+        .build_ui_state(
+            move |ui, (model, state): &mut (Model, UiState)| {
+                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
+            },
+            (model, UiState::default()),
+        );
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("GPU 3").next().is_none(),
+        "no GPU card: the matrix stands for them"
+    );
+    assert!(
+        h.query_all_by_label_contains("Node node-").next().is_none(),
+        "no detail view before the click"
+    );
+    h.get_by_label("GPU matrix: 160 GPUs on 40 nodes").click();
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("Node node-").next().is_some(),
+        "a node's detail view opened"
+    );
+}

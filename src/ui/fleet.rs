@@ -239,8 +239,8 @@ pub fn fleet_ui(
         .filter(|c| matches!(c.health, Health::Down { .. } | Health::Stale { .. }))
         .count();
     ui.horizontal_wrapped(|ui| {
-        egui::ComboBox::from_id_salt("fleet_figure")
-            .selected_text(format!("Colour: {}", state.figure.label()))
+        egui::ComboBox::from_label("colour")
+            .selected_text(state.figure.label())
             .show_ui(ui, |ui| {
                 for f in FleetFigure::ALL {
                     ui.selectable_value(&mut state.figure, f, f.label());
@@ -281,6 +281,14 @@ pub fn fleet_ui(
     let rows = shown.len().div_ceil(cols);
     let size = vec2(avail.x, rows as f32 * (cell.y + block_gap));
     let (rect, resp) = ui.allocate_exact_size(size, Sense::click());
+    // One accessible node for the whole matrix (screen readers, tests): its size in words.
+    resp.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Canvas,
+            true,
+            format!("GPU matrix: {gpus_shown} GPUs on {} nodes", shown.len()),
+        )
+    });
     let painter = ui.painter_at(rect);
     let outline = visuals.weak_text_color();
     let cell_at = |bi: usize, gi: usize| {
