@@ -168,12 +168,15 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
         },
         Query {
             role: Role::CpuBusy,
+            // node_exporter's per-CPU idle seconds, or the agent's totals.
             promql: format!(
-                "100 * (1 - avg by ({TARGET_LABELS}) (rate({}[{w}])))",
+                "100 * (1 - avg by ({TARGET_LABELS}) (rate({}[{w}]))) or 100 * (1 - sum by ({TARGET_LABELS}) (rate({}[{w}])) / sum by ({TARGET_LABELS}) (rate({}[{w}])))",
                 selector(
                     &["node_cpu_seconds_total"],
                     &with(matchers, "mode=\"idle\"")
-                )
+                ),
+                selector(&["swarmglass_host_cpu_idle_seconds_total"], matchers),
+                selector(&["swarmglass_host_cpu_seconds_total"], matchers),
             ),
         },
     ];
@@ -477,6 +480,16 @@ mod tests {
         assert!(
             gauges.contains("engine, tp_rank"),
             "engines are summed by the mapping, not maxed: {gauges}"
+        );
+        let cpu = q
+            .iter()
+            .find(|x| x.role == Role::CpuBusy)
+            .map(|x| x.promql.clone())
+            .unwrap_or_default();
+        assert!(
+            cpu.contains("node_cpu_seconds_total")
+                && cpu.contains(" or 100 * (1 - sum by (instance, job) (rate({__name__=~\"swarmglass_host_cpu_idle_seconds_total\""),
+            "node_exporter's CPU, or the agent's: {cpu}"
         );
     }
 
