@@ -287,6 +287,27 @@ fn scrolling_a_plot_sideways_pans_it_into_a_custom_range() {
     assert_ne!(end, to_ms, "moved");
 }
 
+/// The dashboard at `t0()` with history on (a 15-minute frame, no points), so cards and the
+/// fleet matrix open detail views.
+fn dashboard_with_history(
+    model: Model,
+    engine: Engine,
+    size: egui::Vec2,
+) -> Harness<'static, (Model, UiState)> {
+    let frame = HistoryFrame {
+        from_ms: unix_ms(t0()) - 900_000,
+        to_ms: unix_ms(t0()),
+        oldest_ms: Some(unix_ms(t0()) - 900_000),
+        ..HistoryFrame::default()
+    };
+    Harness::builder().with_size(size).build_ui_state(
+        move |ui, (model, state): &mut (Model, UiState)| {
+            dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
+        },
+        (model, UiState::default()),
+    )
+}
+
 #[test]
 fn clicking_a_gpu_card_opens_its_detail_view_with_its_own_alerts() {
     use swarmglass::alerts::{AlertEvent, AlertState, Subject};
@@ -313,20 +334,7 @@ fn clicking_a_gpu_card_opens_its_detail_view_with_its_own_alerts() {
         event(&cards[0].gpu.key(), "GPU zero is hot"),
         event(&cards[1].gpu.key(), "GPU one is hot"),
     ]);
-    let frame = HistoryFrame {
-        from_ms: unix_ms(t0()) - 900_000,
-        to_ms: unix_ms(t0()),
-        oldest_ms: Some(unix_ms(t0()) - 900_000),
-        ..HistoryFrame::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1200.0))
-        .build_ui_state(
-            move |ui, (model, state): &mut (Model, UiState)| {
-                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
-            },
-            (model, UiState::default()),
-        );
+    let mut h = dashboard_with_history(model, engine, egui::vec2(1400.0, 1200.0));
     h.run();
     h.get_by_label("GPU 1").click();
     h.run();
@@ -351,20 +359,7 @@ fn a_click_in_the_fleet_matrix_opens_that_nodes_detail_view() {
     // 40 nodes × 4 GPUs: above the 128 cards where `Auto` shows the matrix.
     let model = testdata::sample_model(40, 4, 60, t0());
     let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
-    let frame = HistoryFrame {
-        from_ms: unix_ms(t0()) - 900_000,
-        to_ms: unix_ms(t0()),
-        oldest_ms: Some(unix_ms(t0()) - 900_000),
-        ..HistoryFrame::default()
-    };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1400.0))
-        .build_ui_state(
-            move |ui, (model, state): &mut (Model, UiState)| {
-                dashboard_ui(ui, model, &engine, state, Some(&frame), t0());
-            },
-            (model, UiState::default()),
-        );
+    let mut h = dashboard_with_history(model, engine, egui::vec2(1600.0, 1400.0));
     h.run();
     assert!(
         h.query_all_by_label_contains("GPU 3").next().is_none(),

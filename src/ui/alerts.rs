@@ -148,23 +148,28 @@ fn rows<'a>(active: &[&'a ActiveAlert]) -> Vec<Row<'a>> {
     out
 }
 
+/// The start of an active row: severity and state badges (words, not colour alone) and the rule.
+fn heading_ui(ui: &mut egui::Ui, a: &ActiveAlert) {
+    widgets::badge_ui(
+        ui,
+        theme::severity_tone(a.severity),
+        severity_word(a.severity),
+    );
+    widgets::badge_ui(
+        ui,
+        theme::alert_state_tone(a.state, a.severity),
+        a.state.label(),
+    );
+    ui.label(RichText::new(&a.rule).strong());
+}
+
 /// One row for many alerts of one rule: how many, the first subjects, and a button that
 /// silences the rule.
 fn group_row_ui(ui: &mut egui::Ui, alerts: &[&ActiveAlert]) -> Option<PanelAction> {
     let first = alerts.first()?;
     let mut action = None;
     ui.horizontal(|ui| {
-        widgets::badge_ui(
-            ui,
-            theme::severity_tone(first.severity),
-            severity_word(first.severity),
-        );
-        widgets::badge_ui(
-            ui,
-            theme::alert_state_tone(first.state, first.severity),
-            first.state.label(),
-        );
-        ui.label(RichText::new(&first.rule).strong());
+        heading_ui(ui, first);
         let named: Vec<String> = alerts
             .iter()
             .take(4)
@@ -213,17 +218,7 @@ fn alert_row_ui(
     let key = a.key();
     let mut action = None;
     ui.horizontal(|ui| {
-        widgets::badge_ui(
-            ui,
-            theme::severity_tone(a.severity),
-            severity_word(a.severity),
-        );
-        widgets::badge_ui(
-            ui,
-            theme::alert_state_tone(a.state, a.severity),
-            a.state.label(),
-        );
-        ui.label(RichText::new(&a.rule).strong());
+        heading_ui(ui, a);
         ui.add(egui::Label::new(format!("on {}", a.subject)).truncate());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             match covering_silence(engine, &key, now) {
