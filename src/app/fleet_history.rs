@@ -39,6 +39,11 @@ pub struct FleetHistory {
     answers: mpsc::Receiver<Answer>,
     asked: Option<Request>,
     latest: Option<Answer>,
+    /// Answers received so far: tells a new answer from the one already overlaid.
+    answers_seen: u64,
+    /// The last overlay: the frame it was made from, the answer it used, the result. The same
+    /// frame and answer give the same result, so a frame is cloned once per change, not per draw.
+    overlaid: Option<(Rc<HistoryFrame>, u64, Request, Rc<HistoryFrame>)>,
 }
 
 /// The server's name for a detail view's subject, when it is one of the fleet's (a GPU by UUID;
@@ -176,6 +181,8 @@ impl FleetHistory {
             answers: ans_rx,
             asked: None,
             latest: None,
+            answers_seen: 0,
+            overlaid: None,
         })
     }
 
@@ -196,6 +203,7 @@ impl FleetHistory {
         };
         while let Ok(a) = self.answers.try_recv() {
             self.latest = Some(a);
+            self.answers_seen += 1;
         }
         if self.asked.as_ref() != Some(&request) && self.requests.send(request.clone()).is_ok() {
             self.asked = Some(request.clone());
@@ -209,6 +217,13 @@ impl FleetHistory {
         if !same_span {
             return frame;
         }
+        if let Some((input, seen, asked, output)) = &self.overlaid
+            && Rc::ptr_eq(input, &frame)
+            && *seen == self.answers_seen
+            && *asked == request
+        {
+            return Rc::clone(output);
+        }
         let mut f = (*frame).clone();
         if let Some(t) = &a.throughput {
             f.throughput = t.clone();
@@ -219,7 +234,9 @@ impl FleetHistory {
         {
             f.detail = d.clone();
         }
-        Rc::new(f)
+        let output = Rc::new(f);
+        self.overlaid = Some((frame, self.answers_seen, request, Rc::clone(&output)));
+        output
     }
 }
 
@@ -263,6 +280,55 @@ mod tests {
             "scraped directly: its history is ours"
         );
         assert_eq!(subject_of(&Target::Node { node: "n".into() }), None);
+    }
+
+    #[test]
+    fn an_answer_is_laid_over_a_frame_once_and_again_when_either_changes() {
+        let (requests, asked) = mpsc::channel();
+        let (reply, answers) = mpsc::channel();
+        let mut fh = FleetHistory {
+            requests,
+            answers,
+            asked: None,
+            latest: None,
+            answers_seen: 0,
+            overlaid: None,
+        };
+        let frame = Rc::new(HistoryFrame {
+            from_ms: 0,
+            to_ms: 600_000,
+            ..HistoryFrame::default()
+        });
+        let first = fh.overlay(Rc::clone(&frame), None);
+        assert!(
+            Rc::ptr_eq(&first, &frame),
+            "no answer yet: the frame as it is"
+        );
+        let request = asked.try_recv().expect("the range was asked for");
+        let answer = |v: f64| Answer {
+            request: request.clone(),
+            throughput: Some([vec![(0, Some(v))], Vec::new()]),
+            detail: None,
+        };
+        reply.send(answer(1.0)).unwrap();
+        let a = fh.overlay(Rc::clone(&frame), None);
+        assert_eq!(a.throughput[0], vec![(0, Some(1.0))]);
+        let again = fh.overlay(Rc::clone(&frame), None);
+        assert!(
+            Rc::ptr_eq(&a, &again),
+            "same frame, same answer: not cloned again"
+        );
+        reply.send(answer(2.0)).unwrap();
+        let b = fh.overlay(Rc::clone(&frame), None);
+        assert_eq!(
+            b.throughput[0],
+            vec![(0, Some(2.0))],
+            "a new answer is shown"
+        );
+        let newer = Rc::new((*frame).clone());
+        let c = fh.overlay(Rc::clone(&newer), None);
+        assert!(!Rc::ptr_eq(&b, &c), "a new frame is overlaid afresh");
+        assert_eq!(c.throughput[0], vec![(0, Some(2.0))]);
     }
 
     #[test]
