@@ -127,7 +127,7 @@ fn main() {
     let mut model = Model::new(ModelSettings::default());
     let mut engine = Engine::new(RuleSet::defaults());
     let ctx = egui::Context::default();
-    theme::apply(&ctx, true);
+    theme::apply(&ctx, &theme::palette::DARK);
     let mut state = UiState::default();
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1920.0, 1080.0));
     let (mut frames, mut gaps, mut applied) = (Vec::new(), Vec::new(), 0_u64);

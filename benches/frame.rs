@@ -63,7 +63,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
     let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let mut model = testdata::sample_model(nodes, GPUS_PER_NODE, HISTORY_POINTS, start);
     let ctx = egui::Context::default();
-    theme::apply(&ctx, true);
+    theme::apply(&ctx, &theme::palette::DARK);
     let mut state = UiState::default();
     // The default alert rules, evaluated every frame as App::logic does.
     let mut engine = Engine::new(RuleSet::defaults());
@@ -146,7 +146,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
 /// screen, laid out and tessellated like a dashboard frame. Sorted durations.
 fn reference(size: egui::Vec2) -> Vec<Duration> {
     let ctx = egui::Context::default();
-    theme::apply(&ctx, true);
+    theme::apply(&ctx, &theme::palette::DARK);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
     let mut times = Vec::new();
     let (warmup, frames) = frames();

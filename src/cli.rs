@@ -217,9 +217,13 @@ pub struct WindowArgs {
     /// Full screen, large type, no interactive chrome (F11 toggles).
     #[arg(long)]
     pub wall: bool,
-    /// Light theme instead of dark.
-    #[arg(long)]
+    /// Light theme instead of dark (the same as `--theme light`).
+    #[arg(long, conflicts_with = "theme")]
     pub light: bool,
+    /// The theme for this run: dark, light, colour-blind (Okabe–Ito hues, never red against
+    /// green) or high-contrast (white on black, WCAG AAA).
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<crate::ui::ThemeChoice>,
     /// Write a PNG of the window once the first full round of data is in, then exit.
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<PathBuf>,

@@ -39,6 +39,7 @@ fn config(targets: Vec<PrometheusTarget>) -> Config {
         alerts: Default::default(),
         agents: Default::default(),
         history: Default::default(),
+        wall: Default::default(),
         notes: Vec::new(),
     }
 }

@@ -330,6 +330,7 @@ async fn an_unverified_source_is_labelled_in_the_snapshot() {
         alerts: Default::default(),
         agents: Default::default(),
         history: Default::default(),
+        wall: Default::default(),
         notes: Vec::new(),
     };
     let (rx, rt) = swarmglass::runtime::start(&cfg, 64, Arc::new(|| {})).unwrap();

@@ -241,7 +241,7 @@ impl App<'_> {
 
     fn apply_view(&mut self, ctx: &egui::Context) {
         if self.applied_theme != Some(self.state.theme) {
-            theme::apply(ctx, self.state.theme.is_dark());
+            theme::apply(ctx, self.state.theme.palette());
             self.applied_theme = Some(self.state.theme);
         }
         if self.applied_wall != Some(self.state.wall) {
@@ -250,17 +250,7 @@ impl App<'_> {
             }
             self.applied_wall = Some(self.state.wall);
         }
-        // Large type once the window covers the screen: zooming earlier would skew the
-        // monitor size the fallback below reads (it is reported in points of the last frame).
-        let zoom = if self.state.wall && self.wall_ready() {
-            theme::WALL_ZOOM
-        } else {
-            1.0
-        };
-        // (`wall_fit` runs first each pass, so `wall_ready` is current.)
-        if (ctx.zoom_factor() - zoom).abs() > f32::EPSILON {
-            ctx.set_zoom_factor(zoom);
-        }
+        // The wall view sizes its type from the screen itself: no zoom.
     }
 }
 
@@ -381,7 +371,7 @@ impl eframe::App for App<'_> {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
             let mut st = self.state.clone();
-            // `--light` applies to this run; only a choice made in the window is remembered.
+            // `--theme`/`--light` apply to this run; only a choice made in the window is remembered.
             if st.theme == self.theme_at_start {
                 st.theme = self.theme_stored;
             }
@@ -487,7 +477,7 @@ fn run_window(
         ..eframe::NativeOptions::default()
     };
     let mut outcome: Option<anyhow::Error> = None;
-    let light = w.light;
+    let theme_flag = w.theme.or(w.light.then_some(ThemeChoice::Light));
     let wall = w.wall;
     let result = eframe::run_native(
         APP_ID,
@@ -501,10 +491,11 @@ fn run_window(
             };
             let mut state = stored.unwrap_or_default();
             let theme_stored = state.theme;
-            if light {
-                state.theme = ThemeChoice::Light;
+            if let Some(t) = theme_flag {
+                state.theme = t;
             }
             state.wall = wall;
+            state.wall_settings = cfg.wall.clone();
             state.paused = false;
             let theme_at_start = state.theme;
             let stop_ctx = cc.egui_ctx.clone();

@@ -12,6 +12,7 @@ mod promserver;
 mod resolve;
 mod validate;
 mod walker;
+pub mod wall;
 
 pub use agents::AgentSources;
 pub use alerts::AlertsConfig;
@@ -138,6 +139,8 @@ pub struct Config {
     pub agents: AgentSources,
     /// Where and how much history is kept.
     pub history: crate::history::HistorySettings,
+    /// What the wall view shows.
+    pub wall: wall::WallSettings,
     /// What start-up has to say once, in the error list (what discovery found and did not).
     pub notes: Vec<String>,
 }
@@ -169,6 +172,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             agents: AgentSources::default(),
             history: crate::history::HistorySettings::default(),
+            wall: wall::WallSettings::default(),
             notes: Vec::new(),
         }
     }

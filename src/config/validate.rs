@@ -69,6 +69,7 @@ const ROOT_KEYS: &[&str] = &[
     "openclaw_sessions",
     "openclaw_gateway",
     "tool_proxy_log",
+    "wall",
 ];
 
 fn prometheus_target(w: &mut Walker, prefix: &str, t: &Table) -> Option<PrometheusTarget> {
@@ -337,6 +338,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
 
     let alerts = super::alerts::parse(&mut w, &root);
     let agents = super::agents::parse(&mut w, &root);
+    let wall = super::wall::parse(&mut w, &root);
     duplicate_sources(&mut w, &root);
 
     if w.problems.is_empty() {
@@ -350,6 +352,7 @@ pub fn from_toml_str(text: &str, env: Env<'_>) -> Result<Config, Vec<ConfigProbl
             alerts,
             agents,
             history,
+            wall,
             notes: Vec::new(),
         })
     } else {

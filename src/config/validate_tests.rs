@@ -405,3 +405,47 @@ url = "http://10.0.0.8:11434"
     let e = from_toml_str("[[ollama]]\nurl = \"ftp://x\"\n", &no_env).unwrap_err();
     assert_eq!(e[0].key, "ollama[0].url");
 }
+
+#[test]
+fn wall_sections_and_paging_are_read_and_checked() {
+    use crate::config::wall::WallSection;
+    let c = from_toml_str(
+        "[wall]\nshow = [\"cluster\", \"gpus\", \"errors\"]\npage_every = \"30s\"\n",
+        &no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        c.wall.show,
+        vec![WallSection::Cluster, WallSection::Gpus, WallSection::Errors]
+    );
+    assert_eq!(c.wall.page_every, Duration::from_secs(30));
+    assert_eq!(
+        from_toml_str("", &no_env).unwrap().wall.show,
+        WallSection::ALL.to_vec(),
+        "everything by default"
+    );
+    let problems = from_toml_str(
+        "[wall]\nshow = [\"gpus\", \"gpu\", \"gpus\"]\npage_every = \"1s\"\nzoom = 2\n",
+        &no_env,
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "wall.zoom",
+            "wall.show[1]",
+            "wall.show[2]",
+            "wall.page_every"
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[1].message.contains("unknown wall section `gpu`"));
+    assert!(
+        problems[1].hint.contains("\"gpus\""),
+        "the hint names the sections"
+    );
+    assert!(problems[2].message.contains("twice"));
+    let empty = from_toml_str("[wall]\nshow = []\n", &no_env).unwrap_err();
+    assert_eq!(empty[0].key, "wall.show");
+}

@@ -16,6 +16,9 @@ use crate::format;
 use crate::model::health::Health;
 use crate::model::views::{GpuCard, NodeView, Views};
 
+/// A GPU at or above this temperature (°C) counts as hot in the summaries.
+pub const HOT_C: f64 = 83.0;
+
 /// Above this many GPU cards, `Density::Auto` shows the fleet view.
 pub const AUTO_FLEET_ABOVE: usize = 128;
 
@@ -171,11 +174,19 @@ fn blocks<'a>(views: &'a Views, state: &FleetState) -> Vec<Block<'a>> {
     out
 }
 
+/// Cell heights the desk view tries, largest first.
+const DESK_SIDES: &[f32] = &[18.0, 16.0, 14.0, 12.0, 10.0, 9.0, 8.0, 7.0, 6.0];
+/// Cell heights the wall view tries: larger cells read from across a room.
+const WALL_SIDES: &[f32] = &[
+    160.0, 128.0, 104.0, 88.0, 72.0, 60.0, 50.0, 42.0, 36.0, 30.0, 26.0, 22.0, 18.0, 14.0, 12.0,
+    10.0, 8.0, 6.0,
+];
+
 /// Cell and gap sizes for `gpus_per_node` cells per block, fitting `blocks` blocks into
-/// `avail` if they can (cells from 18 px down to 6 px).
-fn geometry(avail: Vec2, blocks: usize, gpus_per_node: usize) -> (Vec2, f32, f32) {
+/// `avail` if they can (the first of `sides` that fits, else the smallest).
+fn geometry(avail: Vec2, blocks: usize, gpus_per_node: usize, sides: &[f32]) -> (Vec2, f32, f32) {
     let per = gpus_per_node.max(1) as f32;
-    for side in [18.0_f32, 16.0, 14.0, 12.0, 10.0, 9.0, 8.0, 7.0, 6.0] {
+    for &side in sides {
         let cell = vec2(side * 0.75, side);
         let (gap, block_gap) = (1.0, (side * 0.45).max(4.0));
         let block_w = per * (cell.x + gap) + block_gap;
@@ -185,7 +196,8 @@ fn geometry(avail: Vec2, blocks: usize, gpus_per_node: usize) -> (Vec2, f32, f32
             return (cell, gap, block_gap);
         }
     }
-    (vec2(4.5, 6.0), 1.0, 4.0)
+    let side = sides.last().copied().unwrap_or(6.0);
+    (vec2(side * 0.75, side), 1.0, (side * 0.45).max(4.0))
 }
 
 /// What the fleet view answers: the node clicked (to open its detail view).
@@ -225,13 +237,12 @@ pub fn fleet_ui(
     state: &mut FleetState,
     height: f32,
 ) -> FleetResponse {
-    let visuals = ui.visuals().clone();
     let shown = blocks(views, state);
     let gpus_shown: usize = shown.iter().map(|b| b.gpus.len()).sum();
     let hot = views
         .gpus
         .iter()
-        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= 83.0))
+        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= HOT_C))
         .count();
     let down = views
         .gpus
@@ -273,9 +284,61 @@ pub fn fleet_ui(
             views.nodes.len(),
         ));
     });
-    let per = shown.iter().map(|b| b.gpus.len()).max().unwrap_or(1);
     let avail = vec2(ui.available_width(), height.max(80.0));
-    let (cell, gap, block_gap) = geometry(avail, shown.len(), per);
+    matrix_ui(ui, &shown, state.figure, avail, DESK_SIDES)
+}
+
+/// Which page of the matrix the wall shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixPage {
+    /// The page shown, from 0.
+    pub page: usize,
+    /// Pages in all (1 when every node fits).
+    pub pages: usize,
+    /// The first node on the page.
+    pub first_node: String,
+    /// The last node on the page.
+    pub last_node: String,
+}
+
+/// The matrix alone for the wall: every node in natural order coloured by utilisation, cells as
+/// large as `avail` allows; when even the smallest cells do not fit, page `tick` modulo the
+/// pages needed.
+pub fn wall_matrix_ui(ui: &mut egui::Ui, views: &Views, avail: Vec2, tick: u64) -> MatrixPage {
+    let all = blocks(views, &FleetState::default());
+    let per = all.iter().map(|b| b.gpus.len()).max().unwrap_or(1);
+    let (cell, gap, block_gap) = geometry(avail, all.len(), per, WALL_SIDES);
+    let block_w = per as f32 * (cell.x + gap) + block_gap;
+    let cols = ((avail.x + block_gap) / block_w).floor().max(1.0) as usize;
+    let rows = ((avail.y / (cell.y + block_gap)).floor() as usize).max(1);
+    let per_page = cols * rows;
+    let pages = all.len().div_ceil(per_page).max(1);
+    let page = usize::try_from(tick % pages as u64).unwrap_or(0);
+    let shown = &all[(page * per_page).min(all.len())..((page + 1) * per_page).min(all.len())];
+    let name = |b: Option<&Block<'_>>| b.map(|b| b.node.name.clone()).unwrap_or_default();
+    let out = MatrixPage {
+        page,
+        pages,
+        first_node: name(shown.first()),
+        last_node: name(shown.last()),
+    };
+    matrix_ui(ui, shown, FleetFigure::Utilisation, avail, WALL_SIDES);
+    out
+}
+
+/// Paint `shown` blocks into `avail`, cells sized from `sides`; hover tells a cell in words and
+/// a click answers its node.
+fn matrix_ui(
+    ui: &mut egui::Ui,
+    shown: &[Block<'_>],
+    figure: FleetFigure,
+    avail: Vec2,
+    sides: &[f32],
+) -> FleetResponse {
+    let visuals = ui.visuals().clone();
+    let gpus_shown: usize = shown.iter().map(|b| b.gpus.len()).sum();
+    let per = shown.iter().map(|b| b.gpus.len()).max().unwrap_or(1);
+    let (cell, gap, block_gap) = geometry(avail, shown.len(), per, sides);
     let block_w = per as f32 * (cell.x + gap) + block_gap;
     let cols = ((avail.x + block_gap) / block_w).floor().max(1.0) as usize;
     let rows = shown.len().div_ceil(cols);
@@ -307,9 +370,9 @@ pub fn fleet_ui(
         for (gi, c) in b.gpus.iter().enumerate() {
             let r = cell_at(bi, gi);
             let up = matches!(c.health, Health::Up { .. });
-            match state.figure.of(c) {
-                Some(x) if up || state.figure == FleetFigure::Health => {
-                    let fill = if state.figure == FleetFigure::Health {
+            match figure.of(c) {
+                Some(x) if up || figure == FleetFigure::Health => {
+                    let fill = if figure == FleetFigure::Health {
                         theme::bar_fill(&visuals, theme::health_level(&c.health))
                     } else {
                         ramp(x)
@@ -355,12 +418,12 @@ pub fn fleet_ui(
     if let Some((b, gpu)) = hit {
         let text = match gpu {
             Some(c) => {
-                let figure = state.figure.words(c);
+                let value = figure.words(c);
                 format!(
-                    "{} · {}\n{}: {figure}\nutil {} · VRAM {} · {} · {}\nsource {}{}\nclick: the node's detail view",
+                    "{} · {}\n{}: {value}\nutil {} · VRAM {} · {} · {}\nsource {}{}\nclick: the node's detail view",
                     b.node.name,
                     super::gpu_cards::gpu_title(&c.gpu),
-                    state.figure.label(),
+                    figure.label(),
                     format::pct(c.gpu.util_pct, 0),
                     format::pct(c.gpu.mem_used_pct(), 0),
                     format::temp(c.gpu.temp_c, 0),
@@ -457,7 +520,7 @@ mod tests {
     #[test]
     fn a_thousand_nodes_of_eight_fit_a_1080p_screen() {
         let avail = vec2(1900.0, 900.0);
-        let (cell, gap, block_gap) = geometry(avail, 1000, 8);
+        let (cell, gap, block_gap) = geometry(avail, 1000, 8, DESK_SIDES);
         let block_w = 8.0 * (cell.x + gap) + block_gap;
         let cols = ((avail.x + block_gap) / block_w).floor();
         let rows = (1000.0 / cols).ceil();
@@ -467,6 +530,6 @@ mod tests {
         );
         assert!(cell.y >= 6.0, "cells stay visible: {cell:?}");
         // A handful of nodes get large cells.
-        assert_eq!(geometry(avail, 4, 8).0.y, 18.0);
+        assert_eq!(geometry(avail, 4, 8, DESK_SIDES).0.y, 18.0);
     }
 }

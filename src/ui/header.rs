@@ -68,20 +68,13 @@ fn overall_ui(ui: &mut egui::Ui, cluster: &ClusterView) {
 
 /// Pause/resume, density and theme (right to left).
 fn chrome_ui(ui: &mut egui::Ui, state: &mut UiState) {
-    let theme_text = match state.theme {
-        ThemeChoice::Dark => "Light theme",
-        ThemeChoice::Light => "Dark theme",
-    };
-    if ui
-        .button(theme_text)
-        .on_hover_text("Switch between the dark and light theme")
-        .clicked()
-    {
-        state.theme = match state.theme {
-            ThemeChoice::Dark => ThemeChoice::Light,
-            ThemeChoice::Light => ThemeChoice::Dark,
-        };
-    }
+    egui::ComboBox::from_label("Theme")
+        .selected_text(state.theme.label())
+        .show_ui(ui, |ui| {
+            for t in ThemeChoice::ALL {
+                ui.selectable_value(&mut state.theme, t, t.label());
+            }
+        });
     egui::ComboBox::from_label("Cards")
         .selected_text(state.density.label())
         .show_ui(ui, |ui| {

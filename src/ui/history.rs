@@ -453,12 +453,7 @@ pub fn detail_ui(
     let target = state.detail.clone()?;
     let mut open = true;
     let mut new_range = None;
-    let palette = [
-        theme::gen_line(ui.visuals()),
-        theme::prompt_line(ui.visuals()),
-        Color32::from_rgb(0xE0, 0x8A, 0x3C),
-        Color32::from_rgb(0x9B, 0x6B, 0xD6),
-    ];
+    let palette = theme::series_lines(ui.visuals());
     egui::Window::new(target.title())
         .id(egui::Id::unique("swarmglass_detail_view"))
         .open(&mut open)

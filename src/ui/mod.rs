@@ -15,6 +15,7 @@ pub mod icons;
 pub mod servers;
 pub mod theme;
 pub mod throughput;
+pub mod wall;
 
 // Agent, event, execution and alert panels (wired into `dashboard_ui` separately).
 pub mod actions;
@@ -33,21 +34,51 @@ use crate::alerts::Engine;
 use crate::model::Model;
 use actions::PanelAction;
 
-/// Dark or light.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The theme: dark, light, colour-blind safe or high contrast (`--theme`, or the header's
+/// picker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 pub enum ThemeChoice {
     /// Light text on dark (the default).
     #[default]
     Dark,
     /// Dark text on light.
     Light,
+    /// Okabe–Ito hues on dark: blue, yellow, vermillion — never red against green.
+    #[value(name = "colour-blind", alias = "color-blind")]
+    ColourBlind,
+    /// White on black, every text colour at WCAG AAA contrast.
+    HighContrast,
 }
 
 impl ThemeChoice {
-    /// True for the dark theme.
+    /// Every choice, for the picker.
+    pub const ALL: [Self; 4] = [
+        Self::Dark,
+        Self::Light,
+        Self::ColourBlind,
+        Self::HighContrast,
+    ];
+
+    /// The theme's colours.
     #[must_use]
-    pub fn is_dark(self) -> bool {
-        self == Self::Dark
+    pub fn palette(self) -> &'static theme::palette::Palette {
+        match self {
+            Self::Dark => &theme::palette::DARK,
+            Self::Light => &theme::palette::LIGHT,
+            Self::ColourBlind => &theme::palette::COLOUR_BLIND,
+            Self::HighContrast => &theme::palette::HIGH_CONTRAST,
+        }
+    }
+
+    /// Word for the picker.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dark => "dark",
+            Self::Light => "light",
+            Self::ColourBlind => "colour-blind safe",
+            Self::HighContrast => "high contrast",
+        }
     }
 }
 
@@ -119,9 +150,12 @@ pub struct UiState {
     /// Refresh paused: the app stops applying updates (never persisted).
     #[serde(skip)]
     pub paused: bool,
-    /// Wall mode: full screen, large type, no interactive chrome (never persisted).
+    /// Wall mode: full screen, the wall view, no interactive chrome (never persisted).
     #[serde(skip)]
     pub wall: bool,
+    /// What the wall view shows (`[wall]` of the config, never persisted).
+    #[serde(skip)]
+    pub wall_settings: crate::config::wall::WallSettings,
     /// Event stream filters.
     pub events: events::EventStreamState,
     /// Which execution is open.
@@ -145,6 +179,15 @@ pub fn dashboard_ui(
     hist: Option<&history::HistoryFrame>,
     now: SystemTime,
 ) -> Option<PanelAction> {
+    if state.wall && state.history.rewind.is_none() {
+        // One screen, nothing to click: the wall view.
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::same(6)))
+            .show(ui, |ui| {
+                wall::wall_ui(ui, model, alerts, &state.wall_settings, now)
+            });
+        return None;
+    }
     let views = model.views();
     let cluster = &views.cluster;
     let mut action = None;

@@ -380,8 +380,9 @@ fn stats_ui(ui: &mut egui::Ui, name: &str, series: &TimeSeries, now: SystemTime)
     stats_row_ui(ui, name, peak, avg, ("now", series.current()));
 }
 
+/// One live series' plot, `width` × `height`, the newest point at the right.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn series_plot_ui(
+pub(crate) fn series_plot_ui(
     ui: &mut egui::Ui,
     name: &str,
     series: &TimeSeries,

@@ -1,6 +1,6 @@
 //! The frames around cards (every card, and a card whose source is in trouble) and toasts.
 
-use egui::{Color32, CornerRadius, Frame, Margin, Stroke, Style};
+use egui::{CornerRadius, Frame, Margin, Stroke, Style};
 
 use super::layout::CARD_MARGIN;
 use super::levels::{Level, level_color};
@@ -8,20 +8,10 @@ use super::tones::{Tone, tone_color};
 
 /// The frame around every card.
 pub fn card_frame(style: &Style) -> Frame {
-    let v = &style.visuals;
-    let fill = if v.dark_mode {
-        Color32::from_rgb(0x23, 0x26, 0x2b)
-    } else {
-        Color32::from_rgb(0xfb, 0xfb, 0xfc)
-    };
-    let stroke = if v.dark_mode {
-        Color32::from_rgb(0x3a, 0x3f, 0x47)
-    } else {
-        Color32::from_rgb(0xc8, 0xcc, 0xd2)
-    };
+    let p = super::palette::of(&style.visuals);
     Frame::new()
-        .fill(fill)
-        .stroke(Stroke::new(1.0, stroke))
+        .fill(p.card)
+        .stroke(Stroke::new(1.0, p.card_stroke))
         .corner_radius(CornerRadius::same(4))
         .inner_margin(Margin::same(CARD_MARGIN))
 }

@@ -1,10 +1,6 @@
-//! Sizes and spacing: cards, plots, the panels' lists and table columns, text sizes, and the
-//! wall-mode zoom. Numbers only; colours live beside this file.
+//! Sizes and spacing: cards, plots, the panels' lists and table columns, text sizes. Numbers only; colours live beside this file.
 
 use egui::Vec2;
-
-/// Zoom factor in wall mode (large type for a screen across the room).
-pub const WALL_ZOOM: f32 = 1.5;
 
 /// Width of the cluster-health card.
 pub const CLUSTER_CARD_WIDTH: f32 = 300.0;

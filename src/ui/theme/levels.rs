@@ -1,7 +1,9 @@
 //! Severity of figures and health: [`Level`] from thresholds, health and the overall state, and
-//! its text colour and (calmer) bar fill on either background.
+//! its text colour and (calmer) bar fill in the current theme.
 
 use egui::{Color32, Visuals};
+
+use super::palette;
 
 use crate::model::health::Health;
 use crate::model::views::Overall;
@@ -33,28 +35,24 @@ pub fn level(value: Option<f64>, warn: f64, crit: f64) -> Level {
 /// Colour of a level, readable on the current background.
 #[must_use]
 pub fn level_color(v: &Visuals, l: Level) -> Color32 {
-    match (l, v.dark_mode) {
-        (Level::Ok, true) => Color32::from_rgb(0x66, 0xbb, 0x6a),
-        (Level::Ok, false) => Color32::from_rgb(0x1b, 0x6e, 0x20),
-        (Level::Warn, true) => Color32::from_rgb(0xff, 0xb7, 0x4d),
-        (Level::Warn, false) => Color32::from_rgb(0x9a, 0x5b, 0x00),
-        (Level::Crit, true) => Color32::from_rgb(0xff, 0x6b, 0x68),
-        (Level::Crit, false) => Color32::from_rgb(0xb7, 0x1c, 0x1c),
-        (Level::Unknown, _) => v.weak_text_color(),
+    let p = palette::of(v);
+    match l {
+        Level::Ok => p.ok,
+        Level::Warn => p.warn,
+        Level::Crit => p.crit,
+        Level::Unknown => v.weak_text_color(),
     }
 }
 
 /// Fill of a usage bar at a level (a little calmer than text colours).
 #[must_use]
 pub fn bar_fill(v: &Visuals, l: Level) -> Color32 {
-    match (l, v.dark_mode) {
-        (Level::Ok, true) => Color32::from_rgb(0x2e, 0x7d, 0x4f),
-        (Level::Ok, false) => Color32::from_rgb(0x81, 0xc7, 0x84),
-        (Level::Warn, true) => Color32::from_rgb(0xa0, 0x6a, 0x00),
-        (Level::Warn, false) => Color32::from_rgb(0xff, 0xcc, 0x80),
-        (Level::Crit, true) => Color32::from_rgb(0xb0, 0x30, 0x30),
-        (Level::Crit, false) => Color32::from_rgb(0xef, 0x9a, 0x9a),
-        (Level::Unknown, _) => v.faint_bg_color,
+    let p = palette::of(v);
+    match l {
+        Level::Ok => p.ok_fill,
+        Level::Warn => p.warn_fill,
+        Level::Crit => p.crit_fill,
+        Level::Unknown => v.faint_bg_color,
     }
 }
 
@@ -78,4 +76,12 @@ pub fn overall_level(o: Overall) -> Level {
         Overall::Down => Level::Crit,
         Overall::Unknown => Level::Unknown,
     }
+}
+
+/// Fill and text colour of the critical band across the top of the wall: the critical colour
+/// as a background, with text that keeps WCAG AAA contrast on it.
+#[must_use]
+pub fn critical_band(v: &Visuals) -> (Color32, Color32) {
+    let p = palette::of(v);
+    (p.band, p.band_ink)
 }

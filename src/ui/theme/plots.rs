@@ -1,23 +1,24 @@
-//! Plot line colours (the throughput plots), readable on either background.
+//! Plot line colours (the throughput plots), from the current theme's table.
 
 use egui::{Color32, Visuals};
+
+use super::palette;
 
 /// Line colour of the generation tokens/s plot.
 #[must_use]
 pub fn gen_line(v: &Visuals) -> Color32 {
-    if v.dark_mode {
-        Color32::from_rgb(0x4f, 0xc3, 0xf7)
-    } else {
-        Color32::from_rgb(0x01, 0x57, 0x9b)
-    }
+    palette::of(v).gen_line
 }
 
 /// Line colour of the prompt tokens/s plot.
 #[must_use]
 pub fn prompt_line(v: &Visuals) -> Color32 {
-    if v.dark_mode {
-        Color32::from_rgb(0xce, 0x93, 0xd8)
-    } else {
-        Color32::from_rgb(0x6a, 0x1b, 0x9a)
-    }
+    palette::of(v).prompt_line
+}
+
+/// Line colours for a plot of several series, in order: the two above, then two more.
+#[must_use]
+pub fn series_lines(v: &Visuals) -> [Color32; 4] {
+    let p = palette::of(v);
+    [p.gen_line, p.prompt_line, p.more_lines[0], p.more_lines[1]]
 }

@@ -44,10 +44,9 @@ impl Tone {
 /// Colour of a tone, readable on the current background.
 #[must_use]
 pub fn tone_color(v: &Visuals, t: Tone) -> Color32 {
-    match (t.level(), v.dark_mode) {
-        (Some(l), _) => level_color(v, l),
-        (None, true) => Color32::from_rgb(0x64, 0xb5, 0xf6),
-        (None, false) => Color32::from_rgb(0x0d, 0x47, 0xa1),
+    match t.level() {
+        Some(l) => level_color(v, l),
+        None => super::palette::of(v).active,
     }
 }
 
