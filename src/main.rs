@@ -28,24 +28,39 @@ fn sim_options(a: &SimArgs) -> sim::SimOptions {
 
 /// The config for the window, `snapshot` and `watch`: the file and the command line, and where
 /// neither names a source, what runs on this machine (auto-discovery).
-fn load_config(args: &SourceArgs) -> anyhow::Result<config::Config> {
+/// The config, and — when the built-in defaults were used — what discovery found on this machine.
+fn load_config_found(
+    args: &SourceArgs,
+) -> anyhow::Result<(
+    config::Config,
+    Option<swarmglass::sources::discover::Report>,
+)> {
     let cfg = config::resolve(Base::File, args, &process_env)?;
     if !config::on_builtin_defaults(args) {
-        return Ok(cfg);
+        return Ok((cfg, None));
     }
     let report = swarmglass::sources::discover::discover_blocking(
         &["localhost".to_owned()],
         std::time::Duration::from_millis(800),
     );
     log::info!("{}", report.summary());
-    Ok(config::with_discovery(cfg, &report))
+    Ok((config::with_discovery(cfg, &report), Some(report)))
+}
+
+fn load_config(args: &SourceArgs) -> anyhow::Result<config::Config> {
+    Ok(load_config_found(args)?.0)
 }
 
 fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            let cfg = load_config(&cli.sources)?;
-            app::run(cfg, &cli.window, None, stop)?;
+            let (cfg, found) = load_config_found(&cli.sources)?;
+            // No config file and nothing found here: the window opens on its first-run screen.
+            let first_run = found.filter(|r| r.found.is_empty()).map(|r| app::FirstRun {
+                config_path: config::default_path(),
+                searched: r.summary(),
+            });
+            app::run(cfg, &cli.window, None, first_run, stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { sim, window }) => {
@@ -62,7 +77,7 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
                 ..SourceArgs::default()
             };
             let cfg = config::resolve(Base::Text(&text), &args, &process_env)?;
-            app::run(cfg, &window, Some(demo), stop)?;
+            app::run(cfg, &window, Some(demo), None, stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot {

@@ -148,6 +148,7 @@ impl Alerting {
                     );
                 }
             }
+            PanelAction::FirstRun(a) => log::debug!("not an alerting action: {a:?}"),
         }
         self.sync_tray(model, now);
     }

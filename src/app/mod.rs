@@ -5,6 +5,7 @@
 
 pub mod alerting;
 mod demo;
+pub mod first_run;
 mod fleet_history;
 mod history_view;
 pub mod screenshot;
@@ -17,6 +18,7 @@ use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant, SystemTime};
 
 pub use demo::DemoCluster;
+pub use first_run::FirstRun;
 use screenshot::ScreenshotJob;
 
 use crate::cli::WindowArgs;
@@ -128,6 +130,14 @@ struct App<'o> {
     history_view: history_view::HistoryView,
     /// A fleet's history, from its Prometheus server (`[[prometheus_server]]`).
     fleet_history: Option<fleet_history::FleetHistory>,
+    /// Wakes the window when data arrives (kept to start new collectors: [`App::switch_to`]).
+    waker: runtime::Waker,
+    /// A demo started from the first-run screen, kept alive while it is shown.
+    demo: Option<DemoCluster>,
+    /// A discovery asked for on the first-run screen, until it answers.
+    discovery: Option<std::sync::mpsc::Receiver<first_run::Discovered>>,
+    /// What the latest discovery found.
+    found: Option<first_run::Discovered>,
 }
 
 impl App<'_> {
@@ -239,6 +249,41 @@ impl App<'_> {
         )
     }
 
+    /// Monitor `cfg` from now on, without a restart: collectors, model, history and the fleet's
+    /// history rebuilt from it (the old collectors stop, the old recording is finished); the
+    /// alert engine and the view choices are kept. `demo` is kept alive while it is shown.
+    ///
+    /// # Errors
+    /// The collectors cannot start (the message says why).
+    fn switch_to(
+        &mut self,
+        cfg: Config,
+        demo: Option<DemoCluster>,
+        ctx: &egui::Context,
+    ) -> Result<(), String> {
+        let now = SystemTime::now();
+        let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, Arc::clone(&self.waker))
+            .map_err(|e| format!("cannot start the collectors: {e}"))?;
+        if let Some(r) = &mut self.recording {
+            r.finish(&mut self.model, &self.alerting.engine, now);
+        }
+        let mut model = Model::new(cfg.model.clone());
+        rt.declare_to(&mut model, &cfg.notes, now);
+        self.runtime = rt;
+        self.rx = rx;
+        self.recording = Recording::start(&cfg.history, &mut model, &mut self.alerting.engine, now);
+        self.model = model;
+        self.fleet_history = fleet_history_of(&cfg, ctx);
+        self.history_view = history_view::HistoryView::default();
+        self.demo = demo;
+        self.state.first_run = None;
+        log::info!(
+            "now monitoring the new config ({} source(s))",
+            self.model.sources().len()
+        );
+        Ok(())
+    }
+
     fn apply_view(&mut self, ctx: &egui::Context) {
         if self.applied_theme != Some(self.state.theme) {
             theme::apply(ctx, self.state.theme.palette());
@@ -286,6 +331,7 @@ impl eframe::App for App<'_> {
         }
         self.wall_fit(ctx);
         self.apply_view(ctx);
+        self.poll_discovery();
         self.drain(ctx);
         let now = SystemTime::now();
         let due = self
@@ -358,8 +404,12 @@ impl eframe::App for App<'_> {
             frame.as_deref(),
             shown_now,
         ) {
-            self.alerting
-                .apply(action, &self.runtime, &mut self.model, now);
+            match action {
+                ui::actions::PanelAction::FirstRun(a) => self.first_run_action(a, ui.ctx()),
+                other => self
+                    .alerting
+                    .apply(other, &self.runtime, &mut self.model, now),
+            }
             ui.ctx().request_repaint();
         }
         // The header may have switched the theme.
@@ -431,10 +481,11 @@ pub fn run(
     cfg: Config,
     w: &WindowArgs,
     demo: Option<DemoCluster>,
+    first_run: Option<FirstRun>,
     stop: &StopRequest,
 ) -> anyhow::Result<()> {
     // A missing keyboard library makes xkbcommon-dl panic; that becomes an error naming it.
-    match window_error::catching_library_panics(|| run_window(cfg, w, demo, stop)) {
+    match window_error::catching_library_panics(|| run_window(cfg, w, demo, first_run, stop)) {
         Ok(result) => result,
         Err(panic) => anyhow::bail!(window_error::explain(&panic)),
     }
@@ -444,6 +495,7 @@ fn run_window(
     cfg: Config,
     w: &WindowArgs,
     demo: Option<DemoCluster>,
+    first_run: Option<FirstRun>,
     stop: &StopRequest,
 ) -> anyhow::Result<()> {
     let size = w.size.as_deref().map(parse_size).transpose()?;
@@ -496,6 +548,7 @@ fn run_window(
             }
             state.wall = wall;
             state.wall_settings = cfg.wall.clone();
+            state.first_run = first_run.as_ref().map(FirstRun::state);
             state.paused = false;
             let theme_at_start = state.theme;
             let stop_ctx = cc.egui_ctx.clone();
@@ -512,18 +565,10 @@ fn run_window(
                     ctx.request_repaint_after(COALESCE);
                 }
             });
-            let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, waker)?;
+            let (rx, rt) = runtime::start(&cfg, CHANNEL_CAPACITY, Arc::clone(&waker))?;
             let mut model = Model::new(cfg.model.clone());
             rt.declare_to(&mut model, &cfg.notes, std::time::SystemTime::now());
-            // A fleet's plots come from its Prometheus server's history (the first one named).
-            let fleet_ctx = cc.egui_ctx.clone();
-            let fleet_history = cfg.prometheus_servers.first().and_then(|server| {
-                fleet_history::FleetHistory::start(server.clone(), move || {
-                    fleet_ctx.request_repaint();
-                })
-                .map_err(|e| log::warn!("fleet history: {e}"))
-                .ok()
-            });
+            let fleet_history = fleet_history_of(&cfg, &cc.egui_ctx);
             let tray_ctx = cc.egui_ctx.clone();
             // A screenshot run is a one-shot: no tray icon, no desktop notifications.
             let mut alerts_cfg = cfg.alerts.clone();
@@ -566,6 +611,10 @@ fn run_window(
                 recording,
                 history_view: history_view::HistoryView::default(),
                 fleet_history,
+                waker,
+                demo: None,
+                discovery: None,
+                found: None,
             }))
         }),
     );
@@ -583,6 +632,15 @@ fn run_window(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// A fleet's plots come from its Prometheus server's history (the first one named).
+fn fleet_history_of(cfg: &Config, ctx: &egui::Context) -> Option<fleet_history::FleetHistory> {
+    let server = cfg.prometheus_servers.first()?;
+    let ctx = ctx.clone();
+    fleet_history::FleetHistory::start(server.clone(), move || ctx.request_repaint())
+        .map_err(|e| log::warn!("fleet history: {e}"))
+        .ok()
 }
 
 /// Where view choices are stored (for the README).

@@ -18,4 +18,6 @@ pub enum PanelAction {
     /// Drop and reopen one execution's log stream:
     /// `runtime.command(runtime::Command::ReconnectExecution(id))`.
     ReconnectExecution(String),
+    /// What the first-run screen asked (the app carries it out: `App::first_run_action`).
+    FirstRun(super::first_run::FirstRunAction),
 }

@@ -23,6 +23,7 @@ pub mod agents;
 pub mod alerts;
 pub mod events;
 pub mod executions;
+pub mod first_run;
 pub mod toasts;
 pub mod widgets;
 
@@ -153,6 +154,9 @@ pub struct UiState {
     /// Wall mode: full screen, the wall view, no interactive chrome (never persisted).
     #[serde(skip)]
     pub wall: bool,
+    /// The first-run screen, when the window opened on nothing (this session only).
+    #[serde(skip)]
+    pub first_run: Option<first_run::FirstRunState>,
     /// What the wall view shows (`[wall]` of the config, never persisted).
     #[serde(skip)]
     pub wall_settings: crate::config::wall::WallSettings,
@@ -179,6 +183,18 @@ pub fn dashboard_ui(
     hist: Option<&history::HistoryFrame>,
     now: SystemTime,
 ) -> Option<PanelAction> {
+    if let Some(fr) = &mut state.first_run
+        && first_run::shows(fr, model)
+    {
+        // Nothing configured and nothing found: say so and offer the ways forward.
+        let mut action = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("first_run_scroll")
+                .show(ui, |ui| action = first_run::first_run_ui(ui, fr, model));
+        });
+        return action.map(PanelAction::FirstRun);
+    }
     if state.wall && state.history.rewind.is_none() {
         // One screen, nothing to click: the wall view.
         egui::CentralPanel::default()
