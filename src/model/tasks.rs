@@ -5,6 +5,7 @@
 //! state. Pure and bounded: counts live in per-minute buckets, completion times in fixed
 //! histograms, ids in a fixed window, so memory does not grow with the event rate. No I/O.
 
+pub mod board;
 pub mod dedupe;
 pub mod executions;
 pub mod figures;
@@ -24,6 +25,7 @@ use crate::model::ids::SourceId;
 use crate::model::input::SessionsReport;
 use crate::model::input::{ConnectionState, EventUpdate};
 use crate::model::input::{Event, EventType};
+pub use board::{BoardView, PhaseView, TaskBoard, TypeCounts};
 pub use dedupe::{DedupeWindow, DuplicateReport};
 pub use executions::{ExecutionMonitors, ExecutionView};
 pub use figures::{ParentCounts, QueueDepth, StreamStatus, TaskStats, TasksSnapshot};
@@ -58,6 +60,10 @@ pub struct TaskSettings {
     pub max_workers: usize,
     /// Parent tasks whose `counts` are kept at most.
     pub max_parent_tasks: usize,
+    /// Tasks in flight tracked at most (queued or running, by `task_id`).
+    pub max_tracked_tasks: usize,
+    /// Workflow phases in progress tracked at most.
+    pub max_open_phases: usize,
     /// A session updated within this window is active.
     pub active_sessions_window: Duration,
 }
@@ -70,6 +76,8 @@ impl Default for TaskSettings {
             dedupe_capacity: 65_536,
             max_workers: 4096,
             max_parent_tasks: 256,
+            max_tracked_tasks: 20_000,
+            max_open_phases: 256,
             active_sessions_window: HOUR,
         }
     }
@@ -105,6 +113,8 @@ pub struct TaskModel {
     totals: BTreeMap<String, u64>,
     queue: Option<QueueDepth>,
     parents: BTreeMap<String, ParentCounts>,
+    /// Tasks and phases in flight.
+    board: TaskBoard,
     /// Worker liveness.
     pub workers: WorkerTracker,
     recent: RecentEvents,
@@ -144,6 +154,7 @@ impl TaskModel {
             totals: BTreeMap::new(),
             queue: None,
             parents: BTreeMap::new(),
+            board: TaskBoard::new(settings.max_tracked_tasks, settings.max_open_phases),
             workers: WorkerTracker::new(settings.stale_after, settings.max_workers),
             recent: RecentEvents::new(settings.recent_capacity),
             streams: BTreeMap::new(),
@@ -346,6 +357,7 @@ impl TaskModel {
         if let Some(c) = self.counts.slot_mut(at, now) {
             count(c);
         }
+        self.board.apply(e, at);
         match &e.event_type {
             EventType::TaskCompleted => {
                 if let Some(ms) = duration_ms {
@@ -442,6 +454,7 @@ impl TaskModel {
     /// Let time pass: forget workers silent for a day.
     pub fn tick(&mut self, now: SystemTime) {
         self.workers.prune(now);
+        self.board.tick(now);
     }
 
     /// Task figures over `window` (rounded up to whole minutes, at most 24 h) up to `now`.
@@ -566,6 +579,7 @@ impl TaskModel {
             last_24h: self.task_stats(DAY, now),
             queue: self.queue.clone(),
             parent_counts: self.parents.values().cloned().collect(),
+            board: self.board.view(now),
             workers: self.workers.view(now),
             streams: self.streams.values().cloned().collect(),
             event_totals: self.totals.clone(),

@@ -35,7 +35,7 @@ pub fn agent_cards_ui(ui: &mut egui::Ui, snap: &TasksSnapshot) {
 }
 
 /// A card of [`theme::AGENT_CARD`] size.
-fn fixed_card_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
+pub(super) fn fixed_card_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
     let frame = theme::card_frame(ui.style());
     let inner = theme::AGENT_CARD - frame.total_margin().sum();
     frame.show(ui, |ui| {

@@ -26,6 +26,7 @@ pub mod executions;
 pub mod first_run;
 pub mod toasts;
 pub mod widgets;
+pub mod work;
 
 use std::time::SystemTime;
 
@@ -409,6 +410,8 @@ fn body_ui(
     if has_agents {
         section_heading_ui(ui, "Agents", snap.sessions.active);
         agents::agent_cards_ui(ui, &snap);
+        ui.add_space(theme::CARD_GAP);
+        work::work_cards_ui(ui, &snap);
     }
     if !snap.executions.is_empty() {
         section_heading_ui(ui, "Executions", snap.executions.len());

@@ -120,6 +120,8 @@ pub struct TasksSnapshot {
     pub queue: Option<QueueDepth>,
     /// Latest counts per parent task.
     pub parent_counts: Vec<ParentCounts>,
+    /// Tasks in flight by type, and the workflow phases.
+    pub board: super::BoardView,
     /// Workers.
     pub workers: WorkersView,
     /// Every source, by id.

@@ -559,6 +559,23 @@ fn tasks_ui(ui: &mut egui::Ui, snap: &TasksSnapshot, ts: TypeScale) {
         2,
         ts,
     );
+    // Work in flight, in a line: queued and running, the phases under way.
+    let b = &snap.board;
+    if reported || b.queued + b.running > 0 {
+        let mut line = format!("{} queued · {} running", b.queued, b.running);
+        if let Some(p) = b.phases.first() {
+            line.push_str(&format!(
+                " · {} {}/{}",
+                p.phase,
+                p.completed + p.failed,
+                p.tasks
+            ));
+            if b.phases.len() > 1 {
+                line.push_str(&format!(" +{} phases", b.phases.len() - 1));
+            }
+        }
+        ui.label(text(line, ts.small));
+    }
 }
 
 fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, ts: TypeScale) {
