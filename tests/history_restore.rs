@@ -308,6 +308,66 @@ fn dashboard_with_history(
     )
 }
 
+/// The text field of the "Jump to" palette: it takes the focus when the palette opens (the
+/// range bar has text fields too).
+fn jump_field<'h, S>(h: &'h Harness<'_, S>) -> egui_kittest::Node<'h> {
+    h.query_all_by_role(egui::accesskit::Role::TextInput)
+        .find(egui_kittest::Node::is_focused)
+        .expect("the palette's field, focused")
+}
+
+#[test]
+fn jump_to_finds_a_gpu_by_words_of_its_name_and_opens_its_detail_view() {
+    use swarmglass::history::detail::Target;
+    let model = testdata::sample_model(12, 2, 60, t0());
+    let want = model
+        .views()
+        .gpus
+        .iter()
+        .find(|c| c.node == testdata::node_name(11) && c.gpu.index == Some(1))
+        .map(swarmglass::ui::jump::gpu_target)
+        .unwrap();
+    let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let mut h = dashboard_with_history(model, engine, egui::vec2(1600.0, 1200.0));
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run();
+    h.get_by_label("Jump to");
+    // Words in any order and case match (both of node-11's GPUs: "1" is in "node-11" too)...
+    jump_field(&h).type_text("NODE-11 gpu");
+    h.run();
+    assert_eq!(h.query_all_by_label_contains("on node-11").count(), 2);
+    // Esc closes it; opened again it starts empty, and what holds the words as typed comes
+    // first.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.query_by_label("Jump to").is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run();
+    jump_field(&h).type_text("gpu 1 on node-11");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(h.state().1.history.detail, Some(want));
+    assert!(!h.state().1.jump.open, "the palette closes");
+    // A node, by a part of its name, with the arrows.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    h.run();
+    jump_field(&h).type_text("node-0");
+    h.run();
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(
+        h.state().1.history.detail,
+        Some(Target::Node {
+            node: testdata::node_name(1)
+        }),
+        "the second match: node-01"
+    );
+}
+
 #[test]
 fn clicking_a_gpu_card_opens_its_detail_view_with_its_own_alerts() {
     use swarmglass::alerts::{AlertEvent, AlertState, Subject};

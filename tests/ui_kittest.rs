@@ -198,6 +198,33 @@ fn gpu_cards_show_name_node_vram_and_model() {
 }
 
 #[test]
+fn a_card_s_figures_copy_as_the_snapshot_prints_them() {
+    let model = degraded_model();
+    let expected = model.views().gpus[0].summary();
+    let mut h = harness(model, UiState::default(), t(6));
+    h.get_by_label("util 82%").click_secondary();
+    h.run();
+    h.get_by_label("Copy figures").click();
+    // The copy is a command of the frame that handles the click.
+    h.step();
+    let copied: Vec<&String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, [&expected]);
+    assert!(
+        expected.contains("util    82%") && expected.contains("45 °C"),
+        "{expected}"
+    );
+}
+
+#[test]
 fn missing_figures_read_na_never_zero() {
     let h = harness(degraded_model(), UiState::default(), t(6));
     // GPU 1 has no temperature and no power: two "n/a" on its card, and no invented zero.

@@ -48,21 +48,7 @@ pub fn render_text(s: &Snapshot) -> String {
         let _ = writeln!(o, "  none seen");
     }
     for g in &s.gpus {
-        let gpu = &g.gpu;
-        let _ = writeln!(
-            o,
-            "  {} #{} {:<26} util {:>6}  vram {:>6} ({} / {})  temp {:>6}  power {:>7}  model {}",
-            g.node,
-            gpu.index.map_or_else(|| "?".to_owned(), |i| i.to_string()),
-            gpu.name.as_deref().unwrap_or("n/a"),
-            format::pct(gpu.util_pct, 0),
-            format::pct(gpu.mem_used_pct(), 1),
-            format::size(gpu.mem_used_bytes),
-            format::size(gpu.mem_total_bytes),
-            format::temp(gpu.temp_c, 0),
-            format::watts(gpu.power_w),
-            g.model.as_deref().unwrap_or("n/a"),
-        );
+        let _ = writeln!(o, "  {}", g.summary());
     }
     let _ = writeln!(o, "\nInference:");
     if s.inference.is_empty() {
@@ -70,25 +56,8 @@ pub fn render_text(s: &Snapshot) -> String {
     }
     for i in &s.inference {
         let st = &i.stats;
-        let _ = writeln!(
-            o,
-            "  {} {} [{}]\n    gen {}  prompt {}  running {}  waiting {}  KV {}  requests {}  errors {}\n    TTFT p50 {} p95 {}  e2e p50 {} p95 {}  ITL p50 {}",
-            i.node,
-            st.model.as_deref().unwrap_or("(model n/a)"),
-            i.kind.map_or("?", |k| k.as_str()),
-            format::tps(st.gen_tps),
-            format::tps(st.prompt_tps),
-            format::count(st.running),
-            format::count(st.waiting),
-            format::pct(st.kv_cache_pct, 1),
-            format::rate(st.requests_per_s, "req/s"),
-            format::pct(st.error_pct, 1),
-            format::seconds(st.ttft.p50_s),
-            format::seconds(st.ttft.p95_s),
-            format::seconds(st.e2e.p50_s),
-            format::seconds(st.e2e.p95_s),
-            format::seconds(st.itl.p50_s),
-        );
+        let lines = crate::model::views::inference_summary(&i.node, i.kind, st);
+        let _ = writeln!(o, "  {}", lines.replace('\n', "\n  "));
         if let Some(l) = &st.loaded {
             #[allow(clippy::cast_precision_loss)]
             let _ = writeln!(

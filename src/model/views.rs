@@ -18,6 +18,7 @@ use super::inference::InferenceStats;
 use super::scrape::ServerKind;
 use super::text::natural_cmp;
 use super::{HostStats, Model, SourceState};
+use crate::format;
 
 /// One node: every source that belongs to it, and what the proxy says of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +70,60 @@ pub struct InferenceCard {
     pub health: Health,
     /// The figures.
     pub stats: InferenceStats,
+}
+
+impl GpuCard {
+    /// The card's figures in one line, as `snapshot` prints them and the window copies them:
+    /// "node #0 NVIDIA H100 … util 82%  vram 75.0% (60 GiB / 80 GiB)  temp 45 °C …".
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let gpu = &self.gpu;
+        format!(
+            "{} #{} {:<26} util {:>6}  vram {:>6} ({} / {})  temp {:>6}  power {:>7}  model {}",
+            self.node,
+            gpu.index.map_or_else(|| "?".to_owned(), |i| i.to_string()),
+            gpu.name.as_deref().unwrap_or("n/a"),
+            format::pct(gpu.util_pct, 0),
+            format::pct(gpu.mem_used_pct(), 1),
+            format::size(gpu.mem_used_bytes),
+            format::size(gpu.mem_total_bytes),
+            format::temp(gpu.temp_c, 0),
+            format::watts(gpu.power_w),
+            self.model.as_deref().unwrap_or("n/a"),
+        )
+    }
+}
+
+impl InferenceCard {
+    /// The card's figures in three lines, as `snapshot` prints them and the window copies them.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        inference_summary(&self.node, self.kind, &self.stats)
+    }
+}
+
+/// One model's figures on a server of `kind` on `node`, in three lines (see
+/// [`InferenceCard::summary`]).
+#[must_use]
+pub fn inference_summary(node: &str, kind: Option<ServerKind>, st: &InferenceStats) -> String {
+    format!(
+        "{} {} [{}]\n  gen {}  prompt {}  running {}  waiting {}  KV {}  requests {}  errors {}\n  TTFT p50 {} p95 {}  e2e p50 {} p95 {}  ITL p50 {}",
+        node,
+        st.model.as_deref().unwrap_or("(model n/a)"),
+        kind.map_or("?", |k| k.as_str()),
+        format::tps(st.gen_tps),
+        format::tps(st.prompt_tps),
+        format::count(st.running),
+        format::count(st.waiting),
+        format::pct(st.kv_cache_pct, 1),
+        format::rate(st.requests_per_s, "req/s"),
+        format::pct(st.error_pct, 1),
+        format::seconds(st.ttft.p50_s),
+        format::seconds(st.ttft.p95_s),
+        format::seconds(st.e2e.p50_s),
+        format::seconds(st.e2e.p95_s),
+        format::seconds(st.itl.p50_s),
+    )
 }
 
 /// Overall state of the cluster, readable at a glance.

@@ -71,16 +71,25 @@ pub fn gpu_grid_ui(
     } else {
         theme::GPU_CARD
     };
-    grid::card_grid_ui(ui, "gpu_card", cards.len(), cell, clickable, |ui, i| {
-        if let Some(c) = cards.get(i) {
-            if compact {
-                compact_card_ui(ui, c, now);
-            } else {
-                let frame = theme::card_frame_for(ui.style(), theme::health_level(&c.health));
-                grid::card_ui(ui, frame, |ui| full_card_ui(ui, c));
+    let copy = |i: usize| cards.get(i).map(GpuCard::summary).unwrap_or_default();
+    grid::card_grid_ui(
+        ui,
+        "gpu_card",
+        cards.len(),
+        cell,
+        clickable,
+        &copy,
+        |ui, i| {
+            if let Some(c) = cards.get(i) {
+                if compact {
+                    compact_card_ui(ui, c, now);
+                } else {
+                    let frame = theme::card_frame_for(ui.style(), theme::health_level(&c.health));
+                    grid::card_ui(ui, frame, |ui| full_card_ui(ui, c));
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 fn health_badge_ui(ui: &mut egui::Ui, h: &Health) {

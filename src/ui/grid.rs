@@ -15,7 +15,8 @@ pub fn columns(width: f32, cell_w: f32, gap: f32) -> usize {
 /// Lay out `count` cells of `cell` size (outer) in rows; call `cell_ui(ui, index)` for each
 /// visible cell, with a child `Ui` whose max rect is the cell. When a row is full, cells stretch
 /// a little so the grid's right edge lines up with the window's. With `clickable`, a click on a
-/// cell returns its index (the pointer shows a hand over it).
+/// cell returns its index (the pointer shows a hand over it). A right click offers "Copy
+/// figures": `copy(index)`'s text to the clipboard.
 #[allow(clippy::cast_precision_loss)]
 pub fn card_grid_ui(
     ui: &mut egui::Ui,
@@ -23,6 +24,7 @@ pub fn card_grid_ui(
     count: usize,
     cell: Vec2,
     clickable: bool,
+    copy: &dyn Fn(usize) -> String,
     mut cell_ui: impl FnMut(&mut egui::Ui, usize),
 ) -> Option<usize> {
     if count == 0 {
@@ -63,9 +65,15 @@ pub fn card_grid_ui(
             );
             child.set_clip_rect(r.intersect(clip));
             cell_ui(&mut child, i);
+            let resp = ui.interact(r, ui.scope_id().with((id_salt, "click", i)), Sense::click());
+            resp.context_menu(|ui| {
+                if ui.button("Copy figures").clicked() {
+                    ui.ctx().copy_text(copy(i));
+                    ui.close();
+                }
+            });
             if clickable
-                && ui
-                    .interact(r, ui.scope_id().with((id_salt, "click", i)), Sense::click())
+                && resp
                     .on_hover_cursor(egui::CursorIcon::PointingHand)
                     .clicked()
             {

@@ -12,6 +12,7 @@ pub mod grid;
 pub mod header;
 pub mod history;
 pub mod icons;
+pub mod jump;
 pub mod servers;
 pub mod theme;
 pub mod throughput;
@@ -155,6 +156,9 @@ pub struct UiState {
     /// Wall mode: full screen, the wall view, no interactive chrome (never persisted).
     #[serde(skip)]
     pub wall: bool,
+    /// "Jump to" (Ctrl+K): this session only.
+    #[serde(skip)]
+    pub jump: jump::JumpState,
     /// The first-run screen, when the window opened on nothing (this session only).
     #[serde(skip)]
     pub first_run: Option<first_run::FirstRunState>,
@@ -219,6 +223,12 @@ pub fn dashboard_ui(
                 action = body_ui(ui, model, alerts, state, hist, now);
             });
     });
+    // Jump to a node, GPU or model (its detail view needs history).
+    if hist.is_some()
+        && let Some(target) = jump::jump_ui(ui.ctx(), &mut state.jump, views)
+    {
+        state.history.detail = Some(target);
+    }
     if let Some(frame) = hist
         && state.history.detail.is_some()
     {
@@ -381,10 +391,7 @@ fn body_ui(
             now,
         ) && let Some(c) = cards.get(i)
         {
-            state.history.detail = Some(crate::history::detail::Target::Gpu {
-                node: c.node.clone(),
-                gpu: c.gpu.key(),
-            });
+            state.history.detail = Some(jump::gpu_target(c));
         }
     }
 
@@ -396,11 +403,7 @@ fn body_ui(
         if let Some(i) = servers::servers_grid_ui(ui, servers, clickable, now)
             && let Some(c) = servers.get(i)
         {
-            state.history.detail = Some(crate::history::detail::Target::Server {
-                node: c.node.clone(),
-                source: crate::model::redact::redact_urls(&c.source.locator).into_owned(),
-                model: c.stats.model.clone().unwrap_or_default(),
-            });
+            state.history.detail = Some(jump::server_target(c));
         }
     }
 

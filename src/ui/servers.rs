@@ -28,12 +28,19 @@ pub fn servers_grid_ui(
     clickable: bool,
     now: SystemTime,
 ) -> Option<usize> {
+    let copy = |i: usize| {
+        servers
+            .get(i)
+            .map(InferenceCard::summary)
+            .unwrap_or_default()
+    };
     grid::card_grid_ui(
         ui,
         "server_card",
         servers.len(),
         theme::SERVER_CARD,
         clickable,
+        &copy,
         |ui, i| {
             if let Some(card) = servers.get(i) {
                 let frame = theme::card_frame_for(ui.style(), theme::health_level(&card.health));
