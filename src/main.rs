@@ -60,7 +60,15 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
                 config_path: config::default_path(),
                 searched: r.summary(),
             });
-            app::run(cfg, &cli.window, None, first_run, stop)?;
+            let start = app::Start {
+                config_path: cli.sources.config.clone().or_else(config::default_path),
+                args: SourceArgs {
+                    config: None,
+                    ..cli.sources.clone()
+                },
+                first_run,
+            };
+            app::run(cfg, &cli.window, None, start, stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo { sim, window }) => {
@@ -77,7 +85,7 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
                 ..SourceArgs::default()
             };
             let cfg = config::resolve(Base::Text(&text), &args, &process_env)?;
-            app::run(cfg, &window, Some(demo), None, stop)?;
+            app::run(cfg, &window, Some(demo), app::Start::default(), stop)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot {

@@ -78,6 +78,20 @@ impl Alerting {
         }
     }
 
+    /// Take new alert settings without losing what fires: the rules replaced in the engine
+    /// (its alerts, history and silences kept), the notifier restarted with the new webhooks
+    /// and desktop choice; the tray stays.
+    pub fn reconfigure(&mut self, cfg: &AlertsConfig, model: &mut Model, now: SystemTime) {
+        *self.engine.rules_mut() = cfg.rules.clone();
+        (self.notifier, self.problems) = match Notifier::start(cfg.notify_config()) {
+            Ok((n, p)) => (Some(n), Some(p)),
+            Err(e) => {
+                model.errors.record(SOURCE, "notify", &e.to_string(), now);
+                (None, None)
+            }
+        };
+    }
+
     /// Evaluate the rules at `now`; notify and return the transitions (for toasts).
     pub fn evaluate(&mut self, model: &mut Model, now: SystemTime) -> Vec<AlertEvent> {
         let events = self.engine.evaluate(model, now);
@@ -148,7 +162,9 @@ impl Alerting {
                     );
                 }
             }
-            PanelAction::FirstRun(a) => log::debug!("not an alerting action: {a:?}"),
+            PanelAction::FirstRun(_) | PanelAction::Settings(_) => {
+                log::debug!("not an alerting action");
+            }
         }
         self.sync_tray(model, now);
     }

@@ -216,7 +216,7 @@ impl App<'_> {
         text: &str,
         ctx: &egui::Context,
     ) -> Result<Option<String>, String> {
-        let cfg = check(text)?;
+        let cfg = self.config_from_text(text)?;
         let path = config::default_path()
             .ok_or("this platform has no config directory: start with --config PATH")?;
         write_new(&path, text)?;

@@ -9,6 +9,7 @@ pub mod first_run;
 mod fleet_history;
 mod history_view;
 pub mod screenshot;
+pub mod settings;
 pub mod window_error;
 
 use std::path::PathBuf;
@@ -138,6 +139,12 @@ struct App<'o> {
     discovery: Option<std::sync::mpsc::Receiver<first_run::Discovered>>,
     /// What the latest discovery found.
     found: Option<first_run::Discovered>,
+    /// The config file the settings window edits (`None`: the demo's built-in text).
+    config_path: Option<PathBuf>,
+    /// The command line's source and history flags (see [`Start::args`]).
+    args: crate::cli::SourceArgs,
+    /// A settings test under way, until it answers.
+    settings_test: Option<std::sync::mpsc::Receiver<(String, usize, String)>>,
 }
 
 impl App<'_> {
@@ -284,6 +291,19 @@ impl App<'_> {
         Ok(())
     }
 
+    /// The config a text gives once merged with the command line's flags, as at start-up.
+    ///
+    /// # Errors
+    /// Its problems, in the config check's words.
+    fn config_from_text(&self, text: &str) -> Result<Config, String> {
+        crate::config::resolve(
+            crate::config::Base::Text(text),
+            &self.args,
+            &crate::config::process_env,
+        )
+        .map_err(|e| e.to_string())
+    }
+
     fn apply_view(&mut self, ctx: &egui::Context) {
         if self.applied_theme != Some(self.state.theme) {
             theme::apply(ctx, self.state.theme.palette());
@@ -332,6 +352,7 @@ impl eframe::App for App<'_> {
         self.wall_fit(ctx);
         self.apply_view(ctx);
         self.poll_discovery();
+        self.poll_settings_test();
         self.drain(ctx);
         let now = SystemTime::now();
         let due = self
@@ -406,6 +427,7 @@ impl eframe::App for App<'_> {
         ) {
             match action {
                 ui::actions::PanelAction::FirstRun(a) => self.first_run_action(a, ui.ctx()),
+                ui::actions::PanelAction::Settings(a) => self.settings_action(a, ui.ctx()),
                 other => self
                     .alerting
                     .apply(other, &self.runtime, &mut self.model, now),
@@ -481,11 +503,11 @@ pub fn run(
     cfg: Config,
     w: &WindowArgs,
     demo: Option<DemoCluster>,
-    first_run: Option<FirstRun>,
+    start: Start,
     stop: &StopRequest,
 ) -> anyhow::Result<()> {
     // A missing keyboard library makes xkbcommon-dl panic; that becomes an error naming it.
-    match window_error::catching_library_panics(|| run_window(cfg, w, demo, first_run, stop)) {
+    match window_error::catching_library_panics(|| run_window(cfg, w, demo, start, stop)) {
         Ok(result) => result,
         Err(panic) => anyhow::bail!(window_error::explain(&panic)),
     }
@@ -495,9 +517,14 @@ fn run_window(
     cfg: Config,
     w: &WindowArgs,
     demo: Option<DemoCluster>,
-    first_run: Option<FirstRun>,
+    start: Start,
     stop: &StopRequest,
 ) -> anyhow::Result<()> {
+    let Start {
+        config_path,
+        args,
+        first_run,
+    } = start;
     let size = w.size.as_deref().map(parse_size).transpose()?;
     let screenshot = w
         .screenshot
@@ -513,6 +540,7 @@ fn run_window(
     });
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Swarmglass")
+
         .with_app_id(APP_ID)
         .with_inner_size(size.unwrap_or(DEFAULT_SIZE))
         .with_min_inner_size([480.0, 320.0])
@@ -615,6 +643,9 @@ fn run_window(
                 demo: None,
                 discovery: None,
                 found: None,
+                config_path,
+                args,
+                settings_test: None,
             }))
         }),
     );
@@ -632,6 +663,18 @@ fn run_window(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// What the window knows of how it was started, beside its config.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    /// The config file the settings window edits (`None`: the demo's built-in text).
+    pub config_path: Option<PathBuf>,
+    /// The command line's source and history flags: a config made in the window (settings,
+    /// first run) is merged with them as the start-up config was ([`crate::config::resolve`]).
+    pub args: crate::cli::SourceArgs,
+    /// Nothing configured and nothing found: open on the first-run screen.
+    pub first_run: Option<FirstRun>,
 }
 
 /// A fleet's plots come from its Prometheus server's history (the first one named).

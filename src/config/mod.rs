@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod alerts;
+pub mod edit;
 mod promserver;
 mod resolve;
 mod validate;

@@ -20,4 +20,6 @@ pub enum PanelAction {
     ReconnectExecution(String),
     /// What the first-run screen asked (the app carries it out: `App::first_run_action`).
     FirstRun(super::first_run::FirstRunAction),
+    /// What the settings window asked (the app carries it out: `App::settings_action`).
+    Settings(super::settings::SettingsAction),
 }

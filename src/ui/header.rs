@@ -94,7 +94,15 @@ fn chrome_ui(ui: &mut egui::Ui, state: &mut UiState) {
         state.paused = !state.paused;
     }
     ui.label(RichText::new("F11: wall mode").weak());
-
+    if ui
+        .button("Settings")
+        .on_hover_text(
+            "Sources, alert rules and webhooks: saved to the config file, applied at once",
+        )
+        .clicked()
+    {
+        state.settings.open = true;
+    }
     if ui
         .button("Jump to…")
         .on_hover_text("Find a node, GPU or model by name and open it (Ctrl+K)")

@@ -14,6 +14,7 @@ pub mod history;
 pub mod icons;
 pub mod jump;
 pub mod servers;
+pub mod settings;
 pub mod theme;
 pub mod throughput;
 pub mod wall;
@@ -156,6 +157,9 @@ pub struct UiState {
     /// Wall mode: full screen, the wall view, no interactive chrome (never persisted).
     #[serde(skip)]
     pub wall: bool,
+    /// The settings window (this session only).
+    #[serde(skip)]
+    pub settings: settings::SettingsState,
     /// "Jump to" (Ctrl+K): this session only.
     #[serde(skip)]
     pub jump: jump::JumpState,
@@ -237,6 +241,15 @@ pub fn dashboard_ui(
         {
             state.history.range = r;
         }
+    }
+    let rules: Vec<&str> = alerts.rules().names().collect();
+    if let Some(a) = settings::settings_ui(
+        ui.ctx(),
+        &mut state.settings,
+        &rules,
+        &crate::config::process_env,
+    ) {
+        action = Some(PanelAction::Settings(a));
     }
     toasts::toasts_ui(ui.ctx(), &mut state.toasts, now);
     action
