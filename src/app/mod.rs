@@ -540,7 +540,7 @@ fn run_window(
     });
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Swarmglass")
-
+        .with_icon(Arc::new(window_icon()))
         .with_app_id(APP_ID)
         .with_inner_size(size.unwrap_or(DEFAULT_SIZE))
         .with_min_inner_size([480.0, 320.0])
@@ -665,6 +665,16 @@ fn run_window(
     }
 }
 
+/// The application icon (title bar, taskbar, Alt-Tab): the 256 px PNG of `assets/`.
+#[must_use]
+pub fn window_icon() -> egui::IconData {
+    const PNG: &[u8] = include_bytes!("../../assets/icons/hicolor/256x256/apps/swarmglass.png");
+    eframe::icon_data::from_png_bytes(PNG).unwrap_or_else(|e| {
+        log::warn!("the built-in icon does not decode ({e}); the window has none");
+        egui::IconData::default()
+    })
+}
+
 /// What the window knows of how it was started, beside its config.
 #[derive(Debug, Clone, Default)]
 pub struct Start {
@@ -695,6 +705,16 @@ pub fn storage_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_icon_is_the_256_px_one_with_transparent_corners() {
+        let icon = window_icon();
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        assert_eq!(icon.rgba[3], 0, "the corner is outside the rounded square");
+        let centre = (128 * 256 + 128) * 4;
+        assert_eq!(icon.rgba[centre + 3], 255);
+    }
 
     #[test]
     fn the_heartbeat_lands_just_past_the_next_whole_second() {

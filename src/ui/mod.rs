@@ -461,3 +461,30 @@ pub fn section_heading_ui(ui: &mut egui::Ui, title: &str, count: usize) {
     });
     ui.add_space(2.0);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_choices_are_remembered_and_session_switches_are_not() {
+        let mut st = UiState {
+            theme: ThemeChoice::HighContrast,
+            density: Density::Compact,
+            wall: true,
+            paused: true,
+            ..UiState::default()
+        };
+        st.history.range = history::TimeRange::Last(6 * 3600);
+        st.fleet.worst_first = true;
+        st.settings.open = true;
+        st.jump.open = true;
+        let saved = serde_json::to_string(&st).unwrap();
+        let back: UiState = serde_json::from_str(&saved).unwrap();
+        assert_eq!(back.theme, ThemeChoice::HighContrast);
+        assert_eq!(back.density, Density::Compact);
+        assert_eq!(back.history.range, st.history.range, "the chosen range");
+        assert!(back.fleet.worst_first);
+        assert!(!back.wall && !back.paused && !back.settings.open && !back.jump.open);
+    }
+}
