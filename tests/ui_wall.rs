@@ -417,3 +417,30 @@ fn the_wall_shows_what_the_config_names_and_leaves_agents_out_where_none_report(
     assert!(h.query_by_label("Task stats").is_none());
     assert!(h.query_by_label("GPUs").is_some());
 }
+
+#[test]
+fn many_alerts_of_one_rule_are_one_row_as_on_the_desk() {
+    let model = wall_model(8, 2);
+    let mut rules = RuleSet::empty();
+    rules.insert(Rule::threshold(
+        "gpu_busy",
+        Metric::GpuUtilPct,
+        Comparison::Above,
+        0.0,
+        0.0,
+        Duration::ZERO,
+        Severity::Warning,
+    ));
+    let mut engine = Engine::new(rules);
+    engine.evaluate(&model, now());
+    assert_eq!(engine.firing().count(), 16);
+    let h = harness(
+        model,
+        engine,
+        wall_state(WallSettings::default()),
+        (1920.0, 1080.0),
+        now(),
+    );
+    h.get_by_label("gpu_busy · 16 subjects");
+    assert!(h.query_by_label_contains("more firing").is_none());
+}

@@ -117,14 +117,17 @@ pub const GROUP_ABOVE: usize = 3;
 
 /// A row of the active list: one alert, or many of one rule in one state.
 #[derive(Debug)]
-enum Row<'a> {
+pub enum Row<'a> {
+    /// One alert.
     One(&'a ActiveAlert),
+    /// More than [`GROUP_ABOVE`] of one rule, severity and state.
     Group(Vec<&'a ActiveAlert>),
 }
 
 /// The active list's rows, in the order given; alerts of one (rule, severity, state) beyond
 /// [`GROUP_ABOVE`] are one group, where the first of them stood.
-fn rows<'a>(active: &[&'a ActiveAlert]) -> Vec<Row<'a>> {
+#[must_use]
+pub fn rows<'a>(active: &[&'a ActiveAlert]) -> Vec<Row<'a>> {
     let key = |a: &ActiveAlert| (a.rule.clone(), a.severity, a.state);
     let mut counts: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for a in active {

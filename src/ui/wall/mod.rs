@@ -586,22 +586,40 @@ fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, ts: TypeScale) {
         state_ui(ui, Level::Ok, "No alert firing", ts.body);
         return;
     }
+    // Many of one rule are one row, as on the desk (a thousand stale nodes are one line).
+    let rows = super::alerts::rows(&firing);
     let row_h = TypeScale::line(ts.body);
-    let n = rows_that_fit(ui, row_h, firing.len());
-    for a in &firing[..n] {
+    let n = rows_that_fit(ui, row_h, rows.len());
+    for row in &rows[..n] {
+        let (a, what) = match row {
+            super::alerts::Row::One(a) => {
+                let node = a.subject.node().unwrap_or("cluster");
+                let what = super::alerts::value_vs_threshold(engine, a);
+                (*a, format!("{} · {node} · {what}", a.rule))
+            }
+            super::alerts::Row::Group(all) => {
+                let Some(a) = all.first() else { continue };
+                (*a, format!("{} · {} subjects", a.rule, all.len()))
+            }
+        };
         let level = match a.severity {
             Severity::Critical => Level::Crit,
             Severity::Warning => Level::Warn,
         };
         ui.horizontal(|ui| {
             state_ui(ui, level, super::alerts::severity_word(a.severity), ts.body);
-            let node = a.subject.node().unwrap_or("cluster");
-            let what = super::alerts::value_vs_threshold(engine, a);
-            ui.label(text(format!("{} · {node} · {what}", a.rule), ts.small));
+            ui.label(text(what, ts.small));
         });
     }
-    if n < firing.len() {
-        more_ui(ui, format!("+{} more firing", firing.len() - n), ts);
+    let hidden: usize = rows[n..]
+        .iter()
+        .map(|r| match r {
+            super::alerts::Row::One(_) => 1,
+            super::alerts::Row::Group(all) => all.len(),
+        })
+        .sum();
+    if hidden > 0 {
+        more_ui(ui, format!("+{hidden} more firing"), ts);
     }
 }
 
