@@ -105,6 +105,30 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         write_config: Option<PathBuf>,
     },
+    /// Write the man pages or shell completions from these very definitions (for packaging).
+    #[command(hide = true)]
+    Generate {
+        /// What to write.
+        #[command(subcommand)]
+        what: GenerateAction,
+    },
+}
+
+/// `generate` actions.
+#[derive(Debug, Subcommand)]
+pub enum GenerateAction {
+    /// Man pages into DIR: swarmglass.1 and one swarmglass-COMMAND.1 per subcommand.
+    Man {
+        /// Folder to write into (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// The completion script for SHELL on standard output.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `metrics` actions.

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod format;
+pub mod generate;
 pub mod headless;
 pub mod history;
 pub mod model;

@@ -183,6 +183,19 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Generate { what }) => {
+            match what {
+                swarmglass::cli::GenerateAction::Man { out } => {
+                    for f in swarmglass::generate::man_pages(&out)? {
+                        println!("{}", f.display());
+                    }
+                }
+                swarmglass::cli::GenerateAction::Completions { shell } => {
+                    swarmglass::generate::print_completions(shell)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Sim { sim, write_config }) => {
             sim::run_blocking(sim_options(&sim), write_config.as_deref())?;
             Ok(ExitCode::SUCCESS)
