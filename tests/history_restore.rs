@@ -308,6 +308,36 @@ fn dashboard_with_history(
     )
 }
 
+#[test]
+fn cards_are_reached_with_the_keyboard_and_enter_opens_one() {
+    let model = testdata::sample_model(2, 1, 60, t0());
+    let gpus: Vec<_> = model
+        .views()
+        .gpus
+        .iter()
+        .map(swarmglass::ui::jump::gpu_target)
+        .collect();
+    let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());
+    let mut h = dashboard_with_history(model, engine, egui::vec2(1600.0, 1400.0));
+    h.run();
+    // Shift+Tab walks the cards from the last one back (servers, GPUs, the cluster's nodes);
+    // Enter opens the one that has the focus.
+    let mut opened = Vec::new();
+    for _ in 0..6 {
+        h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Tab);
+        h.run();
+        h.key_press(egui::Key::Enter);
+        h.run();
+        if let Some(t) = h.state_mut().1.history.detail.take() {
+            opened.push(t);
+        }
+    }
+    assert!(
+        gpus.iter().all(|g| opened.contains(g)),
+        "both GPU cards opened from the keyboard: {opened:?}"
+    );
+}
+
 /// The text field of the "Jump to" palette: it takes the focus when the palette opens (the
 /// range bar has text fields too).
 fn jump_field<'h, S>(h: &'h Harness<'_, S>) -> egui_kittest::Node<'h> {

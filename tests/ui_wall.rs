@@ -140,6 +140,23 @@ fn text_of<'t>(n: &impl NodeT<'t>) -> String {
     a.label().or_else(|| a.value()).unwrap_or_default()
 }
 
+/// An engine whose one rule, `gpu_busy` at `severity`, fires for every GPU of `model` at once.
+fn every_gpu_busy(model: &Model, severity: Severity) -> Engine {
+    let mut rules = RuleSet::empty();
+    rules.insert(Rule::threshold(
+        "gpu_busy",
+        Metric::GpuUtilPct,
+        Comparison::Above,
+        0.0,
+        0.0,
+        Duration::ZERO,
+        severity,
+    ));
+    let mut engine = Engine::new(rules);
+    engine.evaluate(model, now());
+    engine
+}
+
 fn screen(size: (f32, f32)) -> Rect {
     Rect::from_min_size(pos2(0.0, 0.0), vec2(size.0, size.1))
 }
@@ -304,18 +321,7 @@ fn gpus_that_do_not_fit_as_cards_become_the_matrix_and_pages_are_named() {
 #[test]
 fn a_firing_critical_alert_takes_a_band_across_the_top() {
     let model = wall_model(8, 2);
-    let mut rules = RuleSet::empty();
-    rules.insert(Rule::threshold(
-        "gpu_busy",
-        Metric::GpuUtilPct,
-        Comparison::Above,
-        0.0,
-        0.0,
-        Duration::ZERO,
-        Severity::Critical,
-    ));
-    let mut engine = Engine::new(rules);
-    engine.evaluate(&model, now());
+    let engine = every_gpu_busy(&model, Severity::Critical);
     assert!(engine.firing().count() > 1);
     for size in SCREENS {
         let h = harness(
@@ -421,18 +427,7 @@ fn the_wall_shows_what_the_config_names_and_leaves_agents_out_where_none_report(
 #[test]
 fn many_alerts_of_one_rule_are_one_row_as_on_the_desk() {
     let model = wall_model(8, 2);
-    let mut rules = RuleSet::empty();
-    rules.insert(Rule::threshold(
-        "gpu_busy",
-        Metric::GpuUtilPct,
-        Comparison::Above,
-        0.0,
-        0.0,
-        Duration::ZERO,
-        Severity::Warning,
-    ));
-    let mut engine = Engine::new(rules);
-    engine.evaluate(&model, now());
+    let engine = every_gpu_busy(&model, Severity::Warning);
     assert_eq!(engine.firing().count(), 16);
     let h = harness(
         model,
