@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use super::App;
 use crate::cli::SourceArgs;
-use crate::config::{self, Base, Config};
+use crate::config::{self, Base};
 use crate::sources::discover::{self, Report};
 
 /// Hosts asked and what discovery found on them.
@@ -96,20 +96,6 @@ pub fn write_new(path: &Path, text: &str) -> Result<(), String> {
             "cannot write {}: {e}; check its permissions",
             path.display()
         )
-    })
-}
-
-/// The config `text` gives, or its problems in the words a config file's check prints.
-///
-/// # Errors
-/// The text has problems.
-pub fn check(text: &str) -> Result<Config, String> {
-    config::from_toml_str(text, &config::process_env).map_err(|problems| {
-        config::ConfigError::Invalid {
-            path: None,
-            problems,
-        }
-        .to_string()
     })
 }
 
@@ -246,6 +232,13 @@ impl App<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+
+    /// What the window does with a text it writes (`App::config_from_text`, no flags given).
+    fn check(text: &str) -> Result<Config, String> {
+        config::resolve(Base::Text(text), &SourceArgs::default(), &|_| None)
+            .map_err(|e| e.to_string())
+    }
 
     #[test]
     fn one_source_is_a_config_the_check_accepts_and_a_bad_url_gets_the_checks_words() {
