@@ -2,7 +2,6 @@
 //! definitions the binary parses with (clap_mangen, clap_complete), so packaging never ships a
 //! page or a completion that disagrees with the program.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
@@ -32,14 +31,6 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "swarmglass", &mut out);
     out
-}
-
-/// Write the completion script for `shell` to standard output.
-///
-/// # Errors
-/// Standard output cannot be written.
-pub fn print_completions(shell: clap_complete::Shell) -> std::io::Result<()> {
-    std::io::stdout().lock().write_all(&completions(shell))
 }
 
 #[cfg(test)]

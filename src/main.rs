@@ -186,12 +186,16 @@ fn run(cli: Cli, stop: &StopRequest) -> anyhow::Result<ExitCode> {
         Some(Command::Generate { what }) => {
             match what {
                 swarmglass::cli::GenerateAction::Man { out } => {
-                    for f in swarmglass::generate::man_pages(&out)? {
-                        println!("{}", f.display());
-                    }
+                    let written: String = swarmglass::generate::man_pages(&out)?
+                        .iter()
+                        .map(|f| format!("{}\n", f.display()))
+                        .collect();
+                    let _written_or_closed = headless::print(&written)?;
                 }
                 swarmglass::cli::GenerateAction::Completions { shell } => {
-                    swarmglass::generate::print_completions(shell)?;
+                    let script = String::from_utf8_lossy(&swarmglass::generate::completions(shell))
+                        .into_owned();
+                    let _written_or_closed = headless::print(&script)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
