@@ -30,6 +30,8 @@ pub const SOURCE_TABLES: [(&str, &str); 10] = [
 pub struct ConfigDoc {
     path: Option<PathBuf>,
     doc: DocumentMut,
+    /// Edits made since it was read: lets a window tell it changed without writing it out.
+    edits: u64,
 }
 
 /// Two documents are equal when they would save the same text to the same file.
@@ -54,7 +56,11 @@ impl ConfigDoc {
         let doc = text
             .parse::<DocumentMut>()
             .map_err(|e| format!("the config is not valid TOML: {e}"))?;
-        Ok(Self { path, doc })
+        Ok(Self {
+            path,
+            doc,
+            edits: 0,
+        })
     }
 
     /// The document of the file at `path` (empty when there is no file yet).
@@ -68,6 +74,12 @@ impl ConfigDoc {
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
         Self::parse(&text, Some(path.to_path_buf()))
+    }
+
+    /// Edits made to it since it was read (each change of a key, entry or rule counts one).
+    #[must_use]
+    pub fn edits(&self) -> u64 {
+        self.edits
     }
 
     /// Where it is saved.
@@ -155,6 +167,7 @@ impl ConfigDoc {
     /// Set `key` of entry `index` of `[[path]]` to `text` (read as its current type where it
     /// has one; see [`typed`]); empty text removes the key. The key's comments stay.
     pub fn set_field(&mut self, path: &str, index: usize, key: &str, text: &str) {
+        self.edits += 1;
         if let Some(t) = self.aot_mut(path, false).and_then(|aot| aot.get_mut(index)) {
             set_in(t, key, text);
         }
@@ -162,6 +175,7 @@ impl ConfigDoc {
 
     /// Add an entry to `[[path]]` with these fields (after the others).
     pub fn add_entry(&mut self, path: &str, fields: &[(&str, &str)]) {
+        self.edits += 1;
         if let Some(aot) = self.aot_mut(path, true) {
             let mut t = Table::new();
             for (k, v) in fields {
@@ -173,6 +187,7 @@ impl ConfigDoc {
 
     /// Copy entry `index` of `[[path]]` to the end of `other`'s `[[path]]`, values as they are.
     pub fn copy_entry_to(&self, path: &str, index: usize, other: &mut Self) {
+        other.edits += 1;
         let Some(t) = self.aot(path).and_then(|aot| aot.get(index)).cloned() else {
             return;
         };
@@ -183,6 +198,7 @@ impl ConfigDoc {
 
     /// Remove entry `index` of `[[path]]` (the section goes when it was the last).
     pub fn remove_entry(&mut self, path: &str, index: usize) {
+        self.edits += 1;
         let empty = match self.aot_mut(path, false) {
             Some(aot) if index < aot.len() => {
                 aot.remove(index);
@@ -216,6 +232,7 @@ impl ConfigDoc {
     /// Set `key` of alert rule `name` (the `[alerts.rules.NAME]` table is made when missing);
     /// empty text removes the key.
     pub fn set_rule(&mut self, name: &str, key: &str, text: &str) {
+        self.edits += 1;
         let alerts = table_at(self.doc.as_table_mut(), "alerts", true);
         let rules = table_at(alerts, "rules", true);
         let rule = table_at(rules, name, false);

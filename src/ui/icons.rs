@@ -111,12 +111,41 @@ fn pt(c: Pos2, s: f32, x: f32, y: f32) -> Pos2 {
 
 /// Icon plus a coloured word, the usual way a state is shown.
 pub fn state_ui(ui: &mut egui::Ui, level: Level, word: &str, strong: bool) -> egui::Response {
+    let side = ui.text_style_height(&egui::TextStyle::Body);
+    let text = egui::RichText::new(word);
+    state_with(ui, level, if strong { text.strong() } else { text }, side)
+}
+
+/// [`state_ui`] at `size` points, icon and (strong) word alike: the wall's large type.
+pub fn state_sized_ui(ui: &mut egui::Ui, level: Level, word: &str, size: f32) -> egui::Response {
+    state_with(
+        ui,
+        level,
+        egui::RichText::new(word).size(size).strong(),
+        size,
+    )
+}
+
+fn state_with(
+    ui: &mut egui::Ui,
+    level: Level,
+    word: egui::RichText,
+    icon_side: f32,
+) -> egui::Response {
     let color = theme::level_color(ui.visuals(), level);
     ui.horizontal(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        icon_ui(ui, Icon::of_level(level), color, 1.0);
-        let text = egui::RichText::new(word).color(color);
-        ui.label(if strong { text.strong() } else { text });
+        ui.spacing_mut().item_spacing.x = (icon_side * 0.25).max(4.0);
+        let (rect, _) = ui.allocate_exact_size(Vec2::splat(icon_side), Sense::hover());
+        if ui.is_rect_visible(rect) {
+            paint(
+                ui.painter(),
+                rect,
+                Icon::of_level(level),
+                color,
+                ui.visuals().panel_fill,
+            );
+        }
+        ui.label(word.color(color));
     })
     .response
 }

@@ -104,7 +104,7 @@ pub fn settings_ui(
                 ui.label("Reading the config file…");
                 return;
             };
-            let before = doc.text();
+            let before = doc.edits();
             egui::ScrollArea::vertical()
                 .max_height(ui.available_height() - 60.0)
                 .show(ui, |ui| match st.tab {
@@ -116,7 +116,7 @@ pub fn settings_ui(
                     }
                     Tab::Alerts => alerts_ui(ui, doc, rules, &st.problems),
                 });
-            if doc.text() != before {
+            if doc.edits() != before {
                 st.dirty = true;
                 st.problems = doc.check(env).err().unwrap_or_default();
             }

@@ -1,17 +1,17 @@
 //! The wall view: the whole dashboard on one screen for an always-on monitor — no scrolling, no
 //! chrome, type sized from the screen to be read from across a room. [`layout`] places the
-//! sections `[wall]` names; this file draws each into its rectangle. Every list is cut to the
-//! rows that fit and the rest is counted ("+12 more GPUs, 2 hot"), never hidden silently; GPUs
-//! are cards while they fit, the fleet matrix when they do not, and pages of the matrix (the
-//! page shown) when even that does not fit. A firing critical alert takes a band across the top.
+//! sections `[wall]` names; this file draws each into its rectangle (the GPU section is
+//! `gpus.rs`: cards, then the fleet matrix, then its pages). Every list is cut to the rows that
+//! fit and the rest is counted ("+12 more"), never hidden silently. A firing critical alert
+//! takes a band across the top.
 
+mod gpus;
 pub mod layout;
 
 use std::time::SystemTime;
 
 use egui::{Align, Color32, Layout, Rect, RichText, Sense, TextStyle, UiBuilder, Vec2, vec2};
 
-use super::fleet::HOT_C;
 use super::icons::{self, Icon};
 use super::theme::{self, Level};
 use crate::alerts::{ActiveAlert, Engine};
@@ -22,7 +22,7 @@ use crate::model::Model;
 use crate::model::health::Health;
 use crate::model::ids::SourceKind;
 use crate::model::tasks::TasksSnapshot;
-use crate::model::views::{GpuCard, Views};
+use crate::model::views::Views;
 use layout::TypeScale;
 
 /// Which sections have something to show: the agent sections only where an agent source
@@ -64,7 +64,7 @@ pub fn wall_ui(
     for &(section, rect) in &l.sections {
         section_ui(ui, rect, section, |ui| match section {
             WallSection::Cluster => cluster_ui(ui, views, model, ts, now),
-            WallSection::Gpus => gpus_ui(ui, views, settings, ts, now),
+            WallSection::Gpus => gpus::gpus_ui(ui, views, settings, ts, now),
             WallSection::Throughput => throughput_ui(ui, model, ts, now),
             WallSection::Sessions => sessions_ui(ui, &snap, ts),
             WallSection::Tasks => tasks_ui(ui, &snap, ts),
@@ -161,22 +161,6 @@ fn figures_ui(
     }
 }
 
-/// An icon and a state word at `size`.
-fn state_ui(ui: &mut egui::Ui, level: Level, word: &str, size: f32) {
-    let color = theme::level_color(ui.visuals(), level);
-    ui.horizontal(|ui| {
-        let (r, _) = ui.allocate_exact_size(Vec2::splat(size), Sense::hover());
-        icons::paint(
-            ui.painter(),
-            r,
-            Icon::of_level(level),
-            color,
-            ui.visuals().panel_fill,
-        );
-        ui.label(text(word, size).strong().color(color));
-    });
-}
-
 /// How many rows of `row_h` fit in what is left of `ui`, keeping one for the "+N more" line
 /// when `n` do not all fit.
 fn rows_that_fit(ui: &egui::Ui, row_h: f32, n: usize) -> usize {
@@ -213,7 +197,7 @@ fn band_ui(ui: &mut egui::Ui, rect: Rect, critical: &[&ActiveAlert], ts: TypeSca
 fn cluster_ui(ui: &mut egui::Ui, views: &Views, model: &Model, ts: TypeScale, now: SystemTime) {
     let c = &views.cluster;
     ui.horizontal(|ui| {
-        state_ui(
+        icons::state_sized_ui(
             ui,
             theme::overall_level(c.overall),
             c.overall.label(),
@@ -240,7 +224,7 @@ fn cluster_ui(ui: &mut egui::Ui, views: &Views, model: &Model, ts: TypeScale, no
             None => ("n/a", Level::Unknown),
         };
         ui.label(text("Failover", ts.body));
-        state_ui(ui, level, failover, ts.body);
+        icons::state_sized_ui(ui, level, failover, ts.body);
         if let Some(active) = &c.active_node {
             ui.add_space(ts.body);
             ui.label(text(format!("active {active}"), ts.body));
@@ -284,182 +268,6 @@ fn cluster_ui(ui: &mut egui::Ui, views: &Views, model: &Model, ts: TypeScale, no
             more_ui(ui, format!("+{} more nodes not up", bad.len() - shown), ts);
         }
     });
-}
-
-fn gpus_ui(
-    ui: &mut egui::Ui,
-    views: &Views,
-    settings: &WallSettings,
-    ts: TypeScale,
-    now: SystemTime,
-) {
-    let cards = &views.gpus;
-    let hot = cards
-        .iter()
-        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= HOT_C))
-        .count();
-    let not_up = cards
-        .iter()
-        .filter(|c| !matches!(c.health, Health::Up { .. }))
-        .count();
-    let mut note = format!("{}", cards.len());
-    if hot > 0 {
-        note.push_str(&format!(" · {hot} hot"));
-    }
-    if not_up > 0 {
-        note.push_str(&format!(" · {not_up} not up"));
-    }
-    if cards.is_empty() {
-        title_ui(ui, "GPUs", "", ts);
-        ui.label(text("No GPU seen yet", ts.body).weak());
-        return;
-    }
-    let avail = vec2(
-        ui.available_width(),
-        ui.available_height() - TypeScale::line(ts.body),
-    );
-    let gap = ui.spacing().item_spacing;
-    // Cards as large as the room allows (a few GPUs get big ones), then two-line cards, down
-    // to the wall's least type.
-    let tiers = [2.0, 1.6, 1.3, 1.0].map(|k| Tile::Full(ts.scaled(k)));
-    for tile in tiers.into_iter().chain([Tile::Compact(ts)]) {
-        let size = tile.size();
-        let cols = (((avail.x + gap.x) / (size.x + gap.x)).floor() as usize).max(1);
-        let rows = ((avail.y + gap.y) / (size.y + gap.y)).floor().max(0.0) as usize;
-        if cards.len() <= cols * rows {
-            title_ui(ui, "GPUs", &note, ts);
-            tiles_ui(ui, cards, cols.min(cards.len()), tile);
-            return;
-        }
-    }
-    // Too many for cards: the matrix, paged when even that does not fit.
-    let page_s = settings.page_every.as_secs().max(1);
-    let tick = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-        / page_s;
-    let title_rect = ui
-        .allocate_exact_size(vec2(avail.x, TypeScale::line(ts.body)), Sense::hover())
-        .0;
-    let legend_h = TypeScale::line(ts.small) + gap.y;
-    let page = super::fleet::wall_matrix_ui(ui, views, avail - vec2(0.0, legend_h), tick);
-    ui.label(
-        text(
-            "utilisation: dark blue 0 % to yellow 100 % · crossed out: down · slashed: stale · outline: no figure",
-            ts.small,
-        )
-        .weak(),
-    );
-    let mut title = ui.new_child(
-        UiBuilder::new()
-            .max_rect(title_rect)
-            .layout(Layout::left_to_right(Align::Center)),
-    );
-    if page.pages > 1 {
-        note.push_str(&format!(
-            " · page {} of {} · nodes {}–{}",
-            page.page + 1,
-            page.pages,
-            page.first_node,
-            page.last_node
-        ));
-    }
-    title_ui(&mut title, "GPUs", &note, ts);
-}
-
-/// A GPU card on the wall.
-#[derive(Debug, Clone, Copy)]
-enum Tile {
-    /// Node and GPU, the utilisation in key type, VRAM and temperature, the model.
-    Full(TypeScale),
-    /// The utilisation in key type; beside it, node and GPU over the temperature.
-    Compact(TypeScale),
-}
-
-impl Tile {
-    fn size(self) -> Vec2 {
-        let line = TypeScale::line;
-        match self {
-            Self::Full(ts) => vec2(
-                ts.body * 10.0,
-                2.0 * line(ts.small) + line(ts.key) + line(ts.body) + ts.small,
-            ),
-            Self::Compact(ts) => vec2(ts.key * 2.4 + ts.small * 7.5, line(ts.key) + ts.small * 0.5),
-        }
-    }
-}
-
-fn tiles_ui(ui: &mut egui::Ui, cards: &[GpuCard], cols: usize, tile: Tile) {
-    let gap = ui.spacing().item_spacing;
-    let w = (ui.available_width() - gap.x * (cols - 1) as f32) / cols as f32;
-    let h = tile.size().y;
-    for row in cards.chunks(cols) {
-        ui.horizontal(|ui| {
-            for c in row {
-                ui.allocate_ui_with_layout(vec2(w, h), Layout::top_down(Align::Min), |ui| {
-                    ui.set_min_size(vec2(w, h));
-                    tile_ui(ui, c, tile);
-                });
-            }
-        });
-    }
-}
-
-fn tile_ui(ui: &mut egui::Ui, c: &GpuCard, tile: Tile) {
-    let v = ui.visuals().clone();
-    let (Tile::Full(ts) | Tile::Compact(ts)) = tile;
-    ui.painter()
-        .rect_filled(ui.max_rect(), ts.small * 0.3, v.faint_bg_color);
-    let g = &c.gpu;
-    let up = matches!(c.health, Health::Up { .. });
-    let temp_level = theme::level(g.temp_c, 75.0, HOT_C);
-    let temp_ui = |ui: &mut egui::Ui, size: f32| {
-        ui.horizontal(|ui| {
-            let color = theme::level_color(&v, temp_level);
-            ui.label(text(format::temp(g.temp_c, 0), size).color(color));
-            if temp_level == Level::Crit {
-                ui.label(text("hot", size).strong().color(color));
-            }
-        });
-    };
-    let util_ui = |ui: &mut egui::Ui| {
-        if up {
-            ui.label(text(format::pct(g.util_pct, 0), ts.key).strong());
-        } else {
-            state_ui(ui, theme::health_level(&c.health), c.health.label(), ts.key);
-        }
-    };
-    match tile {
-        Tile::Full(ts) => {
-            ui.label(
-                text(
-                    format!("{} · {}", c.node, super::gpu_cards::gpu_title(g)),
-                    ts.small,
-                )
-                .strong(),
-            );
-            ui.horizontal(util_ui);
-            ui.horizontal(|ui| {
-                ui.label(text(
-                    format!("VRAM {}", format::pct(g.mem_used_pct(), 0)),
-                    ts.body,
-                ));
-                temp_ui(ui, ts.body);
-            });
-            ui.label(text(c.model.as_deref().unwrap_or("no model"), ts.small).weak());
-        }
-        Tile::Compact(ts) => {
-            ui.horizontal(|ui| {
-                util_ui(ui);
-                ui.vertical(|ui| {
-                    let index = g.index.map_or_else(String::new, |i| format!(" #{i}"));
-                    ui.label(text(format!("{}{index}", c.node), ts.small).strong());
-                    temp_ui(ui, ts.small);
-                });
-            });
-        }
-    }
 }
 
 fn throughput_ui(ui: &mut egui::Ui, model: &Model, ts: TypeScale, now: SystemTime) {
@@ -583,7 +391,7 @@ fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, ts: TypeScale) {
     firing.sort_by_key(|a| (std::cmp::Reverse(a.severity), a.firing_since));
     title_ui(ui, "Firing", &firing.len().to_string(), ts);
     if firing.is_empty() {
-        state_ui(ui, Level::Ok, "No alert firing", ts.body);
+        icons::state_sized_ui(ui, Level::Ok, "No alert firing", ts.body);
         return;
     }
     // Many of one rule are one row, as on the desk (a thousand stale nodes are one line).
@@ -607,7 +415,7 @@ fn alerts_ui(ui: &mut egui::Ui, engine: &Engine, ts: TypeScale) {
             Severity::Warning => Level::Warn,
         };
         ui.horizontal(|ui| {
-            state_ui(ui, level, super::alerts::severity_word(a.severity), ts.body);
+            icons::state_sized_ui(ui, level, super::alerts::severity_word(a.severity), ts.body);
             ui.label(text(what, ts.small));
         });
     }
@@ -627,7 +435,7 @@ fn errors_ui(ui: &mut egui::Ui, model: &Model, ts: TypeScale) {
     let recent = model.errors.recent();
     title_ui(ui, "Recent errors", &recent.len().to_string(), ts);
     if recent.is_empty() {
-        state_ui(ui, Level::Ok, "No errors", ts.body);
+        icons::state_sized_ui(ui, Level::Ok, "No errors", ts.body);
         return;
     }
     let row_h = TypeScale::line(ts.small);
