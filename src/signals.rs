@@ -41,18 +41,13 @@ impl StopRequest {
     /// When the signal handlers or the "signals" thread cannot be set up; the signals then keep
     /// their default action (the process is killed).
     pub fn on_signals() -> std::io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()?;
         // Registered here, before this returns, so a signal right after start is caught.
-        let (mut interrupt, mut terminate) = {
+        let mut signals = {
             let _in_runtime = runtime.enter();
-            (
-                signal(SignalKind::interrupt())?,
-                signal(SignalKind::terminate())?,
-            )
+            Signals::new()?
         };
         let stop = Self::default();
         let seen = stop.clone();
@@ -60,12 +55,7 @@ impl StopRequest {
             .name("signals".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    loop {
-                        let (name, code) = tokio::select! {
-                            Some(()) = interrupt.recv() => ("SIGINT", 130),
-                            Some(()) = terminate.recv() => ("SIGTERM", 143),
-                            else => return,
-                        };
+                    while let Some((name, code)) = signals.next().await {
                         if seen.requested() {
                             log::warn!("{name} again: stopping at once");
                             std::process::exit(code);
@@ -102,6 +92,62 @@ impl StopRequest {
         *self.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&wake));
         if self.requested() {
             wake();
+        }
+    }
+}
+
+/// The stop signals this OS has, as one stream.
+#[cfg(unix)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    /// Register SIGINT and SIGTERM; call inside a runtime.
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next signal's name and the shell's exit code for it; `None` when none can come.
+    async fn next(&mut self) -> Option<(&'static str, i32)> {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Some(("SIGINT", 130)),
+            Some(()) = self.terminate.recv() => Some(("SIGTERM", 143)),
+            else => None,
+        }
+    }
+}
+
+/// The stop signals this OS has, as one stream.
+#[cfg(windows)]
+struct Signals {
+    ctrl_c: tokio::signal::windows::CtrlC,
+    ctrl_break: tokio::signal::windows::CtrlBreak,
+}
+
+#[cfg(windows)]
+impl Signals {
+    /// Register Ctrl-C and Ctrl-Break; call inside a runtime.
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            ctrl_break: tokio::signal::windows::ctrl_break()?,
+        })
+    }
+
+    /// The next signal's name and the exit code for it (as a shell reports Ctrl-C); `None`
+    /// when none can come.
+    async fn next(&mut self) -> Option<(&'static str, i32)> {
+        tokio::select! {
+            Some(()) = self.ctrl_c.recv() => Some(("Ctrl-C", 130)),
+            Some(()) = self.ctrl_break.recv() => Some(("Ctrl-Break", 130)),
+            else => None,
         }
     }
 }

@@ -17,7 +17,6 @@
 pub mod notify;
 mod observe;
 pub mod state;
-#[cfg(all(unix, not(target_os = "macos")))]
 pub mod tray;
 pub mod webhook;
 

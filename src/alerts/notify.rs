@@ -1,6 +1,6 @@
-//! Delivery of alert events to the operator: desktop notifications (freedesktop
-//! `org.freedesktop.Notifications.Notify` over the D-Bus session bus, through notify-rust) and
-//! webhooks. A [`Notifier`] runs on its own named thread ("alerts", a small tokio runtime) with
+//! Delivery of alert events to the operator: desktop notifications (through notify-rust: on
+//! Linux and the BSDs freedesktop `org.freedesktop.Notifications.Notify` over the D-Bus session
+//! bus, on Windows a toast, on macOS the Notification Center) and webhooks. A [`Notifier`] runs on its own named thread ("alerts", a small tokio runtime) with
 //! one ordered queue per sink; [`Notifier::notify`] never blocks (bounded channel, `try_send`,
 //! drops counted). Problems come back once each on a bounded channel for the owner to record.
 //!
@@ -24,8 +24,7 @@ use crate::config::alerts::webhook::Webhook;
 pub const DEFAULT_QUEUE: usize = 64;
 /// Problems held for the owner before new ones are dropped.
 const PROBLEM_QUEUE: usize = 32;
-/// Longest wait for the session bus to take one notification.
-#[cfg(all(unix, not(target_os = "macos")))]
+/// Longest wait for the system to take one notification.
 const DESKTOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where notifications go.
@@ -56,14 +55,11 @@ impl NotifyConfig {
     /// a hanging receiver delays the end by at most its own timeout.
     #[must_use]
     pub fn longest_try(&self) -> Duration {
-        #[cfg(all(unix, not(target_os = "macos")))]
         let desktop = if self.desktop {
             DESKTOP_TIMEOUT
         } else {
             Duration::ZERO
         };
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let desktop = Duration::ZERO;
         self.webhooks
             .iter()
             .map(|w| w.timeout)
@@ -85,19 +81,15 @@ impl Default for NotifyConfig {
 /// for webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotifyError {
-    /// No session bus, or no notification server on it. Reported once until it works again.
+    /// The system did not take a notification (on Linux: no session bus, or no notification
+    /// server on it). Reported once until it works again.
     #[error(
-        "desktop notifications unavailable: {reason}; alerts still show in the window and go to webhooks — run inside a desktop session with a notification daemon, or set `alerts.desktop = false`"
+        "desktop notifications unavailable: {reason}; alerts still show in the window and go to webhooks — run inside a desktop session that shows notifications, or set `alerts.desktop = false`"
     )]
     DesktopUnavailable {
         /// What failed.
         reason: String,
     },
-    /// This platform has no freedesktop notifications.
-    #[error(
-        "desktop notifications are not supported on this platform; set `alerts.desktop = false`"
-    )]
-    DesktopUnsupported,
     /// A webhook delivery failed (its message never contains the URL's secret).
     #[error(transparent)]
     Webhook(#[from] WebhookError),
@@ -359,7 +351,6 @@ async fn webhook_sink(
     }
 }
 
-#[cfg(all(unix, not(target_os = "macos")))]
 async fn desktop_sink(mut rx: mpsc::Receiver<AlertEvent>, reporter: Reporter) {
     // One report per outage: after a failure, stay quiet until a notification gets through.
     let mut reported = false;
@@ -367,7 +358,7 @@ async fn desktop_sink(mut rx: mpsc::Receiver<AlertEvent>, reporter: Reporter) {
         let result = match tokio::time::timeout(DESKTOP_TIMEOUT, show(&event)).await {
             Ok(r) => r,
             Err(_) => Err(format!(
-                "the session bus did not answer within {} s",
+                "the system did not take it within {} s",
                 DESKTOP_TIMEOUT.as_secs()
             )),
         };
@@ -387,19 +378,10 @@ async fn desktop_sink(mut rx: mpsc::Receiver<AlertEvent>, reporter: Reporter) {
     }
 }
 
-#[cfg(not(all(unix, not(target_os = "macos"))))]
-async fn desktop_sink(mut rx: mpsc::Receiver<AlertEvent>, reporter: Reporter) {
-    reporter.report(NotifyError::DesktopUnsupported);
-    while rx.recv().await.is_some() {
-        reporter.outcome(false);
-    }
-}
-
 /// Application name shown by the notification server.
 pub const APP_NAME: &str = "Swarmglass";
 
 /// Show one notification; the reason in words when it fails.
-#[cfg(all(unix, not(target_os = "macos")))]
 async fn show(event: &AlertEvent) -> Result<(), String> {
     use notify_rust::{Notification, Timeout, Urgency};
 
@@ -413,15 +395,52 @@ async fn show(event: &AlertEvent) -> Result<(), String> {
     let mut n = Notification::new();
     n.appname(APP_NAME)
         .summary(&event.summary())
-        .body(&event.message)
-        .urgency(urgency);
+        .body(&event.message);
+    // macOS's Notification Center has no urgency (notify-rust offers none there).
+    #[cfg(not(target_os = "macos"))]
+    n.urgency(urgency);
     if urgency != Urgency::Critical {
         n.timeout(Timeout::Milliseconds(10_000));
     }
+    deliver(n).await
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn deliver(n: notify_rust::Notification) -> Result<(), String> {
     match n.show_async().await {
         Ok(_handle) => Ok(()),
         Err(e) => Err(describe_bus_error(&e.to_string())),
     }
+}
+
+/// Windows (a toast through WinRT) and macOS (the Notification Center) show a notification
+/// synchronously: done on the runtime's blocking pool, so one slow call holds no other sink.
+#[cfg(any(target_os = "windows", target_os = "macos"))]
+async fn deliver(n: notify_rust::Notification) -> Result<(), String> {
+    #[cfg(target_os = "macos")]
+    macos_application();
+    let shown = tokio::task::spawn_blocking(move || n.show().map(drop).map_err(|e| e.to_string()));
+    match shown.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("the system did not take the notification: {e}")),
+        Err(e) => Err(format!("the notification call failed: {e}")),
+    }
+}
+
+/// The bundle identifier of the macOS `.app` (`identifier` in `packaging/packager.toml`).
+#[cfg(target_os = "macos")]
+const MACOS_BUNDLE_ID: &str = "io.github.swarmglass.Swarmglass";
+
+/// On macOS a notification is sent in an application's name: ours when it runs from its `.app`
+/// bundle (the installer's), else notify-rust's default (the Terminal). Asked once.
+#[cfg(target_os = "macos")]
+fn macos_application() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = notify_rust::set_application(MACOS_BUNDLE_ID) {
+            log::debug!("notifications in the Terminal's name: {e}");
+        }
+    });
 }
 
 /// Words for a failed `Notify` call: no bus at all, or a bus without a notification server.

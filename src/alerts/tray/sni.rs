@@ -1,16 +1,10 @@
-//! The tray icon: a freedesktop StatusNotifierItem over the D-Bus session bus (the `ksni`
-//! crate; no GTK). Its colour and tooltip show the worst firing alert; its menu offers Show
-//! window / Pause notifications / Quit, reported as [`TrayCommand`]s on a bounded channel.
-//! It runs on its own named thread ("tray"); [`TrayIcon::set_status`] never blocks and the
-//! newest status always wins: the handle and the thread share one latest-value slot (a tokio
-//! `watch` channel), so a burst of updates is applied as its last one, never dropped.
-//! Where there is no bus or no StatusNotifierWatcher, [`start`] returns one clear error.
-//!
-//! The icon colours live here rather than in `ui/theme.rs` because this module must not depend
-//! on egui; they mirror the theme's ok / warning / critical / muted colours.
+//! The tray on Linux and the BSDs: a freedesktop StatusNotifierItem over the D-Bus session bus
+//! (the `ksni` crate; no GTK), on its own named thread ("tray"). [`TrayIcon::set_status`] never
+//! blocks and the newest status always wins: the handle and the thread share one latest-value
+//! slot (a tokio `watch` channel), so a burst of updates is applied as its last one, never
+//! dropped. Where there is no bus or no StatusNotifierWatcher, [`start`] returns one clear error.
 
-use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::mpsc::SyncSender;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -18,80 +12,15 @@ use ksni::TrayMethods;
 use ksni::menu::{CheckmarkItem, MenuItem, StandardItem};
 use tokio::sync::watch;
 
-use super::Severity;
-
-/// Called after a command is queued, to wake an idle window (e.g. `ctx.request_repaint()`).
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
+use super::{
+    ICON_SIZE, MENU_PAUSE, MENU_QUIT, MENU_SHOW, TITLE, TrayCommand, TrayError, TrayStatus, Wake,
+};
+use crate::alerts::Severity;
 
 /// Longest wait for the tray to register with the session bus.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A menu choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrayCommand {
-    /// "Show window" (or a click on the icon).
-    ShowWindow,
-    /// "Pause notifications" toggled: `true` pauses.
-    PauseNotifications(bool),
-    /// "Quit".
-    Quit,
-}
-
-/// What the icon shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct TrayStatus {
-    /// Worst firing severity (`None`: nothing fires).
-    pub worst: Option<Severity>,
-    /// Alerts firing.
-    pub firing: usize,
-    /// Notifications paused.
-    pub paused: bool,
-}
-
-impl TrayStatus {
-    /// The tooltip text.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        let mut s = match (self.firing, self.worst) {
-            (0, _) | (_, None) => "no alerts firing".to_owned(),
-            (n, Some(w)) => format!("{n} alert(s) firing, worst: {}", w.as_str()),
-        };
-        if self.paused {
-            s.push_str("; notifications paused");
-        }
-        s
-    }
-
-    /// ARGB colour of the icon.
-    fn argb(&self) -> [u8; 4] {
-        match (self.paused, self.worst) {
-            (_, Some(Severity::Critical)) => [0xff, 0xd9, 0x3f, 0x3f],
-            (_, Some(Severity::Warning)) => [0xff, 0xe0, 0xa0, 0x20],
-            (true, None) => [0xff, 0x80, 0x80, 0x80],
-            (false, None) => [0xff, 0x3f, 0xb9, 0x50],
-        }
-    }
-}
-
-/// Why the tray cannot be shown.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TrayError {
-    /// No session bus, or no StatusNotifierWatcher on it (GNOME without the AppIndicator
-    /// extension, a bare X session…).
-    #[error(
-        "no tray icon: {reason}; the window and notifications work without it — use a desktop with a StatusNotifierItem tray (KDE, or GNOME with the AppIndicator extension)"
-    )]
-    Unavailable {
-        /// What failed.
-        reason: String,
-    },
-    /// The tray thread could not start.
-    #[error("cannot start the tray icon thread: {reason}")]
-    Start {
-        /// Why.
-        reason: String,
-    },
-}
+/// What to do where there is no StatusNotifierItem host.
+const HINT: &str = " — use a desktop with a StatusNotifierItem tray (KDE, or GNOME with the AppIndicator extension)";
 
 struct Item {
     status: TrayStatus,
@@ -101,33 +30,17 @@ struct Item {
 
 impl Item {
     fn send(&self, c: TrayCommand) {
-        match self.commands.try_send(c) {
-            Ok(()) => (self.wake)(),
-            Err(TrySendError::Full(_)) => log::warn!(
-                "tray: menu choice {c:?} dropped, the window is not draining its commands"
-            ),
-            Err(TrySendError::Disconnected(_)) => {
-                log::debug!("tray: menu choice {c:?} after the window closed")
-            }
-        }
+        super::send(&self.commands, &self.wake, c);
     }
 }
 
-fn icon(argb: [u8; 4]) -> ksni::Icon {
-    const SIZE: i32 = 22;
-    let mut data = Vec::with_capacity((SIZE * SIZE * 4) as usize);
-    let c = f64::from(SIZE - 1) / 2.0;
-    for y in 0..SIZE {
-        for x in 0..SIZE {
-            let d = (f64::from(x) - c).hypot(f64::from(y) - c);
-            let px = if d <= c - 1.0 { argb } else { [0, 0, 0, 0] };
-            data.extend_from_slice(&px);
-        }
-    }
+fn icon(status: &TrayStatus) -> ksni::Icon {
+    // The StatusNotifierItem pixmap is ARGB32 in network byte order.
+    let side = i32::try_from(ICON_SIZE).unwrap_or(22);
     ksni::Icon {
-        width: SIZE,
-        height: SIZE,
-        data,
+        width: side,
+        height: side,
+        data: status.pixels(|argb| argb),
     }
 }
 
@@ -137,7 +50,7 @@ impl ksni::Tray for Item {
     }
 
     fn title(&self) -> String {
-        "Swarmglass".into()
+        TITLE.into()
     }
 
     fn status(&self) -> ksni::Status {
@@ -149,12 +62,12 @@ impl ksni::Tray for Item {
     }
 
     fn icon_pixmap(&self) -> Vec<ksni::Icon> {
-        vec![icon(self.status.argb())]
+        vec![icon(&self.status)]
     }
 
     fn tool_tip(&self) -> ksni::ToolTip {
         ksni::ToolTip {
-            title: "Swarmglass".into(),
+            title: TITLE.into(),
             description: self.status.describe(),
             ..Default::default()
         }
@@ -167,13 +80,13 @@ impl ksni::Tray for Item {
     fn menu(&self) -> Vec<MenuItem<Self>> {
         vec![
             StandardItem {
-                label: "Show window".into(),
+                label: MENU_SHOW.into(),
                 activate: Box::new(|t: &mut Self| t.send(TrayCommand::ShowWindow)),
                 ..Default::default()
             }
             .into(),
             CheckmarkItem {
-                label: "Pause notifications".into(),
+                label: MENU_PAUSE.into(),
                 checked: self.status.paused,
                 activate: Box::new(|t: &mut Self| {
                     t.status.paused = !t.status.paused;
@@ -184,7 +97,7 @@ impl ksni::Tray for Item {
             .into(),
             MenuItem::Separator,
             StandardItem {
-                label: "Quit".into(),
+                label: MENU_QUIT.into(),
                 activate: Box::new(|t: &mut Self| t.send(TrayCommand::Quit)),
                 ..Default::default()
             }
@@ -278,7 +191,7 @@ pub fn start(
                         };
                         // The starter may have timed out and left: nobody to tell then.
                         if ready_tx
-                            .try_send(Err(TrayError::Unavailable { reason }))
+                            .try_send(Err(TrayError::Unavailable { reason, hint: HINT }))
                             .is_err()
                         {
                             log::debug!("tray: start result not delivered");
@@ -320,6 +233,7 @@ pub fn start(
                     "the session bus did not answer within {} s",
                     START_TIMEOUT.as_secs()
                 ),
+                hint: HINT,
             })
         }
     }
@@ -329,22 +243,6 @@ pub fn start(
 #[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn status_describes_worst_and_pause() {
-        let s = TrayStatus {
-            worst: Some(Severity::Critical),
-            firing: 2,
-            paused: true,
-        };
-        assert_eq!(
-            s.describe(),
-            "2 alert(s) firing, worst: critical; notifications paused"
-        );
-        assert_eq!(TrayStatus::default().describe(), "no alerts firing");
-        assert_ne!(s.argb(), TrayStatus::default().argb());
-        assert_eq!(icon([1, 2, 3, 4]).data.len(), 22 * 22 * 4);
-    }
 
     fn status(firing: usize) -> TrayStatus {
         TrayStatus {
