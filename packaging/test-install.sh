@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Install the .deb in a clean Debian root and check it works there:
 #   packaging/test-install.sh [path/to/swarmglass.deb]   (default: the one in target/packages/)
-# A minbase bookworm root (debootstrap, about 30 s), the package installed with apt so that its
-# declared dependencies are resolved from Debian, then inside: --version, the man page and the
-# completions, the desktop entry and the icon, a headless snapshot of a simulator, and the demo
-# window under Xvfb writing a non-blank screenshot (Xvfb is the only thing added by hand).
-# Needs root (debootstrap, chroot) and Debian's mirror. Prints what it checked and saw.
+# First, on this machine: the three artifacts packaging/build.sh made hold the same files, and
+# the .rpm's metadata (`rpm -qp --requires`) names what the binary links and loads.
+# Then a minbase bookworm root (debootstrap, about 30 s) where, as an ordinary user:
+#   1. an older version of the package is installed with apt (the same .deb relabelled
+#      0.0.1-1: this is the first release, there is no older one to fetch), a simulator is
+#      watched with history on and the config saved in the user's config directory;
+#   2. the new .deb is installed over it with apt (its declared dependencies from Debian): the
+#      config is byte for byte the same and the history still opens, with the old points;
+#   3. inside it: --version, the man page and the completions, the desktop entry and the icon, a
+#      headless snapshot of a simulator, and the demo window under Xvfb writing a non-blank
+#      screenshot (Xvfb is the only thing added by hand);
+#   4. `apt-get remove`, then `apt-get purge`: the program goes, the user's config and history
+#      stay (they live in the home directory; purging is about the package's own files).
+# Needs root (debootstrap, chroot), Debian's mirror (the one this machine's apt uses, else
+# deb.debian.org; DEBIAN_MIRROR overrides) and dpkg-deb, rpm. Prints what it checked and saw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,10 +25,40 @@ deb=${1:-$(ls -t target/packages/swarmglass_*.deb 2>/dev/null | head -1)}
   exit 2
 }
 root=${TEST_ROOT:-target/packages/test-root}
+out=$(dirname "$deb")
 start=$(date +%s)
+mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
+mirror=${mirror:-http://deb.debian.org/debian}
 
 step() { echo "== $*"; }
+fail() {
+  echo "FAILED: $*" >&2
+  exit 1
+}
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+# As the ordinary user `op`, in a login-like environment (HOME, XDG defaults).
+as_op() { chroot --userspec=op:op "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/home/op "$@"; }
+apt_in_root() { in_root env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
+
+step "the .deb, the .rpm and the .tar.gz hold the same files"
+rpm_file=$(ls -t "$out"/swarmglass-*.rpm 2>/dev/null | head -1)
+tar_file=$(ls -t "$out"/swarmglass-*-linux.tar.gz 2>/dev/null | head -1)
+[ -f "$rpm_file" ] && [ -f "$tar_file" ] || fail "no .rpm or .tar.gz beside $deb: run packaging/build.sh all"
+# cargo-deb adds the Debian copyright file; the tar adds its INSTALL.md.
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $NF}' | sed 's|^\./|/|' |
+  grep -v '^/usr/share/doc/swarmglass/copyright$' | sort >"$out/files.deb"
+rpm -qlp "$rpm_file" 2>/dev/null | sort >"$out/files.rpm"
+tar -tzf "$tar_file" | grep -v '/$' | sed 's|^[^/]*/|/|' | grep -v '^/INSTALL.md$' | sort >"$out/files.tar"
+diff -u "$out/files.deb" "$out/files.rpm" || fail "the .deb and the .rpm differ"
+diff -u "$out/files.deb" "$out/files.tar" || fail "the .deb and the .tar.gz differ"
+echo "  $(wc -l <"$out/files.deb") files in each"
+
+step "rpm -qp --requires $(basename "$rpm_file")"
+rpm -qp --requires "$rpm_file" 2>/dev/null | tee "$out/rpm-requires.txt" | sed 's/^/  /'
+for need in 'libc.so.6(GLIBC_' 'libGL.so.1()(64bit)' 'libEGL.so.1()(64bit)' 'libX11.so.6()(64bit)' \
+  'libxkbcommon-x11.so.0()(64bit)' 'libwayland-client.so.0()(64bit)' 'ca-certificates'; do
+  grep -qF "$need" "$out/rpm-requires.txt" || fail "the rpm does not require $need"
+done
 cleanup() {
   for m in proc sys dev; do umount -lf "$root/$m" 2>/dev/null || true; done
 }
@@ -27,17 +67,52 @@ trap cleanup EXIT
 if [ ! -x "$root/usr/bin/apt-get" ]; then
   step "debootstrap --variant=minbase bookworm $root"
   rm -rf "$root"
-  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+  debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
 fi
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-step "apt install ./$(basename "$deb") (its declared dependencies from Debian)"
+# A root kept from an earlier run starts without the package and without the user.
+apt_in_root purge -y -qq swarmglass >/dev/null 2>&1 || true
+in_root userdel -r op >/dev/null 2>&1 || true
+in_root useradd -m op
+
+step "an older version (the same .deb relabelled 0.0.1-1), used by op with history on"
+rm -rf "$out/old"
+dpkg-deb -R "$deb" "$out/old"
+sed -i 's/^Version: .*/Version: 0.0.1-1/' "$out/old/DEBIAN/control"
+dpkg-deb -b "$out/old" "$root/tmp/swarmglass-old.deb" >/dev/null
+rm -rf "$out/old"
+apt_in_root update -qq
+apt_in_root install -y -qq /tmp/swarmglass-old.deb >/dev/null
+in_root dpkg-query -W swarmglass | sed 's/^/  installed: /'
+# A simulator, its config saved where the program looks by default, one snapshot recording
+# history into the default data directory.
+as_op sh -c 'rm -f /tmp/op-sim.toml; swarmglass sim --write-config /tmp/op-sim.toml >/tmp/op-sim.log 2>&1 & sim=$!;
+  for _ in $(seq 20); do [ -s /tmp/op-sim.toml ] && break; sleep 0.5; done;
+  mkdir -p ~/.config/swarmglass && cp /tmp/op-sim.toml ~/.config/swarmglass/swarmglass.toml;
+  swarmglass snapshot --duration 4s >/dev/null; kill $sim'
+config=/home/op/.config/swarmglass/swarmglass.toml
+before_sum=$(sha256sum "$root$config" | cut -d" " -f1)
+as_op swarmglass history info >"$out/history-before.txt"
+sed 's/^/  /' "$out/history-before.txt"
+grep -Eq '^series: +[1-9]' "$out/history-before.txt" || fail "no history after the snapshot"
+
+step "apt install ./$(basename "$deb") over it (its declared dependencies from Debian)"
 cp "$deb" "$root/tmp/swarmglass.deb"
-in_root apt-get update -qq
-in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/swarmglass.deb >/dev/null
+apt_in_root install -y -qq /tmp/swarmglass.deb >/dev/null
+in_root dpkg-query -W swarmglass | sed 's/^/  installed: /'
+in_root dpkg-query -W swarmglass | grep -q 0.0.1-1 && fail "the upgrade did not happen"
+[ "$(sha256sum "$root$config" | cut -d" " -f1)" = "$before_sum" ] || fail "the upgrade changed $config"
+echo "  $config: unchanged"
+as_op swarmglass history info >"$out/history-after.txt"
+oldest() { grep -i "oldest" "$1" | head -1; }
+oldest "$out/history-before.txt" | grep -q '[0-9]' || fail "history info names no oldest point"
+[ "$(oldest "$out/history-before.txt")" = "$(oldest "$out/history-after.txt")" ] ||
+  fail "the history's oldest point changed over the upgrade"
+echo "  history: opens after the upgrade, $(oldest "$out/history-after.txt" | sed 's/^ *//')"
 
 step "swarmglass --version"
 in_root swarmglass --version
@@ -77,6 +152,19 @@ echo "  /tmp/demo.png: $size bytes"
   echo "the screenshot is blank or missing" >&2
   exit 1
 }
-cp "$root/tmp/demo.png" target/packages/test-install-demo.png
+cp "$root/tmp/demo.png" "$out/test-install-demo.png"
 
-echo "== passed in $(($(date +%s) - start)) s; screenshot: target/packages/test-install-demo.png"
+step "apt-get remove; installed again, apt-get purge: the program goes, op's config and history stay"
+data=/home/op/.local/share/swarmglass
+kept() { [ "$(sha256sum "$root$config" | cut -d" " -f1)" = "$before_sum" ] && [ -s "$root$data/history.redb" ]; }
+apt_in_root remove -y -qq swarmglass >/dev/null
+[ ! -e "$root/usr/bin/swarmglass" ] || fail "remove left the binary"
+kept || fail "remove took the user's data"
+echo "  removed: $config and $data/history.redb still there"
+apt_in_root install -y -qq /tmp/swarmglass.deb >/dev/null
+apt_in_root purge -y -qq swarmglass >/dev/null
+[ ! -e "$root/usr/bin/swarmglass" ] && [ ! -e "$root/usr/share/doc/swarmglass" ] || fail "purge left the package's files"
+kept || fail "purge took the user's data"
+echo "  purged: $config and $data/history.redb still there"
+
+echo "== passed in $(($(date +%s) - start)) s; screenshot: $out/test-install-demo.png"

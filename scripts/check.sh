@@ -26,3 +26,15 @@ fi
 
 echo "== cargo test"
 cargo test --all-targets --locked
+
+# The packages, built and installed on a clean Debian (packaging/test-install.sh: the three
+# artifacts' files, the rpm's requires, upgrade over an older .deb, the program inside, removal).
+# It needs root, debootstrap, rpm, Debian's mirror and a release build (about 13 minutes cold on
+# two cores), so it runs under CI (.ci/run installs the tools) or when asked for.
+if [ "${CI:-}" = true ] || [ "${SWARMGLASS_PACKAGE_TEST:-}" = 1 ]; then
+  echo "== packaging/build.sh all (release profile) and packaging/test-install.sh"
+  PROFILE=release packaging/build.sh all
+  packaging/test-install.sh
+else
+  echo "== SKIPPED: the install test (SWARMGLASS_PACKAGE_TEST=1 scripts/check.sh runs it; CI always does)"
+fi
