@@ -30,8 +30,9 @@ start=$(date +%s)
 
 echo "== building the binary (profile $PROFILE)"
 cargo build --locked --profile "$PROFILE" --bin swarmglass
-bin=target/$PROFILE/swarmglass
-[ "$PROFILE" = dev ] && bin=target/debug/swarmglass
+target_dir=${CARGO_TARGET_DIR:-target}
+bin=$target_dir/$PROFILE/swarmglass
+[ "$PROFILE" = dev ] && bin=$target_dir/debug/swarmglass
 
 echo "== staging the install tree in $root"
 rm -rf "$root"
