@@ -199,7 +199,13 @@ fn main() {
         "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | with rules, median (ms) | with rules ÷ reference | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | meshes | vertices |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for nodes in [1, 8, 64, 1000] {
+    // FRAME_NODES=1000 (comma-separated) runs only those sizes, e.g. under a profiler.
+    let sizes: Vec<usize> = std::env::var("FRAME_NODES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| vec![1, 8, 64, 1000]);
+    for nodes in sizes {
         let r = run(nodes, size);
         let med = |v: &[Duration]| ms(percentile(v, 0.5));
         let with_rules = percentile(&r.with_rules, 0.5);

@@ -47,7 +47,7 @@ fn set_gpu(m: &mut Model, f: impl Fn(&mut GpuSample)) {
         ..GpuSample::default()
     };
     f(&mut g);
-    s.gpus = vec![g];
+    s.gpus = vec![g.into()];
 }
 
 fn set_server(m: &mut Model, f: impl Fn(&mut InferenceStats)) {
@@ -379,11 +379,14 @@ fn the_same_gpu_from_two_sources_is_one_alert_with_the_worse_figure() {
     let mut m = model();
     set_gpu(&mut m, |g| g.temp_c = Some(70.0));
     let dcgm = SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.5:9400/metrics");
-    source(&mut m, &dcgm).gpus = vec![GpuSample {
-        index: Some(0),
-        temp_c: Some(91.0),
-        ..GpuSample::default()
-    }];
+    source(&mut m, &dcgm).gpus = vec![
+        GpuSample {
+            index: Some(0),
+            temp_c: Some(91.0),
+            ..GpuSample::default()
+        }
+        .into(),
+    ];
     let ev = engine.evaluate(&m, t(0));
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert_eq!(ev[0].value, Some(91.0));

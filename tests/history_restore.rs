@@ -354,7 +354,7 @@ fn jump_to_finds_a_gpu_by_words_of_its_name_and_opens_its_detail_view() {
         .views()
         .gpus
         .iter()
-        .find(|c| c.node == testdata::node_name(11) && c.gpu.index == Some(1))
+        .find(|c| *c.node == *testdata::node_name(11) && c.gpu.index == Some(1))
         .map(swarmglass::ui::jump::gpu_target)
         .unwrap();
     let engine = Engine::new(swarmglass::config::alerts::RuleSet::empty());

@@ -102,7 +102,7 @@ fn a_vllm_and_a_dcgm_exporter_on_one_address_named_by_a_proxy_are_one_node() {
     assert!(
         v.gpus
             .iter()
-            .all(|g| g.node == "424773df46e0" && g.model.as_deref() == Some("facebook/opt-125m"))
+            .all(|g| &*g.node == "424773df46e0" && g.model.as_deref() == Some("facebook/opt-125m"))
     );
     assert!(v.inference.iter().all(|i| i.node == "424773df46e0"));
     assert_eq!(v.cluster.nodes_total, 1);

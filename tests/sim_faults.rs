@@ -86,7 +86,7 @@ async fn run(fault: Fault, rounds: u64) -> Outcome {
             v.nodes.iter().find(|n| &n.name == healthy).cloned(),
             v.gpus
                 .iter()
-                .filter(|g| &g.node == healthy)
+                .filter(|g| *g.node == **healthy)
                 .cloned()
                 .collect::<Vec<_>>(),
             v.inference
@@ -197,7 +197,7 @@ impl Outcome {
         }
         let views = self.all.views();
         let faulty = sim_node_name(FAULTY);
-        for card in views.gpus.iter().filter(|g| g.node == faulty) {
+        for card in views.gpus.iter().filter(|g| *g.node == *faulty) {
             let text = format!("{:?}", card.gpu);
             assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
         }
@@ -331,7 +331,7 @@ async fn overheating_node() {
     let card = views
         .gpus
         .iter()
-        .find(|g| g.node == sim_node_name(FAULTY))
+        .find(|g| *g.node == *sim_node_name(FAULTY))
         .unwrap();
     assert_eq!(card.gpu.temp_c, Some(92.0), "{card:?}");
 }

@@ -812,13 +812,16 @@ fn alert_model(temp_c: f64) -> Model {
     m.register(gpu_src(), Duration::from_secs(2));
     let s = m.source_state_mut(&gpu_src()).unwrap();
     s.health.on_success(t(0));
-    s.gpus = vec![GpuSample {
-        index: Some(0),
-        temp_c: Some(temp_c),
-        mem_used_bytes: Some(9_600),
-        mem_total_bytes: Some(10_000),
-        ..GpuSample::default()
-    }];
+    s.gpus = vec![
+        GpuSample {
+            index: Some(0),
+            temp_c: Some(temp_c),
+            mem_used_bytes: Some(9_600),
+            mem_total_bytes: Some(10_000),
+            ..GpuSample::default()
+        }
+        .into(),
+    ];
     s.host = Some(HostStats {
         cpu_pct: None,
         mem_pct: Some(97.0),

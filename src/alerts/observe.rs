@@ -66,7 +66,7 @@ impl<'m> Subjects<'m> {
                 .gpus
                 .iter()
                 .map(|c| Subject::Gpu {
-                    node: c.node.clone(),
+                    node: c.node.to_string(),
                     gpu: c.gpu.key(),
                 })
                 .collect(),

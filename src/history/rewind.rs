@@ -186,7 +186,7 @@ pub fn model_at(
         let Some(s) = model.source_state_mut(&sid) else {
             continue;
         };
-        s.gpus = r.gpus.into_values().collect();
+        s.gpus = r.gpus.into_values().map(std::sync::Arc::new).collect();
         if !s.gpus.is_empty() {
             s.gpu_origin = Some(GpuOrigin::Nvml);
         }

@@ -28,7 +28,7 @@ pub fn samples(model: &Model) -> Vec<(SeriesKey, f64)> {
         let gpu = g.key();
         let index = g.index.map(|i| i.to_string()).unwrap_or_default();
         let labels = [
-            ("node", card.node.as_str()),
+            ("node", &*card.node),
             ("gpu", gpu.as_str()),
             ("index", index.as_str()),
             ("name", g.name.as_deref().unwrap_or("")),
@@ -50,7 +50,7 @@ pub fn samples(model: &Model) -> Vec<(SeriesKey, f64)> {
         let s = &card.stats;
         let locator = redact_urls(&card.source.locator);
         let labels = [
-            ("node", card.node.as_str()),
+            ("node", &*card.node),
             ("kind", card.kind.map_or("", |k| k.as_str())),
             ("source", locator.as_ref()),
             ("model", s.model.as_deref().unwrap_or("")),

@@ -268,7 +268,7 @@ fn rewind_shows_each_gpu_as_it_was() {
     assert_eq!(views.gpus.len(), 2);
     let gpu1 = views.gpus.iter().find(|g| g.gpu.index == Some(1)).unwrap();
     assert_eq!(gpu1.gpu.temp_c, Some(expected));
-    assert_eq!(gpu1.node, testdata::node_name(0));
+    assert_eq!(&*gpu1.node, testdata::node_name(0).as_str());
     assert_eq!(views.inference.len(), 1);
     // Every series has a value at that moment.
     let all = values_at(h.store(), unix_ms(start) + 100_000, rewind::LOOKBACK).unwrap();

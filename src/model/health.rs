@@ -2,6 +2,7 @@
 //! results and by the passage of time (`tick`). Time is always an argument. A built-in default
 //! source that nobody configured and that never answered is `NotFound`, never `Down`.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -24,7 +25,7 @@ pub enum Health {
         #[serde(with = "crate::model::time_fmt")]
         since: SystemTime,
         /// Why.
-        reason: String,
+        reason: Arc<str>,
     },
     /// Not answering.
     Down {
@@ -32,13 +33,13 @@ pub enum Health {
         #[serde(with = "crate::model::time_fmt")]
         since: SystemTime,
         /// The last error.
-        reason: String,
+        reason: Arc<str>,
     },
     /// A built-in default nobody configured, which has never answered: nothing is there. Not a
     /// fault: it forms no node and raises no alert.
     NotFound {
         /// What was tried.
-        reason: String,
+        reason: Arc<str>,
     },
 }
 
@@ -129,7 +130,7 @@ impl SourceHealth {
         if self.last_ok.is_none() || self.consecutive_failures >= self.down_after_failures {
             self.health = Health::Down {
                 since,
-                reason: reason.to_owned(),
+                reason: reason.into(),
             };
         } else {
             let since = match &self.health {
@@ -138,7 +139,7 @@ impl SourceHealth {
             };
             self.health = Health::Stale {
                 since,
-                reason: reason.to_owned(),
+                reason: reason.into(),
             };
         }
     }
@@ -154,7 +155,7 @@ impl SourceHealth {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         let first = !matches!(self.health, Health::NotFound { .. });
         self.health = Health::NotFound {
-            reason: reason.to_owned(),
+            reason: reason.into(),
         };
         first
     }
@@ -167,7 +168,7 @@ impl SourceHealth {
             if quiet > self.stale_after {
                 self.health = Health::Stale {
                     since: last + self.stale_after,
-                    reason: format!("no data for {}s", quiet.as_secs()),
+                    reason: format!("no data for {}s", quiet.as_secs()).into(),
                 };
                 return true;
             }

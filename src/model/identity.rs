@@ -81,7 +81,7 @@ pub struct Member<'a> {
     /// The host name it reports for its machine.
     pub reported: Option<&'a str>,
     /// The GPUs it sees (their UUIDs tie this machine's NVML to an exporter's host).
-    pub gpus: &'a [GpuSample],
+    pub gpus: &'a [std::sync::Arc<GpuSample>],
 }
 
 /// One node as the status proxy names it.
@@ -148,6 +148,31 @@ impl Claims<'_> {
     fn several_machines(&self) -> bool {
         self.config.len() > 1 || self.reported.len() > 1 || self.proxy.len() > 1
     }
+}
+
+/// A hash of everything [`resolve`] reads from `members` and `proxy`: equal hashes, equal
+/// naming. The views reuse the last naming while it stays the same (a fleet's sources change
+/// their figures every scrape, their names and addresses almost never). GPU UUIDs count only
+/// when a local GPU source is present, the one case where the rule compares them.
+#[must_use]
+pub fn fingerprint(members: &[Member<'_>], proxy: &[ProxyEntry<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let uuids_matter = members.iter().any(|m| m.id.kind.is_local_gpu());
+    members.len().hash(&mut h);
+    for m in members {
+        (m.id, m.named, m.reported).hash(&mut h);
+        if uuids_matter {
+            for g in m.gpus {
+                g.uuid.hash(&mut h);
+            }
+        }
+    }
+    proxy.len().hash(&mut h);
+    for p in proxy {
+        (p.name, p.host).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Name every source's node and every proxy entry's node by the rule above.

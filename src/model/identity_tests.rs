@@ -10,12 +10,14 @@ fn prom(url: &str) -> SourceId {
 }
 
 /// GPUs with these UUIDs, leaked for the test's lifetime (a handful of small values).
-fn gpus(uuids: &[&str]) -> &'static [GpuSample] {
-    let v: Vec<GpuSample> = uuids
+fn gpus(uuids: &[&str]) -> &'static [std::sync::Arc<GpuSample>] {
+    let v: Vec<std::sync::Arc<GpuSample>> = uuids
         .iter()
-        .map(|u| GpuSample {
-            uuid: Some((*u).to_owned()),
-            ..GpuSample::default()
+        .map(|u| {
+            std::sync::Arc::new(GpuSample {
+                uuid: Some((*u).to_owned()),
+                ..GpuSample::default()
+            })
         })
         .collect();
     Vec::leak(v)

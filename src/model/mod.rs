@@ -21,7 +21,7 @@ pub mod time_fmt;
 pub mod views;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use errors::ErrorLog;
@@ -99,8 +99,9 @@ pub struct SourceState {
     pub kind: Option<ServerKind>,
     /// Derived inference stats, one per model.
     pub inference: Vec<InferenceStats>,
-    /// GPUs this source describes.
-    pub gpus: Vec<GpuSample>,
+    /// GPUs this source describes, each shared with the GPU cards of the views that show it
+    /// (a card is a reference, not a copy, unless several sources' readings fill it).
+    pub gpus: Vec<Arc<GpuSample>>,
     /// Where those GPUs were read.
     pub gpu_origin: Option<GpuOrigin>,
     /// Host stats (node_exporter).
@@ -170,6 +171,9 @@ pub struct Model {
     sources: BTreeMap<SourceId, SourceState>,
     /// The views of the current state, built on first use after a change.
     views: OnceLock<Views>,
+    /// The node naming of the last views, kept when they are dropped: the next build reuses it
+    /// when the naming rule's inputs have not changed (nearly always), see `views::Views::build`.
+    naming_memo: Option<views::NamingMemo>,
     /// Deduplicated errors.
     pub errors: ErrorLog,
     /// Cluster-wide generation tokens/s.
@@ -200,6 +204,7 @@ impl Model {
             settings,
             sources: BTreeMap::new(),
             views: OnceLock::new(),
+            naming_memo: None,
             errors: ErrorLog::default(),
             last_data_at: None,
             dropped_updates: 0,
@@ -215,7 +220,7 @@ impl Model {
 
     /// Declare a source as the collector describes it (node named or not, implicit or not).
     pub fn register_spec(&mut self, spec: SourceSpec) {
-        self.views.take();
+        self.invalidate_views();
         let settings = &self.settings;
         self.sources
             .entry(spec.id.clone())
@@ -230,18 +235,26 @@ impl Model {
 
     /// One source, to change it by hand (tests, tools); the views are rebuilt after.
     pub fn source_state_mut(&mut self, id: &SourceId) -> Option<&mut SourceState> {
-        self.views.take();
+        self.invalidate_views();
         self.sources.get_mut(id)
     }
 
     /// The views of the current state: built on the first call after a change, then shared by
     /// every reader until the next change.
     pub fn views(&self) -> &Views {
-        self.views.get_or_init(|| Views::build(self))
+        self.views
+            .get_or_init(|| Views::build(self, self.naming_memo.as_ref()))
+    }
+
+    /// Drop the views after a change; their naming is kept for the next build to reuse.
+    fn invalidate_views(&mut self) {
+        if let Some(v) = self.views.take() {
+            self.naming_memo = Some(v.into_naming_memo());
+        }
     }
 
     fn source_mut(&mut self, id: &SourceId) -> &mut SourceState {
-        self.views.take();
+        self.invalidate_views();
         let settings = &self.settings;
         self.sources.entry(id.clone()).or_insert_with(|| {
             SourceState::new(
@@ -303,7 +316,7 @@ impl Model {
             SourceUpdate::LocalGpus { at, result, .. } => match result {
                 Ok(gpus) => {
                     let s = self.source_mut(&id);
-                    s.gpus = gpus;
+                    s.gpus = gpus.into_iter().map(Arc::new).collect();
                     s.gpu_origin = Some(if id.kind == SourceKind::NvidiaSmi {
                         GpuOrigin::NvidiaSmiXml
                     } else {
@@ -424,7 +437,10 @@ impl Model {
         s.samples = data.samples;
         s.missing = std::mem::take(&mut data.missing);
         s.problems = std::mem::take(&mut data.problems);
-        s.gpus = std::mem::take(&mut data.gpus);
+        s.gpus = std::mem::take(&mut data.gpus)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         s.gpu_origin = match data.kind {
             Some(ServerKind::Dcgm) => Some(GpuOrigin::Dcgm),
             Some(ServerKind::NvidiaGpuExporter) => Some(GpuOrigin::NvidiaGpuExporter),
@@ -539,7 +555,7 @@ impl Model {
             changed |= s.health.tick(now);
         }
         if changed {
-            self.views.take();
+            self.invalidate_views();
         }
     }
 }

@@ -4,8 +4,15 @@
 //! per model per inference server and the cluster summary, each list in natural order
 //! (`node-2` before `node-10`, [`natural_cmp`]) so nothing jumps. [`super::Model::views`] builds
 //! it once per change and hands out references.
+//!
+//! A fleet changes a source at a time, so a build reuses what did not change: the node naming
+//! is taken over from the last views when the rule's inputs hash the same
+//! ([`identity::fingerprint`]), and readings of one GPU are grouped by hashing their identity
+//! rather than by sorting every reading by UUID.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -19,6 +26,10 @@ use super::scrape::ServerKind;
 use super::text::natural_cmp;
 use super::{HostStats, Model, SourceState};
 use crate::format;
+
+/// Hash maps keyed by names and UUIDs, rebuilt on every build: foldhash (already in the tree
+/// under hashbrown) instead of SipHash, which showed as a tenth of a build at 8,000 GPUs.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// One node: every source that belongs to it, and what the proxy says of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,15 +55,16 @@ pub struct NodeView {
 /// One GPU card: one GPU, however many sources see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GpuCard {
-    /// Node it belongs to.
-    pub node: String,
+    /// Node it belongs to (the name shared by the node's cards).
+    pub node: Arc<str>,
     /// Where the reading came from (the first of the sources that see it: NVML before
     /// `nvidia-smi` before the exporters).
     pub origin: GpuOrigin,
-    /// The reading: that source's figures, the gaps filled from the others.
-    pub gpu: GpuSample,
-    /// Model(s) served on that node, joined with ", ".
-    pub model: Option<String>,
+    /// The reading: that source's figures, the gaps filled from the others (shared with the
+    /// source when no other source fills a gap).
+    pub gpu: Arc<GpuSample>,
+    /// Model(s) served on that node, joined with ", " (shared by the node's cards).
+    pub model: Option<Arc<str>>,
     /// Health of the source that reported it.
     pub health: Health,
 }
@@ -182,7 +194,16 @@ pub struct Views {
     /// Nodes an answering proxy reports unhealthy.
     pub proxy_unhealthy: BTreeSet<String>,
     /// The node of every source and proxy entry.
-    pub naming: Naming,
+    pub naming: Arc<Naming>,
+    /// The hash of the naming rule's inputs `naming` was made from.
+    naming_key: u64,
+}
+
+/// The naming of dropped views, for the next build to reuse while its inputs are the same.
+#[derive(Debug, Clone)]
+pub struct NamingMemo {
+    key: u64,
+    naming: Arc<Naming>,
 }
 
 fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
@@ -248,7 +269,8 @@ fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
         .filter(|s| s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some())
 }
 
-fn naming(model: &Model) -> Naming {
+/// The node naming of `model`: `memo`'s when the rule's inputs are unchanged, else resolved.
+fn naming(model: &Model, memo: Option<&NamingMemo>) -> (u64, Arc<Naming>) {
     let members: Vec<Member<'_>> = machine_sources(model)
         .map(|s| Member {
             id: &s.id,
@@ -265,21 +287,19 @@ fn naming(model: &Model) -> Naming {
             host: n.host.as_deref(),
         })
         .collect();
-    identity::resolve(&members, &proxy)
+    let key = identity::fingerprint(&members, &proxy);
+    match memo {
+        Some(m) if m.key == key => (key, Arc::clone(&m.naming)),
+        _ => (key, Arc::new(identity::resolve(&members, &proxy))),
+    }
 }
 
 /// One reading of a GPU, before readings of the same GPU are merged.
 struct Reading<'a> {
     node: &'a str,
     origin: GpuOrigin,
-    gpu: &'a GpuSample,
+    gpu: &'a Arc<GpuSample>,
     health: &'a Health,
-}
-
-/// What makes two readings one GPU: the UUID and MIG instance (readings without a UUID sort last
-/// and are never merged).
-fn gpu_identity(g: &GpuSample) -> (bool, Option<&str>, Option<&str>) {
-    (g.uuid.is_none(), g.uuid.as_deref(), g.mig.as_deref())
 }
 
 /// The models the GPU's own processes serve (from their command lines), joined; `None` when
@@ -294,80 +314,136 @@ fn served_on(g: &GpuSample) -> Option<String> {
     (!models.is_empty()).then(|| models.join(", "))
 }
 
-fn gpu_cards(shown: &[(&SourceState, &str)], nodes: &BTreeMap<String, NodeView>) -> Vec<GpuCard> {
+fn gpu_cards(
+    shown: &[(&SourceState, &str)],
+    nodes: &HashMap<&str, NodeView>,
+    rank: &NodeRank<'_>,
+) -> Vec<GpuCard> {
     // Every reading, then readings of one GPU (same UUID and MIG instance) side by side: an
     // answering source first, then NVML before nvidia-smi before the exporters. A GPU without a
-    // UUID is a card of its own.
-    let mut readings: Vec<Reading<'_>> = Vec::new();
+    // UUID is a card of its own. Readings are grouped by hashing their identity, then sorted by
+    // small integers (group, severity, origin): no string comparisons per pair of readings.
+    let mut group_of: HashMap<(&str, Option<&str>), usize> = HashMap::default();
+    let mut groups = 0;
+    let mut readings: Vec<(usize, Reading<'_>)> = Vec::new();
     for &(s, node) in shown {
-        readings.extend(s.gpus.iter().map(|g| Reading {
-            node,
-            origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
-            gpu: g,
-            health: &s.health.health,
-        }));
+        for g in &s.gpus {
+            let group = match g.uuid.as_deref() {
+                Some(uuid) => match group_of.entry((uuid, g.mig.as_deref())) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => *e.insert(groups),
+                },
+                None => groups,
+            };
+            if group == groups {
+                groups += 1;
+            }
+            readings.push((
+                group,
+                Reading {
+                    node,
+                    origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
+                    gpu: g,
+                    health: &s.health.health,
+                },
+            ));
+        }
     }
-    readings.sort_unstable_by(|a, b| {
-        gpu_identity(a.gpu)
-            .cmp(&gpu_identity(b.gpu))
-            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
-    });
-    let models: BTreeMap<&str, String> = nodes
+    readings.sort_by_key(|(group, r)| (*group, r.health.severity(), r.origin));
+    let models: HashMap<&str, Arc<str>> = nodes
         .values()
         .filter(|n| !n.models.is_empty())
-        .map(|n| (n.name.as_str(), n.models.join(", ")))
+        .map(|n| (n.name.as_str(), Arc::from(n.models.join(", "))))
         .collect();
+    // One shared name per node for its cards.
+    let mut names: HashMap<&str, Arc<str>> = HashMap::default();
     let mut cards: Vec<GpuCard> = Vec::with_capacity(readings.len());
-    let mut first_of_card: Option<&Reading<'_>> = None;
-    for r in &readings {
-        let same_gpu = first_of_card
-            .is_some_and(|f| f.gpu.uuid.is_some() && gpu_identity(f.gpu) == gpu_identity(r.gpu));
+    let mut last_group = None;
+    for (group, r) in &readings {
         match cards.last_mut() {
-            Some(card) if same_gpu => card.gpu.fill_gaps_from(r.gpu),
+            Some(card) if last_group == Some(*group) => {
+                Arc::make_mut(&mut card.gpu).fill_gaps_from(r.gpu);
+            }
             _ => {
-                first_of_card = Some(r);
+                last_group = Some(*group);
                 cards.push(GpuCard {
-                    node: r.node.to_owned(),
+                    node: Arc::clone(names.entry(r.node).or_insert_with(|| Arc::from(r.node))),
                     origin: r.origin,
-                    gpu: r.gpu.clone(),
-                    model: served_on(r.gpu).or_else(|| models.get(r.node).cloned()),
+                    gpu: Arc::clone(r.gpu),
+                    model: served_on(r.gpu)
+                        .map(Arc::from)
+                        .or_else(|| models.get(r.node).cloned()),
                     health: r.health.clone(),
                 });
             }
         }
     }
-    // Natural order of node names, ranked once (a handful of names) rather than compared per
-    // pair of cards.
-    let mut names: Vec<&str> = nodes.keys().map(String::as_str).collect();
-    names.sort_by(|a, b| natural_cmp(a, b));
-    let rank: BTreeMap<&str, usize> = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
-    let mut ranked: Vec<(usize, GpuCard)> = cards
-        .into_iter()
-        .map(|c| (rank.get(c.node.as_str()).copied().unwrap_or(usize::MAX), c))
+    // Natural order of nodes (ranked once), then index, UUID and MIG instance. The cards are
+    // large, so their positions are sorted and the cards moved once, into that order.
+    let mut order: Vec<(usize, usize)> = cards
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (rank.of(&c.node), i))
         .collect();
-    ranked.sort_by(|(ra, a), (rb, b)| {
-        ra.cmp(rb)
+    order.sort_by(|&(ra, ia), &(rb, ib)| {
+        let (a, b) = (&cards[ia], &cards[ib]);
+        ra.cmp(&rb)
             .then(a.gpu.index.cmp(&b.gpu.index))
             .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
             .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
+            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
     });
-    ranked.into_iter().map(|(_, c)| c).collect()
+    in_order(cards, order.into_iter().map(|(_, i)| i))
+}
+
+/// `items` rearranged so that the item at position `order[k]` comes k-th.
+fn in_order<T>(items: Vec<T>, order: impl Iterator<Item = usize>) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// Each node's place in natural order of names (`node-2` before `node-10`), computed once per
+/// build so the lists sort by a number instead of comparing names pair by pair.
+struct NodeRank<'a>(HashMap<&'a str, usize>);
+
+impl<'a> NodeRank<'a> {
+    /// Rank `names` (each once) in natural order.
+    fn new(names: impl Iterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
+        let mut sorted: Vec<&str> = names.collect();
+        sorted.sort_by(|a, b| natural_cmp(a, b));
+        let rank = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        (Self(rank), sorted)
+    }
+
+    /// The place of `name` (unknown names last).
+    fn of(&self, name: &str) -> usize {
+        self.0.get(name).copied().unwrap_or(usize::MAX)
+    }
+}
+
+/// The node named `name` in `nodes`, added blank when it is new.
+fn node_entry<'n, 'a>(
+    nodes: &'n mut HashMap<&'a str, NodeView>,
+    name: &'a str,
+) -> &'n mut NodeView {
+    nodes.entry(name).or_insert_with(|| blank_node(name))
 }
 
 impl Views {
-    /// Build every view of `model`.
+    /// Build every view of `model`, reusing `memo`'s naming when its inputs are unchanged.
     #[must_use]
-    pub fn build(model: &Model) -> Self {
-        let naming = naming(model);
-        let mut nodes: BTreeMap<String, NodeView> = BTreeMap::new();
+    pub fn build(model: &Model, memo: Option<&NamingMemo>) -> Self {
+        let (naming_key, naming) = naming(model, memo);
+        // By name while they are gathered; natural order comes from `NodeRank` after.
+        let mut nodes: HashMap<&str, NodeView> = HashMap::default();
         // Every source that counts with its node, looked up once.
         let shown: Vec<(&SourceState, &str)> = machine_sources(model)
             .map(|s| (s, naming.node_of(&s.id)))
             .collect();
         for &(s, name) in &shown {
-            let n = nodes
-                .entry(name.to_owned())
-                .or_insert_with(|| blank_node(name));
+            let n = node_entry(&mut nodes, name);
             merge_health(n, &s.health.health, || s.id.to_string());
             if s.host.is_some() {
                 n.host = s.host;
@@ -396,25 +472,23 @@ impl Views {
                 if answering && sn.healthy == Some(false) {
                     proxy_unhealthy.insert(name.to_owned());
                 }
-                let n = nodes
-                    .entry(name.to_owned())
-                    .or_insert_with(|| blank_node(name));
+                let n = node_entry(&mut nodes, name);
                 merge_health(n, &h, || format!("proxy {}", s.id.locator));
                 if let Some(m) = &sn.model {
                     add_model(&mut n.models, m);
                 }
             }
         }
-        let gpus = gpu_cards(&shown, &nodes);
+        let (rank, names) = NodeRank::new(nodes.keys().copied());
+        let gpus = gpu_cards(&shown, &nodes, &rank);
         for c in &gpus {
-            if let Some(n) = nodes.get_mut(&c.node) {
+            if let Some(n) = nodes.get_mut(&*c.node) {
                 n.gpus += 1;
             }
         }
-        let mut nodes: Vec<NodeView> = nodes.into_values().collect();
-        nodes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+        let nodes: Vec<NodeView> = names.iter().filter_map(|n| nodes.remove(n)).collect();
 
-        let mut inference: Vec<InferenceCard> = shown
+        let inference: Vec<InferenceCard> = shown
             .iter()
             .flat_map(|&(s, node)| {
                 s.inference.iter().map(move |i| InferenceCard {
@@ -426,11 +500,18 @@ impl Views {
                 })
             })
             .collect();
-        inference.sort_by(|a, b| {
-            natural_cmp(&a.node, &b.node)
+        let mut order: Vec<(usize, usize)> = inference
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (rank.of(&c.node), i))
+            .collect();
+        order.sort_by(|&(ra, ia), &(rb, ib)| {
+            let (a, b) = (&inference[ia], &inference[ib]);
+            ra.cmp(&rb)
                 .then_with(|| natural_cmp(&a.source.locator, &b.source.locator))
                 .then_with(|| a.stats.model.cmp(&b.stats.model))
         });
+        let inference = in_order(inference, order.into_iter().map(|(_, i)| i));
 
         let up = nodes.iter().filter(|n| is_up(&n.health)).count();
         let known = nodes
@@ -462,6 +543,16 @@ impl Views {
             inference,
             proxy_unhealthy,
             naming,
+            naming_key,
+        }
+    }
+
+    /// What the next build may reuse once these views are dropped.
+    #[must_use]
+    pub fn into_naming_memo(self) -> NamingMemo {
+        NamingMemo {
+            key: self.naming_key,
+            naming: self.naming,
         }
     }
 

@@ -83,7 +83,7 @@ fn one_gpu_seen_by_nvml_and_an_exporter_is_one_card_with_nvmls_figures_first() {
         Some(700.0),
         "the exporter fills the gap"
     );
-    assert_eq!(card.node, "gpu-box");
+    assert_eq!(&*card.node, "gpu-box");
     assert_eq!(v.nodes.len(), 1);
     assert_eq!(v.nodes[0].gpus, 1);
 }
@@ -103,7 +103,7 @@ fn nodes_cards_and_servers_are_in_natural_order() {
     let v = m.views();
     let names: Vec<&str> = v.nodes.iter().map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["node-1", "node-2", "node-10"]);
-    let cards: Vec<&str> = v.gpus.iter().map(|c| c.node.as_str()).collect();
+    let cards: Vec<&str> = v.gpus.iter().map(|c| &*c.node).collect();
     assert_eq!(cards, ["node-1", "node-2", "node-10"]);
 }
 
@@ -164,4 +164,38 @@ fn views_are_built_once_per_change() {
     assert_eq!(m.views().gpus.len(), 2, "an update rebuilds them");
     m.tick(t(60));
     assert_eq!(m.views().nodes[0].health.label(), "stale");
+}
+
+/// New figures from a source keep the naming (the same one, not resolved again); a new host
+/// name is resolved afresh; either way the naming equals what the rule gives from scratch.
+#[test]
+fn the_naming_is_reused_while_its_inputs_stay_the_same() {
+    let mut m = Model::new(ModelSettings::default());
+    let a = SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.1:9400/metrics");
+    let b = SourceId::new("b", SourceKind::Prometheus, "http://10.0.0.2:9400/metrics");
+    m.register_spec(spec(&a, false));
+    m.register_spec(spec(&b, false));
+    dcgm_scrape(&mut m, &a, vec![gpu("GPU-a", 0)], "gpu-a", 1);
+    dcgm_scrape(&mut m, &b, vec![gpu("GPU-b", 0)], "gpu-b", 1);
+    let first = Arc::clone(&m.views().naming);
+    let fresh = |m: &Model| Views::build(m, None).naming;
+
+    let mut busier = gpu("GPU-a", 0);
+    busier.util_pct = Some(99.0);
+    dcgm_scrape(&mut m, &a, vec![busier], "gpu-a", 2);
+    assert_eq!(
+        m.views().gpus[0].gpu.util_pct,
+        Some(99.0),
+        "the figures are new"
+    );
+    assert!(
+        Arc::ptr_eq(&first, &m.views().naming),
+        "the naming was reused"
+    );
+    assert_eq!(*m.views().naming, *fresh(&m));
+
+    dcgm_scrape(&mut m, &a, vec![gpu("GPU-a", 0)], "renamed", 3);
+    assert!(!Arc::ptr_eq(&first, &m.views().naming), "resolved again");
+    assert_eq!(*m.views().naming, *fresh(&m));
+    assert_eq!(m.views().node_of(&a), "renamed");
 }

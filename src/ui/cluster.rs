@@ -121,13 +121,13 @@ fn node_row_ui(
             }
             Health::Stale { since, reason } | Health::Down { since, reason } => {
                 ui.label(format!("since {}", format::age(*since, now)));
-                ui.label(reason);
+                ui.label(&**reason);
             }
             Health::Unknown => {
                 ui.label("no answer yet");
             }
             Health::NotFound { reason } => {
-                ui.label(reason);
+                ui.label(&**reason);
             }
         }
         if let Some(w) = &n.worst_source {

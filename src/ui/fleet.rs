@@ -8,7 +8,7 @@
 //! with a cross or a slash, a GPU without the figure is an empty outline, and the hover text
 //! says everything in words.
 
-use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, vec2};
+use egui::{Color32, Pos2, Rect, Sense, Vec2, vec2};
 use serde::{Deserialize, Serialize};
 
 use super::theme::{self, Level};
@@ -148,7 +148,7 @@ fn blocks<'a>(views: &'a Views, state: &FleetState) -> Vec<Block<'a>> {
     let mut by_node: std::collections::HashMap<&str, Vec<&GpuCard>> =
         std::collections::HashMap::with_capacity(views.nodes.len());
     for c in &views.gpus {
-        by_node.entry(c.node.as_str()).or_default().push(c);
+        by_node.entry(&*c.node).or_default().push(c);
     }
     let mut out: Vec<Block<'a>> = views
         .nodes
@@ -206,26 +206,55 @@ pub struct FleetResponse {
     pub clicked_node: Option<String>,
 }
 
-/// The shape that tells a cell's health without colour: a cross when down, a slash when stale.
-fn health_mark(out: &mut Vec<egui::Shape>, r: Rect, h: &Health, color: Color32) {
-    let stroke = Stroke::new(1.0, color);
+/// A straight line `width` wide from `a` to `b`: two triangles of `mesh`, no feathering (a
+/// matrix has thousands of cells; as shapes, each line would be tessellated on its own).
+fn mesh_line(mesh: &mut egui::Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
+    let n = (b - a).normalized().rot90() * (width / 2.0);
+    let i = u32::try_from(mesh.vertices.len()).unwrap_or(u32::MAX);
+    for p in [a + n, b + n, b - n, a - n] {
+        mesh.colored_vertex(p, color);
+    }
+    mesh.add_triangle(i, i + 1, i + 2);
+    mesh.add_triangle(i, i + 2, i + 3);
+}
+
+/// `r`'s outline, `width` wide and inside it: a ring of eight vertices (the outer and inner
+/// corners) and eight triangles in `mesh`.
+fn mesh_outline(mesh: &mut egui::Mesh, r: Rect, width: f32, color: Color32) {
+    let w = width.min(r.width() / 2.0).min(r.height() / 2.0);
+    let inner = r.shrink(w);
+    let i = u32::try_from(mesh.vertices.len()).unwrap_or(u32::MAX);
+    for p in [
+        r.left_top(),
+        r.right_top(),
+        r.right_bottom(),
+        r.left_bottom(),
+    ] {
+        mesh.colored_vertex(p, color);
+    }
+    for p in [
+        inner.left_top(),
+        inner.right_top(),
+        inner.right_bottom(),
+        inner.left_bottom(),
+    ] {
+        mesh.colored_vertex(p, color);
+    }
+    for k in 0..4 {
+        let (o0, o1, i0, i1) = (i + k, i + (k + 1) % 4, i + 4 + k, i + 4 + (k + 1) % 4);
+        mesh.add_triangle(o0, o1, i1);
+        mesh.add_triangle(o0, i1, i0);
+    }
+}
+
+/// The mark that tells a cell's health without colour: a cross when down, a slash when stale.
+fn health_mark(mesh: &mut egui::Mesh, r: Rect, h: &Health, color: Color32) {
     match h {
         Health::Down { .. } => {
-            out.push(egui::Shape::line_segment(
-                [r.left_top(), r.right_bottom()],
-                stroke,
-            ));
-            out.push(egui::Shape::line_segment(
-                [r.right_top(), r.left_bottom()],
-                stroke,
-            ));
+            mesh_line(mesh, r.left_top(), r.right_bottom(), 1.0, color);
+            mesh_line(mesh, r.right_top(), r.left_bottom(), 1.0, color);
         }
-        Health::Stale { .. } => {
-            out.push(egui::Shape::line_segment(
-                [r.left_bottom(), r.right_top()],
-                stroke,
-            ));
-        }
+        Health::Stale { .. } => mesh_line(mesh, r.left_bottom(), r.right_top(), 1.0, color),
         _ => {}
     }
 }
@@ -360,9 +389,12 @@ fn matrix_ui(
         let y = rect.top() + row as f32 * (cell.y + block_gap);
         Rect::from_min_size(Pos2::new(x, y), cell)
     };
+    // Every cell, outline, mark and node underline goes into one mesh, each over what it
+    // marks: a few vertices apiece, tessellated once.
     let mut mesh = egui::Mesh::default();
-    // Outlines, marks and node underlines, drawn over the cells.
-    let mut overlay: Vec<egui::Shape> = Vec::new();
+    // At most a ring (8) and a cross (8) a cell: reserved once, no regrowth while filling.
+    mesh.reserve_vertices(gpus_shown * 16);
+    mesh.reserve_triangles(gpus_shown * 12);
     for (bi, b) in shown.iter().enumerate() {
         if !ui.is_rect_visible(cell_at(bi, 0).union(cell_at(bi, per.saturating_sub(1)))) {
             continue;
@@ -377,35 +409,29 @@ fn matrix_ui(
                     } else {
                         ramp(x)
                     };
-                    // Into one mesh: four vertices a cell, no rounding or feathering (at 8,000
-                    // cells, rounded rectangles cost ~60 vertices each).
+                    // Four vertices a cell, no rounding or feathering (at 8,000 cells, rounded
+                    // rectangles cost ~60 vertices each).
                     mesh.add_colored_rect(r, fill);
                 }
-                _ => overlay.push(egui::Shape::rect_stroke(
-                    r,
-                    0.0,
-                    Stroke::new(1.0, outline),
-                    StrokeKind::Inside,
-                )),
+                _ => mesh_outline(&mut mesh, r, 1.0, outline),
             }
             let mark = theme::level_color(&visuals, theme::health_level(&c.health));
-            health_mark(&mut overlay, r, &c.health, mark);
+            health_mark(&mut mesh, r, &c.health, mark);
         }
         if theme::health_level(&b.node.health) != Level::Ok {
             // A thin line under a node that is not all up.
             let (a, z) = (cell_at(bi, 0), cell_at(bi, b.gpus.len().saturating_sub(1)));
-            overlay.push(egui::Shape::hline(
-                a.left()..=z.right(),
-                a.bottom() + 1.5,
-                Stroke::new(
-                    1.5,
-                    theme::level_color(&visuals, theme::health_level(&b.node.health)),
+            let y = a.bottom() + 1.5;
+            mesh.add_colored_rect(
+                Rect::from_min_max(
+                    Pos2::new(a.left(), y - 0.75),
+                    Pos2::new(z.right(), y + 0.75),
                 ),
-            ));
+                theme::level_color(&visuals, theme::health_level(&b.node.health)),
+            );
         }
     }
     painter.add(egui::Shape::mesh(mesh));
-    painter.extend(overlay);
     let hit = resp.hover_pos().and_then(|p| {
         let col = ((p.x - rect.left()) / block_w).floor() as usize;
         let row = ((p.y - rect.top()) / (cell.y + block_gap)).floor() as usize;

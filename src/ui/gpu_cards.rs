@@ -113,7 +113,7 @@ fn full_card_ui(ui: &mut egui::Ui, c: &GpuCard) {
     let g = &c.gpu;
     ui.horizontal(|ui| {
         ui.label(RichText::new(gpu_title(g)).strong());
-        ui.label(RichText::new(&c.node).weak());
+        ui.label(RichText::new(&*c.node).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             health_badge_ui(ui, &c.health)
         });

@@ -25,7 +25,7 @@ pub struct JumpState {
 #[must_use]
 pub fn gpu_target(c: &GpuCard) -> Target {
     Target::Gpu {
-        node: c.node.clone(),
+        node: c.node.to_string(),
         gpu: c.gpu.key(),
     }
 }
@@ -34,7 +34,7 @@ pub fn gpu_target(c: &GpuCard) -> Target {
 #[must_use]
 pub fn server_target(c: &InferenceCard) -> Target {
     Target::Server {
-        node: c.node.clone(),
+        node: c.node.to_string(),
         source: redact_urls(&c.source.locator).into_owned(),
         model: c.stats.model.clone().unwrap_or_default(),
     }
