@@ -133,3 +133,28 @@ fn the_metainfo_is_valid_and_names_the_desktop_entry() {
     let text = read("packaging/linux/io.github.swarmglass.Swarmglass.metainfo.xml");
     assert!(text.contains("<launchable type=\"desktop-id\">swarmglass.desktop</launchable>"));
 }
+
+/// The metainfo's screenshots are the repository's own pictures (assets/screenshots), so the URL
+/// a software centre fetches names a file that exists, the same one the README shows.
+#[test]
+fn the_metainfo_screenshots_are_files_in_assets() {
+    let text = read("packaging/linux/io.github.swarmglass.Swarmglass.metainfo.xml");
+    let readme = read("README.md");
+    let images: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<image>"))
+        .filter_map(|l| l.strip_suffix("</image>"))
+        .collect();
+    assert!(!images.is_empty(), "the metainfo has no screenshot");
+    for url in images {
+        let (_, file) = url
+            .split_once("/main/")
+            .unwrap_or_else(|| panic!("{url}: not a file of the main branch"));
+        assert!(file.starts_with("assets/screenshots/"), "{url}");
+        assert!(
+            Path::new(ROOT).join(file).is_file(),
+            "{file} does not exist"
+        );
+        assert!(readme.contains(file), "the README does not show {file}");
+    }
+}

@@ -378,29 +378,40 @@ fn gpu_cards(
             }
         }
     }
-    // Natural order of nodes (ranked once), then index, UUID and MIG instance. The cards are
-    // large, so their positions are sorted and the cards moved once, into that order.
-    let mut order: Vec<(usize, usize)> = cards
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (rank.of(&c.node), i))
-        .collect();
-    order.sort_by(|&(ra, ia), &(rb, ib)| {
-        let (a, b) = (&cards[ia], &cards[ib]);
-        ra.cmp(&rb)
-            .then(a.gpu.index.cmp(&b.gpu.index))
-            .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
-            .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
-            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
-    });
-    in_order(cards, order.into_iter().map(|(_, i)| i))
+    // Natural order of nodes, then index, UUID and MIG instance.
+    by_node(
+        cards,
+        rank,
+        |c| &c.node,
+        |a, b| {
+            a.gpu
+                .index
+                .cmp(&b.gpu.index)
+                .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
+                .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
+                .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
+        },
+    )
 }
 
-/// `items` rearranged so that the item at position `order[k]` comes k-th.
-fn in_order<T>(items: Vec<T>, order: impl Iterator<Item = usize>) -> Vec<T> {
+/// `items` in natural order of their `node` (by `rank`), then by `then`. The items are large
+/// (cards), so their positions are sorted and each item is moved once, into its place.
+fn by_node<T>(
+    items: Vec<T>,
+    rank: &NodeRank<'_>,
+    node: impl for<'x> Fn(&'x T) -> &'x str,
+    then: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    let mut order: Vec<(usize, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (rank.of(node(item)), i))
+        .collect();
+    order.sort_by(|&(ra, ia), &(rb, ib)| ra.cmp(&rb).then_with(|| then(&items[ia], &items[ib])));
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .into_iter()
+        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
         .collect()
 }
 
@@ -500,18 +511,15 @@ impl Views {
                 })
             })
             .collect();
-        let mut order: Vec<(usize, usize)> = inference
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (rank.of(&c.node), i))
-            .collect();
-        order.sort_by(|&(ra, ia), &(rb, ib)| {
-            let (a, b) = (&inference[ia], &inference[ib]);
-            ra.cmp(&rb)
-                .then_with(|| natural_cmp(&a.source.locator, &b.source.locator))
-                .then_with(|| a.stats.model.cmp(&b.stats.model))
-        });
-        let inference = in_order(inference, order.into_iter().map(|(_, i)| i));
+        let inference = by_node(
+            inference,
+            &rank,
+            |c| &c.node,
+            |a, b| {
+                natural_cmp(&a.source.locator, &b.source.locator)
+                    .then_with(|| a.stats.model.cmp(&b.stats.model))
+            },
+        );
 
         let up = nodes.iter().filter(|n| is_up(&n.health)).count();
         let known = nodes
