@@ -27,7 +27,9 @@ deb=${1:-$(ls -t target/packages/swarmglass_*.deb 2>/dev/null | head -1)}
 root=${TEST_ROOT:-target/packages/test-root}
 out=$(dirname "$deb")
 start=$(date +%s)
+# The mirror this machine's apt uses (deb822 sources, else a one-line sources.list entry).
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
+mirror=${mirror:-$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -1)}
 mirror=${mirror:-http://deb.debian.org/debian}
 
 step() { echo "== $*"; }
@@ -39,6 +41,15 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HO
 # As the ordinary user `op`, in a login-like environment (HOME, XDG defaults).
 as_op() { chroot --userspec=op:op "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/home/op "$@"; }
 apt_in_root() { in_root env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
+
+# A chroot needs root with the right to mount (a VM or a full machine, not every container).
+probe=$(mktemp -d)
+if ! mount -t tmpfs none "$probe" 2>/dev/null; then
+  rmdir "$probe"
+  echo "== SKIPPED: the install test needs root with the right to mount (debootstrap, chroot); this machine has neither"
+  exit 0
+fi
+umount "$probe" && rmdir "$probe"
 
 step "the .deb, the .rpm and the .tar.gz hold the same files"
 rpm_file=$(ls -t "$out"/swarmglass-*.rpm 2>/dev/null | head -1)

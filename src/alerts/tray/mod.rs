@@ -47,7 +47,7 @@ pub enum TrayCommand {
     Quit,
 }
 
-/// The menu's words, in its order (`None` is a separator); every backend builds this menu.
+/// The menu's words, in its order (a separator before "Quit"); every backend builds this menu.
 pub(crate) const MENU_SHOW: &str = "Show window";
 pub(crate) const MENU_PAUSE: &str = "Pause notifications";
 pub(crate) const MENU_QUIT: &str = "Quit";
