@@ -323,9 +323,11 @@ fn gpu_cards(
     // answering source first, then NVML before nvidia-smi before the exporters. A GPU without a
     // UUID is a card of its own. Readings are grouped by hashing their identity, then sorted by
     // small integers (group, severity, origin): no string comparisons per pair of readings.
-    let mut group_of: HashMap<(&str, Option<&str>), usize> = HashMap::default();
+    let total: usize = shown.iter().map(|(s, _)| s.gpus.len()).sum();
+    let mut group_of: HashMap<(&str, Option<&str>), usize> =
+        HashMap::with_capacity_and_hasher(total, foldhash::fast::RandomState::default());
     let mut groups = 0;
-    let mut readings: Vec<(usize, Reading<'_>)> = Vec::new();
+    let mut readings: Vec<(usize, Reading<'_>)> = Vec::with_capacity(total);
     for &(s, node) in shown {
         for g in &s.gpus {
             let group = match g.uuid.as_deref() {
