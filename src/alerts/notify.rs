@@ -1,8 +1,9 @@
 //! Delivery of alert events to the operator: desktop notifications (through notify-rust: on
 //! Linux and the BSDs freedesktop `org.freedesktop.Notifications.Notify` over the D-Bus session
-//! bus, on Windows a toast, on macOS the Notification Center) and webhooks. A [`Notifier`] runs on its own named thread ("alerts", a small tokio runtime) with
-//! one ordered queue per sink; [`Notifier::notify`] never blocks (bounded channel, `try_send`,
-//! drops counted). Problems come back once each on a bounded channel for the owner to record.
+//! bus, on Windows a toast, on macOS the Notification Center) and webhooks. A [`Notifier`] runs
+//! on its own named thread ("alerts", a small tokio runtime) with one ordered queue per sink;
+//! [`Notifier::notify`] never blocks (bounded channel, `try_send`, drops counted). Problems come
+//! back once each on a bounded channel for the owner to record.
 //!
 //! Only notifiable events travel: firing and resolved, neither acknowledged nor silenced (the
 //! engine marks those), and none while notifications are paused.
