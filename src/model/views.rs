@@ -187,7 +187,8 @@ pub struct Views {
     pub cluster: ClusterView,
     /// Nodes, in natural order of name.
     pub nodes: Vec<NodeView>,
-    /// GPU cards, in natural order of node, then by index and UUID.
+    /// GPU cards, in natural order of node (each node's cards side by side, in the order of
+    /// `nodes`), then by index and UUID.
     pub gpus: Vec<GpuCard>,
     /// Inference cards, in natural order of node, then server URL, then model.
     pub inference: Vec<InferenceCard>,

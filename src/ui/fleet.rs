@@ -130,7 +130,7 @@ pub fn ramp(x: f64) -> Color32 {
 /// One node's block: its view and its GPU cards.
 struct Block<'a> {
     node: &'a NodeView,
-    gpus: Vec<&'a GpuCard>,
+    gpus: &'a [GpuCard],
     worst: f64,
 }
 
@@ -145,26 +145,26 @@ fn matches(filter: &str, n: &NodeView) -> bool {
 }
 
 fn blocks<'a>(views: &'a Views, state: &FleetState) -> Vec<Block<'a>> {
-    let mut by_node: std::collections::HashMap<&str, Vec<&GpuCard>> =
-        std::collections::HashMap::with_capacity(views.nodes.len());
-    for c in &views.gpus {
-        by_node.entry(&*c.node).or_default().push(c);
-    }
+    // The views keep each node's GPU cards side by side, in the order of their nodes, so every
+    // node's cards are the next run (nodes without GPUs have none): no per-frame grouping. Runs
+    // are taken for every node before the filter, so they stay in step.
+    let mut runs = views.gpus.chunk_by(|a, b| a.node == b.node).peekable();
+    let filter = state.filter.trim();
     let mut out: Vec<Block<'a>> = views
         .nodes
         .iter()
-        .filter(|n| matches(state.filter.trim(), n))
-        .filter_map(|n| {
-            let gpus = by_node.remove(n.name.as_str())?;
+        .filter_map(|n| Some((n, runs.next_if(|run| *run[0].node == *n.name)?)))
+        .filter(|(n, _)| matches(filter, n))
+        .map(|(n, gpus)| {
             let worst = gpus
                 .iter()
                 .filter_map(|c| state.figure.of(c))
                 .fold(f64::from(n.health.severity()) * 10.0, f64::max);
-            Some(Block {
+            Block {
                 node: n,
                 gpus,
                 worst,
-            })
+            }
         })
         .collect();
     if state.worst_first {
@@ -224,20 +224,15 @@ fn mesh_outline(mesh: &mut egui::Mesh, r: Rect, width: f32, color: Color32) {
     let w = width.min(r.width() / 2.0).min(r.height() / 2.0);
     let inner = r.shrink(w);
     let i = u32::try_from(mesh.vertices.len()).unwrap_or(u32::MAX);
-    for p in [
-        r.left_top(),
-        r.right_top(),
-        r.right_bottom(),
-        r.left_bottom(),
-    ] {
-        mesh.colored_vertex(p, color);
-    }
-    for p in [
-        inner.left_top(),
-        inner.right_top(),
-        inner.right_bottom(),
-        inner.left_bottom(),
-    ] {
+    let corners = |r: Rect| {
+        [
+            r.left_top(),
+            r.right_top(),
+            r.right_bottom(),
+            r.left_bottom(),
+        ]
+    };
+    for p in corners(r).into_iter().chain(corners(inner)) {
         mesh.colored_vertex(p, color);
     }
     for k in 0..4 {
@@ -438,7 +433,7 @@ fn matrix_ui(
         let bi = row * cols + col;
         let b = shown.get(bi).filter(|_| col < cols)?;
         let gi = ((p.x - rect.left() - col as f32 * block_w) / (cell.x + gap)).floor() as usize;
-        Some((b, b.gpus.get(gi).copied()))
+        Some((b, b.gpus.get(gi)))
     });
     let mut clicked_node = None;
     if let Some((b, gpu)) = hit {
@@ -531,6 +526,49 @@ mod tests {
             let mut sorted = tied.clone();
             sorted.sort_by(|a, b| crate::model::text::natural_cmp(a, b));
             assert_eq!(tied, sorted, "ties keep their natural order");
+        }
+    }
+
+    /// Each block holds exactly its node's cards — with a node without GPUs in the middle and
+    /// a filter that leaves nodes out — and together the blocks hold every card.
+    #[test]
+    fn every_block_holds_its_own_nodes_cards() {
+        use crate::model::ids::{SourceId, SourceKind};
+        let start =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let mut model = crate::testdata::sample_model(12, 2, 0, start);
+        let bare = SourceId::new(
+            "node-5a",
+            SourceKind::Prometheus,
+            "http://node-5a:8000/metrics",
+        );
+        model.register(bare, std::time::Duration::from_secs(2));
+        let views = model.views();
+        assert!(
+            views
+                .nodes
+                .iter()
+                .any(|n| n.name == "node-5a" && n.gpus == 0)
+        );
+        for filter in ["", "node-1"] {
+            let st = FleetState {
+                filter: filter.into(),
+                ..FleetState::default()
+            };
+            let shown = blocks(views, &st);
+            for b in &shown {
+                assert!(!b.gpus.is_empty());
+                assert!(
+                    b.gpus.iter().all(|c| *c.node == *b.node.name),
+                    "{}",
+                    b.node.name
+                );
+                assert_eq!(b.gpus.len(), b.node.gpus, "{}", b.node.name);
+            }
+            if filter.is_empty() {
+                let total: usize = shown.iter().map(|b| b.gpus.len()).sum();
+                assert_eq!(total, views.gpus.len());
+            }
         }
     }
 
