@@ -21,7 +21,7 @@ pub mod time_fmt;
 pub mod views;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use errors::ErrorLog;
@@ -171,9 +171,9 @@ pub struct Model {
     sources: BTreeMap<SourceId, SourceState>,
     /// The views of the current state, built on first use after a change.
     views: OnceLock<Views>,
-    /// The node naming of the last views, kept when they are dropped: the next build reuses it
-    /// when the naming rule's inputs have not changed (nearly always), see `views::Views::build`.
-    naming_memo: Option<views::NamingMemo>,
+    /// What the last views were made from, kept when they are dropped: the next build takes
+    /// over their naming and each unchanged node's GPU cards, see `views::Views::build`.
+    views_memo: MemoSlot,
     /// Deduplicated errors.
     pub errors: ErrorLog,
     /// Cluster-wide generation tokens/s.
@@ -186,6 +186,23 @@ pub struct Model {
     pub dropped_updates: u64,
     /// Agents, tasks, workers, sessions and execution logs.
     pub tasks: tasks::TaskModel,
+}
+
+/// The memo of the last views: taken by the next build (through `&Model`, hence the lock,
+/// never contended). A clone of the model starts without one; it is only a shortcut.
+#[derive(Debug, Default)]
+struct MemoSlot(Mutex<Option<views::ViewsMemo>>);
+
+impl MemoSlot {
+    fn take(&self) -> Option<views::ViewsMemo> {
+        self.0.lock().ok().and_then(|mut m| m.take())
+    }
+}
+
+impl Clone for MemoSlot {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 impl Model {
@@ -204,7 +221,7 @@ impl Model {
             settings,
             sources: BTreeMap::new(),
             views: OnceLock::new(),
-            naming_memo: None,
+            views_memo: MemoSlot::default(),
             errors: ErrorLog::default(),
             last_data_at: None,
             dropped_updates: 0,
@@ -243,13 +260,13 @@ impl Model {
     /// every reader until the next change.
     pub fn views(&self) -> &Views {
         self.views
-            .get_or_init(|| Views::build(self, self.naming_memo.as_ref()))
+            .get_or_init(|| Views::build(self, self.views_memo.take()))
     }
 
     /// Drop the views after a change; their naming is kept for the next build to reuse.
     fn invalidate_views(&mut self) {
         if let Some(v) = self.views.take() {
-            self.naming_memo = Some(v.into_naming_memo());
+            self.views_memo = MemoSlot(Mutex::new(Some(v.into_memo())));
         }
     }
 

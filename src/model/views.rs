@@ -5,13 +5,13 @@
 //! (`node-2` before `node-10`, [`natural_cmp`]) so nothing jumps. [`super::Model::views`] builds
 //! it once per change and hands out references.
 //!
-//! A fleet changes a source at a time, so a build reuses what did not change: the node naming
-//! is taken over from the last views when the rule's inputs hash the same
-//! ([`identity::fingerprint`]), and readings of one GPU are grouped by hashing their identity
-//! rather than by sorting every reading by UUID.
+//! A fleet changes a source at a time, so a build reuses what did not change ([`ViewsMemo`]):
+//! the node naming is taken over from the last views when the rule's inputs hash the same
+//! ([`identity::fingerprint`]), and a node's GPU cards are moved over from the last views when
+//! every reading they were made from is the same one (the same shared sample, origin and health)
+//! and the node's models are too — only the nodes whose sources changed are built again.
 
 use std::collections::BTreeSet;
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -198,13 +198,96 @@ pub struct Views {
     pub naming: Arc<Naming>,
     /// The hash of the naming rule's inputs `naming` was made from.
     naming_key: u64,
+    /// What each node's GPU cards were made from, and where they are in `gpus`.
+    gpu_memo: HashMap<String, NodeGpus>,
 }
 
-/// The naming of dropped views, for the next build to reuse while its inputs are the same.
-#[derive(Debug, Clone)]
-pub struct NamingMemo {
+/// A source's place in the inference memo: a hash of its id (a card is taken over only when
+/// it equals, field by field, the card the source would give now).
+fn source_key(id: &SourceId) -> u64 {
+    use std::hash::BuildHasher as _;
+    INFERENCE_KEYS.hash_one(id)
+}
+
+/// One fixed hasher for [`source_key`], so keys of one build match those of the next.
+static INFERENCE_KEYS: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x5747);
+
+/// Every inference card, one per model per server, in the model's order of sources: a card of
+/// the views before (`memo`) is taken over when it equals what the source gives now (same
+/// node, source, kind, health and figures), which spares copying every model's figures.
+fn inference_cards(
+    shown: &[(&SourceState, &str)],
+    memo: Option<&mut ViewsMemo>,
+) -> Vec<InferenceCard> {
+    // The cards before, and where each source's run of them starts and ends (a source's cards
+    // are side by side: the views order them by node, then server, then model).
+    let mut old: Vec<Option<InferenceCard>> = Vec::new();
+    let mut runs: HashMap<u64, (usize, usize)> = HashMap::default();
+    if let Some(m) = memo {
+        old.reserve(m.inference_memo.len());
+        for (k, c) in m.inference_memo.drain(..) {
+            let i = old.len();
+            runs.entry(k)
+                .and_modify(|r| r.1 = i + 1)
+                .or_insert((i, i + 1));
+            old.push(Some(c));
+        }
+    }
+    let mut cards = Vec::new();
+    for &(s, node) in shown {
+        if s.inference.is_empty() {
+            continue;
+        }
+        let prev = runs
+            .get(&source_key(&s.id))
+            .and_then(|&(a, z)| old.get_mut(a..z))
+            .filter(|prev| {
+                prev.len() == s.inference.len()
+                    && prev.iter().zip(&s.inference).all(|(c, stats)| {
+                        c.as_ref().is_some_and(|c| {
+                            c.node == node
+                                && c.source == s.id
+                                && c.kind == s.kind
+                                && c.health == s.health.health
+                                && c.stats == *stats
+                        })
+                    })
+            });
+        match prev {
+            Some(prev) => cards.extend(prev.iter_mut().filter_map(Option::take)),
+            None => cards.extend(s.inference.iter().map(|i| InferenceCard {
+                node: node.to_owned(),
+                source: s.id.clone(),
+                kind: s.kind,
+                health: s.health.health.clone(),
+                stats: i.clone(),
+            })),
+        }
+    }
+    cards
+}
+
+/// What one node's GPU cards were made from (every reading, in order: the shared sample's
+/// address, origin and health; and the node's models), and where the cards are in
+/// [`Views::gpus`]. The views hold a reference to every sample, so an address cannot be reused
+/// by a new sample while the memo that names it lives.
+#[derive(Debug, Clone, PartialEq)]
+struct NodeGpus {
+    readings: Vec<(usize, GpuOrigin, Health)>,
+    models: Vec<String>,
+    start: usize,
+    len: usize,
+}
+
+/// What a build may take over from the views before it: their naming, and each node's GPU cards.
+#[derive(Debug)]
+pub struct ViewsMemo {
     key: u64,
     naming: Arc<Naming>,
+    gpus: Vec<Option<GpuCard>>,
+    gpu_memo: HashMap<String, NodeGpus>,
+    /// The inference cards, each with its source's key.
+    inference_memo: Vec<(u64, InferenceCard)>,
 }
 
 fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
@@ -271,7 +354,7 @@ fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
 }
 
 /// The node naming of `model`: `memo`'s when the rule's inputs are unchanged, else resolved.
-fn naming(model: &Model, memo: Option<&NamingMemo>) -> (u64, Arc<Naming>) {
+fn naming(model: &Model, memo: Option<&ViewsMemo>) -> (u64, Arc<Naming>) {
     let members: Vec<Member<'_>> = machine_sources(model)
         .map(|s| Member {
             id: &s.id,
@@ -297,7 +380,6 @@ fn naming(model: &Model, memo: Option<&NamingMemo>) -> (u64, Arc<Naming>) {
 
 /// One reading of a GPU, before readings of the same GPU are merged.
 struct Reading<'a> {
-    node: &'a str,
     origin: GpuOrigin,
     gpu: &'a Arc<GpuSample>,
     health: &'a Health,
@@ -315,86 +397,149 @@ fn served_on(g: &GpuSample) -> Option<String> {
     (!models.is_empty()).then(|| models.join(", "))
 }
 
+/// Every GPU card, node by node in natural order (`names`), each node's cards taken over from
+/// `memo` when what they were made from is unchanged, else built from its sources' readings.
+/// Returns the cards and what each node's were made from.
 fn gpu_cards(
     shown: &[(&SourceState, &str)],
     nodes: &HashMap<&str, NodeView>,
     rank: &NodeRank<'_>,
-) -> Vec<GpuCard> {
-    // Every reading, then readings of one GPU (same UUID and MIG instance) side by side: an
-    // answering source first, then NVML before nvidia-smi before the exporters. A GPU without a
-    // UUID is a card of its own. Readings are grouped by hashing their identity, then sorted by
-    // small integers (group, severity, origin): no string comparisons per pair of readings.
-    let total: usize = shown.iter().map(|(s, _)| s.gpus.len()).sum();
-    let mut group_of: HashMap<(&str, Option<&str>), usize> =
-        HashMap::with_capacity_and_hasher(total, foldhash::fast::RandomState::default());
-    let mut groups = 0;
-    let mut readings: Vec<(usize, Reading<'_>)> = Vec::with_capacity(total);
-    for &(s, node) in shown {
-        for g in &s.gpus {
-            let group = match g.uuid.as_deref() {
-                Some(uuid) => match group_of.entry((uuid, g.mig.as_deref())) {
-                    Entry::Occupied(e) => *e.get(),
-                    Entry::Vacant(e) => *e.insert(groups),
-                },
-                None => groups,
-            };
-            if group == groups {
-                groups += 1;
-            }
-            readings.push((
-                group,
-                Reading {
-                    node,
-                    origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
-                    gpu: g,
-                    health: &s.health.health,
-                },
-            ));
-        }
-    }
-    readings.sort_by_key(|(group, r)| (*group, r.health.severity(), r.origin));
-    let models: HashMap<&str, Arc<str>> = nodes
-        .values()
-        .filter(|n| !n.models.is_empty())
-        .map(|n| (n.name.as_str(), Arc::from(n.models.join(", "))))
+    names: &[&str],
+    memo: Option<&mut ViewsMemo>,
+) -> (Vec<GpuCard>, HashMap<String, NodeGpus>) {
+    // The sources with GPUs by node rank (in the model's order within a node): each node's
+    // sources are then one run of this list.
+    let mut with_gpus: Vec<(usize, &SourceState)> = shown
+        .iter()
+        .filter(|(s, _)| !s.gpus.is_empty())
+        .map(|&(s, node)| (rank.of(node), s))
         .collect();
-    // One shared name per node for its cards.
-    let mut names: HashMap<&str, Arc<str>> = HashMap::default();
-    let mut cards: Vec<GpuCard> = Vec::with_capacity(readings.len());
-    let mut last_group = None;
-    for (group, r) in &readings {
+    with_gpus.sort_by_key(|&(r, _)| r);
+    let total = with_gpus.iter().map(|(_, s)| s.gpus.len()).sum();
+    let mut srcs: Vec<&SourceState> = Vec::new();
+    let (mut old_cards, mut old_memo) = match memo {
+        Some(m) => (std::mem::take(&mut m.gpus), std::mem::take(&mut m.gpu_memo)),
+        None => (Vec::new(), HashMap::default()),
+    };
+    let mut cards: Vec<GpuCard> = Vec::with_capacity(total);
+    let mut memo: HashMap<String, NodeGpus> =
+        HashMap::with_capacity_and_hasher(names.len(), foldhash::fast::RandomState::default());
+    for run in with_gpus.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&node) = names.get(run[0].0) else {
+            continue;
+        };
+        srcs.clear();
+        srcs.extend(run.iter().map(|&(_, s)| s));
+        let srcs = srcs.as_slice();
+        let models: &[String] = nodes.get(node).map_or(&[], |n| &n.models);
+        let start = cards.len();
+        let reused = old_memo.remove_entry(node).and_then(|(name, m)| {
+            let same = m.models == models
+                && m.readings.len() == srcs.iter().map(|s| s.gpus.len()).sum::<usize>()
+                && readings_of(srcs)
+                    .zip(&m.readings)
+                    .all(|((ptr, origin, health), (p, o, h))| {
+                        ptr == *p && origin == *o && health == h
+                    });
+            let moved = old_cards.get_mut(m.start..m.start + m.len)?;
+            (same && moved.iter().all(Option::is_some)).then(|| {
+                cards.extend(moved.iter_mut().filter_map(Option::take));
+                (name, m)
+            })
+        });
+        let (name, mut m) = reused.unwrap_or_else(|| {
+            node_cards(node, srcs, models, &mut cards);
+            let m = NodeGpus {
+                readings: readings_of(srcs)
+                    .map(|(p, o, h)| (p, o, h.clone()))
+                    .collect(),
+                models: models.to_vec(),
+                start,
+                len: 0,
+            };
+            (node.to_owned(), m)
+        });
+        m.start = start;
+        m.len = cards.len() - start;
+        memo.insert(name, m);
+    }
+    (cards, memo)
+}
+
+/// Every reading of `srcs`, in order: the shared sample's address, its origin and the source's
+/// health — what a node's cards are made from.
+fn readings_of<'a>(
+    srcs: &'a [&'a SourceState],
+) -> impl Iterator<Item = (usize, GpuOrigin, &'a Health)> + 'a {
+    srcs.iter().flat_map(|s| {
+        let origin = s.gpu_origin.unwrap_or(GpuOrigin::Nvml);
+        s.gpus
+            .iter()
+            .map(move |g| (Arc::as_ptr(g) as usize, origin, &s.health.health))
+    })
+}
+
+/// Build the GPU cards of `node` from its sources' readings onto `cards`: readings of one GPU
+/// (same UUID and MIG instance) merged into one card — an answering source first, then NVML
+/// before nvidia-smi before the exporters, the gaps filled from the others; a GPU without a
+/// UUID is a card of its own. Ordered by index, UUID and MIG instance.
+fn node_cards(node: &str, srcs: &[&SourceState], models: &[String], cards: &mut Vec<GpuCard>) {
+    let mut readings: Vec<Reading<'_>> = srcs
+        .iter()
+        .flat_map(|s| {
+            s.gpus.iter().map(|g| Reading {
+                origin: s.gpu_origin.unwrap_or(GpuOrigin::Nvml),
+                gpu: g,
+                health: &s.health.health,
+            })
+        })
+        .collect();
+    // A node has a handful of readings: sorting them by identity groups each GPU's together.
+    fn identity<'r>(r: &'r Reading<'_>) -> (bool, Option<&'r str>, Option<&'r str>) {
+        (
+            r.gpu.uuid.is_none(),
+            r.gpu.uuid.as_deref(),
+            r.gpu.mig.as_deref(),
+        )
+    }
+    readings.sort_by(|a, b| {
+        identity(a)
+            .cmp(&identity(b))
+            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
+    });
+    let name: Arc<str> = Arc::from(node);
+    let node_models: Option<Arc<str>> = (!models.is_empty()).then(|| Arc::from(models.join(", ")));
+    let start = cards.len();
+    let mut last: Option<(Option<&str>, Option<&str>)> = None;
+    for r in &readings {
+        let id = (r.gpu.uuid.as_deref(), r.gpu.mig.as_deref());
+        let merge = cards.len() > start && id.0.is_some() && last == Some(id);
         match cards.last_mut() {
-            Some(card) if last_group == Some(*group) => {
+            Some(card) if merge => {
                 Arc::make_mut(&mut card.gpu).fill_gaps_from(r.gpu);
             }
             _ => {
-                last_group = Some(*group);
+                last = Some(id);
                 cards.push(GpuCard {
-                    node: Arc::clone(names.entry(r.node).or_insert_with(|| Arc::from(r.node))),
+                    node: Arc::clone(&name),
                     origin: r.origin,
                     gpu: Arc::clone(r.gpu),
                     model: served_on(r.gpu)
                         .map(Arc::from)
-                        .or_else(|| models.get(r.node).cloned()),
+                        .or_else(|| node_models.clone()),
                     health: r.health.clone(),
                 });
             }
         }
     }
-    // Natural order of nodes, then index, UUID and MIG instance.
-    by_node(
-        cards,
-        rank,
-        |c| &c.node,
-        |a, b| {
-            a.gpu
-                .index
-                .cmp(&b.gpu.index)
-                .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
-                .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
-                .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
-        },
-    )
+    cards[start..].sort_by(|a, b| {
+        a.gpu
+            .index
+            .cmp(&b.gpu.index)
+            .then_with(|| a.gpu.uuid.cmp(&b.gpu.uuid))
+            .then_with(|| a.gpu.mig.cmp(&b.gpu.mig))
+            .then_with(|| (a.health.severity(), a.origin).cmp(&(b.health.severity(), b.origin)))
+    });
 }
 
 /// `items` in natural order of their `node` (by `rank`), then by `then`. The items are large
@@ -446,10 +591,15 @@ fn node_entry<'n, 'a>(
 }
 
 impl Views {
-    /// Build every view of `model`, reusing `memo`'s naming when its inputs are unchanged.
+    /// Build every view of `model`, taking over from `memo` (the views before) the naming
+    /// when its inputs are unchanged and each node's GPU cards when their readings are.
     #[must_use]
-    pub fn build(model: &Model, memo: Option<&NamingMemo>) -> Self {
-        let (naming_key, naming) = naming(model, memo);
+    pub fn build(model: &Model, mut memo: Option<ViewsMemo>) -> Self {
+        let (naming_key, naming) = naming(model, memo.as_ref());
+        if memo.as_ref().is_some_and(|m| m.key != naming_key) {
+            // Another naming: nodes may have other names and sources; build every card.
+            memo = None;
+        }
         // By name while they are gathered; natural order comes from `NodeRank` after.
         let mut nodes: HashMap<&str, NodeView> = HashMap::default();
         // Every source that counts with its node, looked up once.
@@ -494,26 +644,15 @@ impl Views {
             }
         }
         let (rank, names) = NodeRank::new(nodes.keys().copied());
-        let gpus = gpu_cards(&shown, &nodes, &rank);
-        for c in &gpus {
-            if let Some(n) = nodes.get_mut(&*c.node) {
-                n.gpus += 1;
+        let (gpus, gpu_memo) = gpu_cards(&shown, &nodes, &rank, &names, memo.as_mut());
+        for (name, m) in &gpu_memo {
+            if let Some(n) = nodes.get_mut(name.as_str()) {
+                n.gpus = m.len;
             }
         }
         let nodes: Vec<NodeView> = names.iter().filter_map(|n| nodes.remove(n)).collect();
 
-        let inference: Vec<InferenceCard> = shown
-            .iter()
-            .flat_map(|&(s, node)| {
-                s.inference.iter().map(move |i| InferenceCard {
-                    node: node.to_owned(),
-                    source: s.id.clone(),
-                    kind: s.kind,
-                    health: s.health.health.clone(),
-                    stats: i.clone(),
-                })
-            })
-            .collect();
+        let inference = inference_cards(&shown, memo.as_mut());
         let inference = by_node(
             inference,
             &rank,
@@ -555,15 +694,23 @@ impl Views {
             proxy_unhealthy,
             naming,
             naming_key,
+            gpu_memo,
         }
     }
 
-    /// What the next build may reuse once these views are dropped.
+    /// What the next build may take over once these views are dropped.
     #[must_use]
-    pub fn into_naming_memo(self) -> NamingMemo {
-        NamingMemo {
+    pub fn into_memo(self) -> ViewsMemo {
+        ViewsMemo {
             key: self.naming_key,
             naming: self.naming,
+            gpus: self.gpus.into_iter().map(Some).collect(),
+            gpu_memo: self.gpu_memo,
+            inference_memo: self
+                .inference
+                .into_iter()
+                .map(|c| (source_key(&c.source), c))
+                .collect(),
         }
     }
 

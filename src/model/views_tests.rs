@@ -199,3 +199,78 @@ fn the_naming_is_reused_while_its_inputs_stay_the_same() {
     assert_eq!(*m.views().naming, *fresh(&m));
     assert_eq!(m.views().node_of(&a), "renamed");
 }
+
+/// A build takes over the GPU cards of every node whose readings did not change (the very
+/// cards, not copies) and builds the rest again; either way the views equal a build from
+/// scratch — after new figures, a health change, a lost GPU and a new model.
+#[test]
+fn unchanged_nodes_keep_their_gpu_cards_and_the_views_equal_a_fresh_build() {
+    let start = t(1_000);
+    let mut m = crate::testdata::sample_model(3, 2, 0, start);
+    let same_as_fresh = |m: &Model, when: &str| {
+        let fresh = Views::build(m, None);
+        let v = m.views();
+        assert_eq!(v.gpus, fresh.gpus, "{when}: GPU cards");
+        assert_eq!(v.nodes, fresh.nodes, "{when}: nodes");
+        assert_eq!(v.inference, fresh.inference, "{when}: servers");
+        assert_eq!(v.cluster, fresh.cluster, "{when}: cluster");
+    };
+    same_as_fresh(&m, "first build");
+    let node_names = |m: &Model| -> Vec<Arc<str>> {
+        m.views().gpus.iter().map(|c| Arc::clone(&c.node)).collect()
+    };
+    let before = node_names(&m);
+    assert_eq!(before.len(), 6);
+    // Where each server card's node name lives: the same place only if the card was moved over.
+    let server_names = |m: &Model| -> Vec<(String, usize)> {
+        m.views()
+            .inference
+            .iter()
+            .map(|c| (c.node.clone(), c.node.as_ptr() as usize))
+            .collect()
+    };
+    let servers_before = server_names(&m);
+    assert_eq!(servers_before.len(), 3);
+
+    crate::testdata::apply_node(&mut m, 1, 2, start, 3.0);
+    same_as_fresh(&m, "node 1 scraped again");
+    let after = node_names(&m);
+    for (i, (b, a)) in before.iter().zip(&after).enumerate() {
+        let node_1 = i / 2 == 1;
+        assert_eq!(
+            Arc::ptr_eq(b, a),
+            !node_1,
+            "card {i} ({a}): taken over unless its node changed"
+        );
+    }
+    for ((node, b), (_, a)) in servers_before.iter().zip(server_names(&m)) {
+        assert_eq!(
+            *b == a,
+            !node.ends_with('1'),
+            "{node}'s server card: taken over unless its node changed"
+        );
+    }
+    assert!(
+        m.views().gpus[2..4]
+            .iter()
+            .all(|c| c.gpu.util_pct.is_some()),
+        "node 1's cards carry its new readings"
+    );
+
+    // Every source goes stale: every card is built again, with the new health.
+    m.tick(start + Duration::from_secs(120));
+    same_as_fresh(&m, "all stale");
+    assert!(m.views().gpus.iter().all(|c| c.health.label() == "stale"));
+
+    // Node 2 loses a GPU.
+    let id = m
+        .sources()
+        .keys()
+        .find(|id| id.locator.contains("9400") && m.views().node_of(id).ends_with('2'))
+        .cloned()
+        .expect("node 2's exporter");
+    let one = vec![m.sources()[&id].gpus[0].as_ref().clone()];
+    dcgm_scrape(&mut m, &id, one, "node-2", 2_000);
+    same_as_fresh(&m, "a GPU lost");
+    assert_eq!(m.views().gpus.len(), 5);
+}
