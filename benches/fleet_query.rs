@@ -53,8 +53,25 @@ struct Row {
     median: Duration,
     p95: Duration,
     backfill: Duration,
+    /// CPU per timed refresh: Prometheus's and this process's (user + system).
+    cpu_prom: Duration,
+    cpu_self: Duration,
     /// The slowest queries alone: (time, role, series).
     slowest: Vec<(Duration, String, usize)>,
+}
+
+/// User + system CPU of a process so far, from `/proc/PID/stat` (clock ticks of 10 ms).
+fn cpu_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
 }
 
 fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
@@ -98,7 +115,7 @@ fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
     )
     .unwrap();
     let port = free_port();
-    let _prom = Prom(
+    let prom = Prom(
         Command::new("prometheus")
             .arg(format!("--config.file={}", cfg.display()))
             .arg(format!("--storage.tsdb.path={}", data.display()))
@@ -152,13 +169,16 @@ fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
         }
         each.sort_by_key(|e| std::cmp::Reverse(e.0));
         let mut times = Vec::new();
-        let mut targets = Vec::new();
-        for _ in 0..rounds + 1 {
+        let mut targets = server.refresh_at(&client, Some(at)).await.unwrap(); // warm-up
+        let prom_pid = prom.0.id().to_string();
+        let (prom0, self0) = (cpu_of(&prom_pid), cpu_of("self"));
+        for _ in 0..rounds {
             let t = Instant::now();
             targets = server.refresh_at(&client, Some(at)).await.unwrap();
             times.push(t.elapsed());
         }
-        times.remove(0); // warm-up
+        let per = |d: Duration| d / u32::try_from(rounds).unwrap();
+        let (cpu_prom, cpu_self) = (per(cpu_of(&prom_pid) - prom0), per(cpu_of("self") - self0));
         times.sort();
         let gpus = targets
             .iter()
@@ -181,6 +201,8 @@ fn run(rt: &tokio::runtime::Runtime, nodes: usize, rounds: usize) -> Row {
             median: times[times.len() / 2],
             p95: times[(times.len() * 95 / 100).min(times.len() - 1)],
             backfill,
+            cpu_prom,
+            cpu_self,
             slowest: each.into_iter().take(4).collect(),
         }
     })
@@ -199,14 +221,19 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (sizes, rounds): (&[usize], usize) = if full { (&[100, 1000], 15) } else { (&[10], 1) };
+    // FLEET_NODES=1000 picks the sizes of a full run.
+    let chosen: Vec<usize> = std::env::var("FLEET_NODES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100, 1000]);
+    let (sizes, rounds): (&[usize], usize) = if full { (&chosen, 15) } else { (&[10], 1) };
     println!(
         "One refresh through Prometheus 2.42 (backfilled fleet, {GPUS} GPUs + 1 vLLM per node, 1m window)\n"
     );
     println!(
-        "| nodes | GPUs | queries per refresh | series answered | targets | refresh median (ms) | refresh p95 (ms) | generate + backfill (s) |"
+        "| nodes | GPUs | queries per refresh | series answered | targets | refresh median (ms) | refresh p95 (ms) | Prometheus CPU per refresh (ms) | Swarmglass CPU per refresh (ms) | generate + backfill (s) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut notes = Vec::new();
     for &n in sizes {
         let r = run(&rt, n, rounds);
@@ -223,7 +250,7 @@ fn main() {
                 .join(", ")
         ));
         println!(
-            "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.0} | {:.0} | {:.1} |",
             r.nodes,
             r.gpus,
             r.queries,
@@ -231,6 +258,8 @@ fn main() {
             r.targets,
             r.median.as_secs_f64() * 1000.0,
             r.p95.as_secs_f64() * 1000.0,
+            r.cpu_prom.as_secs_f64() * 1000.0,
+            r.cpu_self.as_secs_f64() * 1000.0,
             r.backfill.as_secs_f64()
         );
     }

@@ -69,6 +69,7 @@ async fn fetch_capped(
             bearer,
             basic: None,
             explain_errors: false,
+            compress: true,
         },
     )
     .await
@@ -212,6 +213,63 @@ async fn serve_bytes(body: Vec<u8>, headers: &'static str) -> String {
         }
     })
     .await
+}
+
+/// A server that answers every request with the request's own head, as its body.
+async fn echo_head() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0_u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", head.len());
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.write_all(&head).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Compression is asked for unless the request says not to (a query server on this machine).
+#[tokio::test]
+async fn an_uncompressed_answer_is_asked_for_when_compress_is_off() {
+    let base = echo_head().await;
+    let client = http::client().unwrap();
+    let head = |compress: bool| {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/query");
+        async move {
+            let got = http::get(
+                &client,
+                Request {
+                    url: &url,
+                    timeout: Duration::from_secs(5),
+                    max_body_bytes: 1 << 20,
+                    bearer: None,
+                    basic: None,
+                    explain_errors: false,
+                    compress,
+                },
+            )
+            .await
+            .unwrap();
+            String::from_utf8(got.body).unwrap().to_ascii_lowercase()
+        }
+    };
+    let on = head(true).await;
+    assert!(on.contains("accept-encoding: gzip"), "{on}");
+    let off = head(false).await;
+    assert!(off.contains("accept-encoding: identity"), "{off}");
+    assert!(!off.contains("gzip"), "{off}");
 }
 
 #[tokio::test]

@@ -155,6 +155,7 @@ async fn fetch(tls: &TlsSettings, url: &str) -> Result<http::Fetched, SourceErro
             bearer: None,
             basic: None,
             explain_errors: false,
+            compress: true,
         },
     )
     .await
@@ -401,6 +402,7 @@ fn no_ca_child() {
                 bearer: None,
                 basic: None,
                 explain_errors: false,
+                compress: true,
             },
         )
         .await

@@ -146,6 +146,7 @@ fn fetch(url: &str) -> anyhow::Result<http::Fetched> {
                 bearer: None,
                 basic: None,
                 explain_errors: false,
+                compress: true,
             },
         )
         .await

@@ -100,6 +100,7 @@ async fn slots_once(
             bearer: t.bearer_token.as_deref(),
             basic: None,
             explain_errors: false,
+            compress: true,
         },
     )
     .await
@@ -130,6 +131,7 @@ async fn metrics_once(
             bearer: t.bearer_token.as_deref(),
             basic: None,
             explain_errors: false,
+            compress: true,
         },
     )
     .await?;
@@ -213,6 +215,7 @@ pub async fn status_once(
             bearer: None,
             basic: None,
             explain_errors: false,
+            compress: true,
         },
     )
     .await

@@ -218,6 +218,7 @@ async fn ask(
                 bearer: None,
                 basic: None,
                 explain_errors: false,
+                compress: true,
             },
         )
         .await;

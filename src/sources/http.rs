@@ -264,6 +264,27 @@ pub struct Request<'a> {
     /// On an error status, read the start of the body and say what the server said (a query
     /// API explains a refused query there).
     pub explain_errors: bool,
+    /// Ask for a gzip-compressed answer (`false`: `Accept-Encoding: identity`). Compressing
+    /// costs the server CPU that only pays off over a network; see [`is_loopback`].
+    pub compress: bool,
+}
+
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`): no network to spare
+/// by compressing an answer, only the server's CPU to spend on it.
+#[must_use]
+pub fn is_loopback(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The innermost cause of an error: reqwest wraps it several times ("error sending request for
@@ -459,9 +480,13 @@ pub async fn get(client: &reqwest::Client, req: Request<'_>) -> Result<Fetched, 
         bearer,
         basic,
         explain_errors,
+        compress,
     } = req;
     let work = async {
         let mut rb = client.get(url);
+        if !compress {
+            rb = rb.header(reqwest::header::ACCEPT_ENCODING, "identity");
+        }
         if let Some(token) = bearer {
             rb = rb.bearer_auth(token);
         }
@@ -541,5 +566,33 @@ pub async fn get(client: &reqwest::Client, req: Request<'_>) -> Result<Fetched, 
             url: url.to_owned(),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_urls_are_told_from_the_rest() {
+        for url in [
+            "http://localhost:9090",
+            "http://LOCALHOST:9090/",
+            "http://prom.localhost",
+            "http://127.0.0.1:9090",
+            "http://127.1.2.3",
+            "https://[::1]:9090/api",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "http://prometheus:9090",
+            "http://10.0.0.5:9090",
+            "http://[2001:db8::1]:9090",
+            "http://localhost.example.com",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
     }
 }

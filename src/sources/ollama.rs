@@ -122,6 +122,7 @@ pub async fn fetch(
                     bearer: None,
                     basic: None,
                     explain_errors: false,
+                    compress: true,
                 },
             )
             .await;

@@ -19,7 +19,7 @@ pub fn run(data: &[u8]) {
         .filter_map(|(part, role)| api::decode_vector(part, 10_000).ok().map(|v| (*role, v)))
         .collect();
     let _ = api::decode_matrix(data, 10_000);
-    let targets = assemble::assemble("http://prometheus:9090", answers);
+    let targets = assemble::assemble("http://prometheus:9090", &answers);
     let id = super::common::id(SourceKind::PrometheusServer);
     let mut model = super::common::model_with(&id);
     let now = super::common::at(0);

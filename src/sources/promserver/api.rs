@@ -1,19 +1,103 @@
 //! The Prometheus HTTP query API's answers (`/api/v1/query`, `/api/v1/query_range`), as served
 //! by Prometheus, VictoriaMetrics, Thanos and Mimir: decoding, value strings (`"NaN"`,
 //! `"+Inf"`), the error envelope and the series cap. Pure: bytes in, series or a reason out.
+//! An instant answer's labels borrow from the answer's bytes (a fleet's refresh is 100,000
+//! series: a copy of every label was most of the decoding).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+/// A series' labels, sorted by name, borrowed from the answer where no escape had to be undone.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Labels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'a> Labels<'a> {
+    /// The value of label `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
+            .ok()
+            .map(|i| self.0[i].1.as_ref())
+    }
+
+    /// Every label, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+    }
+
+    /// The same labels, owning their text.
+    #[must_use]
+    pub fn into_owned(self) -> Labels<'static> {
+        Labels(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+        )
+    }
+}
+
+impl<'a, K: Into<Cow<'a, str>>, V: Into<Cow<'a, str>>> FromIterator<(K, V)> for Labels<'a> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut v: Vec<(Cow<'a, str>, Cow<'a, str>)> = iter
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        Self(v)
+    }
+}
+
+/// A string of the answer, borrowed unless it held an escape.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Labels<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Labels<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of label names and values")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Labels<'a>, M::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(8));
+                while let Some((Text(k), Text(val))) = m.next_entry::<Text<'a>, Text<'a>>()? {
+                    v.push((k, val));
+                }
+                Ok(v.into_iter().collect())
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
 /// One series of an instant query: its labels (without `__name__` unless the query kept it) and
 /// its value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstantSeries {
+pub struct InstantSeries<'a> {
     /// Labels, sorted by name.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels<'a>,
     /// The value; `NaN` when the server said `"NaN"`.
     pub value: f64,
+}
+
+impl InstantSeries<'_> {
+    /// The same series, owning its labels.
+    #[must_use]
+    pub fn into_owned(self) -> InstantSeries<'static> {
+        InstantSeries {
+            labels: self.labels.into_owned(),
+            value: self.value,
+        }
+    }
 }
 
 /// One series of a range query: labels and `(unix ms, value)` points, oldest first.
@@ -62,10 +146,10 @@ pub enum ApiError {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     status: String,
-    #[serde(default)]
-    data: Option<Data>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -74,14 +158,14 @@ struct Envelope {
 
 #[derive(Deserialize)]
 #[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
-enum Data {
-    Vector(Vec<RawInstant>),
+enum Data<'a> {
+    Vector(#[serde(borrow)] Vec<RawInstant<'a>>),
     Matrix(Vec<RawRange>),
     Scalar(serde::de::IgnoredAny),
     String(serde::de::IgnoredAny),
 }
 
-impl Data {
+impl Data<'_> {
     fn name(&self) -> &'static str {
         match self {
             Self::Vector(_) => "vector",
@@ -93,10 +177,11 @@ impl Data {
 }
 
 #[derive(Deserialize)]
-struct RawInstant {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    value: (f64, String),
+struct RawInstant<'a> {
+    #[serde(default, borrow)]
+    metric: Labels<'a>,
+    #[serde(borrow)]
+    value: (f64, Text<'a>),
 }
 
 #[derive(Deserialize)]
@@ -114,7 +199,7 @@ pub fn value_of(s: &str) -> f64 {
     s.parse::<f64>().unwrap_or(f64::NAN)
 }
 
-fn envelope(body: &[u8]) -> Result<Data, ApiError> {
+fn envelope(body: &[u8]) -> Result<Data<'_>, ApiError> {
     let env: Envelope = serde_json::from_slice(body).map_err(|e| {
         let mut why = e.to_string();
         why.truncate(160);
@@ -130,11 +215,12 @@ fn envelope(body: &[u8]) -> Result<Data, ApiError> {
         .ok_or_else(|| ApiError::NotApi("\"status\":\"success\" without \"data\"".to_owned()))
 }
 
-/// Decode an instant query's answer: a vector of at most `max_series` series.
+/// Decode an instant query's answer: a vector of at most `max_series` series, their labels
+/// borrowed from `body`.
 ///
 /// # Errors
 /// Not the API's JSON, a refused query, another result type, or too many series.
-pub fn decode_vector(body: &[u8], max_series: usize) -> Result<Vec<InstantSeries>, ApiError> {
+pub fn decode_vector(body: &[u8], max_series: usize) -> Result<Vec<InstantSeries<'_>>, ApiError> {
     match envelope(body)? {
         Data::Vector(v) if v.len() > max_series => Err(ApiError::TooManySeries {
             got: v.len(),
@@ -144,7 +230,7 @@ pub fn decode_vector(body: &[u8], max_series: usize) -> Result<Vec<InstantSeries
             .into_iter()
             .map(|r| InstantSeries {
                 labels: r.metric,
-                value: value_of(&r.value.1),
+                value: value_of(&r.value.1.0),
             })
             .collect()),
         other => Err(ApiError::WrongType {
@@ -211,9 +297,28 @@ mod tests {
         let v = decode_vector(body, 10).unwrap();
         assert_eq!(v.len(), 3);
         assert_eq!(v[0].value, 42.5);
-        assert_eq!(v[0].labels.get("job").map(String::as_str), Some("dcgm"));
+        assert_eq!(v[0].labels.get("job"), Some("dcgm"));
+        assert_eq!(v[0].labels.get("instance"), Some("a:9400"));
+        assert_eq!(v[0].labels.get("gpu"), None);
         assert!(v[1].value.is_nan());
         assert_eq!(v[2].value, f64::INFINITY);
+    }
+
+    /// Labels borrow the answer's bytes unless an escape had to be undone; either way they read
+    /// as the server wrote them, sorted by name.
+    #[test]
+    fn labels_borrow_the_answer_and_undo_escapes() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"model_name":"m\"x\\y","job":"vllm","instance":"a:8000"},"value":[1,"1"]}]}}"#;
+        let v = decode_vector(body, 10).unwrap();
+        let l = &v[0].labels;
+        assert_eq!(l.get("model_name"), Some("m\"x\\y"));
+        let names: Vec<&str> = l.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["instance", "job", "model_name"]);
+        assert!(matches!(l.0[0].1, Cow::Borrowed("a:8000")));
+        assert!(matches!(l.0[2].1, Cow::Owned(_)));
+        let owned = v[0].clone().into_owned();
+        assert_eq!(owned, v[0]);
     }
 
     #[test]

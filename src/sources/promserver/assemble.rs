@@ -20,12 +20,13 @@ use crate::sources::{mapping, prometheus};
 /// A target of the server: its `instance` and `job` labels.
 pub type TargetKey = (String, String);
 
-/// Per-model figures gathered from the rate and latency queries.
+/// Per-model figures gathered from the rate and latency queries (names borrowed from the
+/// answers).
 #[derive(Debug, Default)]
-struct Derived {
+struct Derived<'a> {
     gen_tps: Option<f64>,
     prompt_tps: Option<f64>,
-    finished: BTreeMap<String, f64>,
+    finished: BTreeMap<&'a str, f64>,
     failed: Option<f64>,
     preemptions: Option<f64>,
     prefix_queries: Option<f64>,
@@ -38,17 +39,12 @@ struct Derived {
 }
 
 #[derive(Debug, Default)]
-struct Target {
+struct Target<'a> {
     up: Option<bool>,
     gauges: String,
     gauge_series: usize,
-    models: BTreeMap<Option<String>, Derived>,
+    models: BTreeMap<Option<&'a str>, Derived<'a>>,
     cpu_pct: Option<f64>,
-}
-
-fn key(labels: &BTreeMap<String, String>) -> TargetKey {
-    let get = |k: &str| labels.get(k).cloned().unwrap_or_default();
-    (get("instance"), get("job"))
 }
 
 /// A finite, non-negative figure; anything else (NaN from `0/0`, a negative rate) is no figure.
@@ -73,14 +69,14 @@ fn quantiles(l: &mut Latency, mut buckets: Vec<(f64, f64)>) {
 }
 
 /// Write one series back as an exposition line (`name{labels} value`).
-fn write_line(out: &mut String, s: &InstantSeries) {
+fn write_line(out: &mut String, s: &InstantSeries<'_>) {
     let Some(name) = s.labels.get("__name__") else {
         return;
     };
     out.push_str(name);
     out.push('{');
     let mut first = true;
-    for (k, v) in &s.labels {
+    for (k, v) in s.labels.iter() {
         if k == "__name__" {
             continue;
         }
@@ -132,18 +128,22 @@ pub fn target_id(server: &str, (instance, job): &TargetKey) -> SourceId {
 
 /// Build every target from the answers of one refresh.
 #[must_use]
-pub fn assemble(server: &str, answers: Vec<(Role, Vec<InstantSeries>)>) -> Vec<FleetTarget> {
-    let mut targets: BTreeMap<TargetKey, Target> = BTreeMap::new();
+pub fn assemble(server: &str, answers: &[(Role, Vec<InstantSeries<'_>>)]) -> Vec<FleetTarget> {
+    let mut targets: BTreeMap<(&str, &str), Target<'_>> = BTreeMap::new();
     for (role, series) in answers {
+        let role = *role;
         for s in series {
-            let k = key(&s.labels);
+            let k = (
+                s.labels.get("instance").unwrap_or_default(),
+                s.labels.get("job").unwrap_or_default(),
+            );
             let t = targets.entry(k).or_default();
-            let model = || s.labels.get("model_name").cloned();
+            let model = || s.labels.get("model_name");
             let v = figure(s.value);
             match role {
                 Role::Up => t.up = Some(s.value == 1.0),
                 Role::Gauges => {
-                    write_line(&mut t.gauges, &s);
+                    write_line(&mut t.gauges, s);
                     t.gauge_series += 1;
                 }
                 Role::CpuBusy => t.cpu_pct = v.map(|p| p.min(100.0)),
@@ -157,7 +157,7 @@ pub fn assemble(server: &str, answers: Vec<(Role, Vec<InstantSeries>)>) -> Vec<F
                 Role::PrefixHits => t.models.entry(model()).or_default().prefix_hits = v,
                 Role::Finished => {
                     if let Some(v) = v {
-                        let reason = s.labels.get("finished_reason").cloned().unwrap_or_default();
+                        let reason = s.labels.get("finished_reason").unwrap_or_default();
                         *t.models
                             .entry(model())
                             .or_default()
@@ -175,7 +175,7 @@ pub fn assemble(server: &str, answers: Vec<(Role, Vec<InstantSeries>)>) -> Vec<F
                     }
                 }
                 Role::Latency(h, Stat::Buckets) => {
-                    let le = s.labels.get("le").and_then(|l| api::value_of_le(l));
+                    let le = s.labels.get("le").and_then(api::value_of_le);
                     if let (Some(le), Some(v)) = (le, v) {
                         t.models.entry(model()).or_default().buckets[h as usize].push((le, v));
                     }
@@ -186,14 +186,17 @@ pub fn assemble(server: &str, answers: Vec<(Role, Vec<InstantSeries>)>) -> Vec<F
     targets
         .into_iter()
         .filter(|(_, t)| t.up == Some(false) || t.gauge_series > 0 || !t.models.is_empty())
-        .map(|(k, t)| FleetTarget {
-            id: target_id(server, &k),
-            result: target_result(server, &k, t),
+        .map(|((instance, job), t)| {
+            let k = (instance.to_owned(), job.to_owned());
+            FleetTarget {
+                id: target_id(server, &k),
+                result: target_result(server, &k, t),
+            }
         })
         .collect()
 }
 
-fn target_result(server: &str, k: &TargetKey, t: Target) -> Result<FleetData, SourceError> {
+fn target_result(server: &str, k: &TargetKey, t: Target<'_>) -> Result<FleetData, SourceError> {
     if t.up == Some(false) {
         return Err(SourceError::Other(format!(
             "{server} reports its last scrape of {} (job {}) failed (up == 0); see that target on the server's /targets page",
@@ -213,6 +216,7 @@ fn target_result(server: &str, k: &TargetKey, t: Target) -> Result<FleetData, So
             .map(|r| (r.model.clone(), InferenceStats::from_gauges(r)))
             .collect();
         for (model, d) in t.models {
+            let model = model.map(str::to_owned);
             let s = gauges
                 .entry(model.clone())
                 .or_insert_with(|| InferenceStats {
@@ -241,7 +245,7 @@ fn target_result(server: &str, k: &TargetKey, t: Target) -> Result<FleetData, So
 
 /// Fill a model's figures from the server's rates, as `model::inference` derives them from
 /// two scrapes: requests/s over every finish reason and failures, error share, prefix hits.
-fn fill(s: &mut InferenceStats, d: Derived) {
+fn fill(s: &mut InferenceStats, d: Derived<'_>) {
     s.gen_tps = d.gen_tps.or(s.gen_tps);
     s.prompt_tps = d.prompt_tps;
     s.preemptions_per_s = d.preemptions;
@@ -262,6 +266,7 @@ fn fill(s: &mut InferenceStats, d: Derived) {
         .finished
         .into_iter()
         .filter(|(r, _)| !r.is_empty())
+        .map(|(r, v)| (r.to_owned(), v))
         .collect();
     if let (Some(q), Some(h)) = (d.prefix_queries, d.prefix_hits)
         && q > 0.0

@@ -30,33 +30,46 @@ const GAUGE_LABELS: &str = "__name__, instance, job, gpu, UUID, uuid, GPU_I_ID, 
      Hostname, hostname, modelName, name, index, model_name, engine, tp_rank, nodename, pid, \
      process, server, model";
 
-/// The GPU fields asked of a server: what cards, the fleet matrix and the alert rules show
-/// (utilisation, memory, temperature, power). Clocks, fan and power limit stay with direct
-/// scraping: at a thousand nodes each field is 8,000 more series per refresh.
-const FLEET_GPU_FIELDS: &[&str] = &[
-    "DCGM_FI_DEV_GPU_UTIL",
-    "DCGM_FI_DEV_FB_USED",
-    "DCGM_FI_DEV_FB_FREE",
-    "DCGM_FI_DEV_GPU_TEMP",
-    "DCGM_FI_DEV_POWER_USAGE",
-    "nvidia_smi_utilization_gpu_ratio",
-    "nvidia_smi_memory_used_bytes",
-    "nvidia_smi_memory_total_bytes",
-    "nvidia_smi_temperature_gpu",
-    "nvidia_smi_power_draw_watts",
-    "swarmglass_gpu_utilization_ratio",
-    "swarmglass_gpu_memory_used_bytes",
-    "swarmglass_gpu_memory_total_bytes",
-    "swarmglass_gpu_temperature_celsius",
-    "swarmglass_gpu_power_watts",
+/// The GPU fields asked of a server, each as dcgm-exporter, nvidia_gpu_exporter and our agent
+/// name it: what cards, the fleet matrix and the alert rules show (utilisation, memory,
+/// temperature, power). Clocks, fan and power limit stay with direct scraping: at a thousand
+/// nodes each field is 8,000 more series per refresh. Each field is a query of its own (a
+/// fifth of the GPU series each), so the server evaluates them side by side on its cores
+/// rather than one long query on one.
+const FLEET_GPU_FIELDS: &[[&str; 3]] = &[
+    [
+        "DCGM_FI_DEV_GPU_UTIL",
+        "nvidia_smi_utilization_gpu_ratio",
+        "swarmglass_gpu_utilization_ratio",
+    ],
+    [
+        "DCGM_FI_DEV_FB_USED",
+        "nvidia_smi_memory_used_bytes",
+        "swarmglass_gpu_memory_used_bytes",
+    ],
+    [
+        "DCGM_FI_DEV_FB_FREE",
+        "nvidia_smi_memory_total_bytes",
+        "swarmglass_gpu_memory_total_bytes",
+    ],
+    [
+        "DCGM_FI_DEV_GPU_TEMP",
+        "nvidia_smi_temperature_gpu",
+        "swarmglass_gpu_temperature_celsius",
+    ],
+    [
+        "DCGM_FI_DEV_POWER_USAGE",
+        "nvidia_smi_power_draw_watts",
+        "swarmglass_gpu_power_watts",
+    ],
 ];
 
-/// Whether a gauge the mapping reads is asked of a server.
-fn asked(name: &str) -> bool {
-    let gpu_field = name.starts_with("DCGM_FI_DEV_")
+/// Whether a gauge the mapping reads is a per-GPU field (asked in [`FLEET_GPU_FIELDS`]'s
+/// queries, or not at all).
+fn gpu_field(name: &str) -> bool {
+    name.starts_with("DCGM_FI_DEV_")
         || (name.starts_with("nvidia_smi_") && name != "nvidia_smi_gpu_info")
-        || name.starts_with("swarmglass_gpu_");
-    !gpu_field || FLEET_GPU_FIELDS.contains(&name)
+        || name.starts_with("swarmglass_gpu_")
 }
 
 /// A latency statistic.
@@ -162,7 +175,7 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
         Query {
             role: Role::Gauges,
             promql: {
-                let gauges: Vec<&String> = n.gauges.iter().filter(|g| asked(g)).collect();
+                let gauges: Vec<&String> = n.gauges.iter().filter(|g| !gpu_field(g)).collect();
                 format!("max by ({GAUGE_LABELS}) ({})", selector(&gauges, matchers))
             },
         },
@@ -180,6 +193,12 @@ pub fn refresh(window: Duration, matchers: &[String]) -> Vec<Query> {
             ),
         },
     ];
+    for field in FLEET_GPU_FIELDS {
+        q.push(Query {
+            role: Role::Gauges,
+            promql: format!("max by ({GAUGE_LABELS}) ({})", selector(field, matchers)),
+        });
+    }
     let finished_by = format!("{by_model}, finished_reason");
     for (role, names, by) in [
         (Role::GenTps, &n.generation_tokens, &by_model),
@@ -434,9 +453,10 @@ mod tests {
         let m = vec!["job=~\"gpu|vllm\"".to_owned(), "cluster=\"a\"".to_owned()];
         let q = refresh(Duration::from_secs(60), &m);
         assert_eq!(q.len(), refresh(Duration::from_secs(5), &[]).len());
-        // up, gauges, CPU, seven counter rates, three bucket rates and three means.
+        // up, gauges, CPU, five GPU fields, seven counter rates, three bucket rates and three
+        // means.
         let roles: Vec<Role> = q.iter().map(|x| x.role).collect();
-        assert_eq!(roles.len(), 16, "{roles:?}");
+        assert_eq!(roles.len(), 21, "{roles:?}");
         for role in [
             Role::GenTps,
             Role::PromptTps,
@@ -463,23 +483,38 @@ mod tests {
             "{ttft}"
         );
         assert!(ttft.ends_with("[60s]))"), "{ttft}");
-        let gauges = &q[1].promql;
+        let gauges: Vec<&str> = q
+            .iter()
+            .filter(|x| x.role == Role::Gauges)
+            .map(|x| x.promql.as_str())
+            .collect();
+        assert_eq!(
+            gauges.len(),
+            6,
+            "the rest, then one per GPU field: {gauges:?}"
+        );
+        for g in &gauges {
+            assert!(
+                g.starts_with("max by (__name__, instance, job, gpu, UUID"),
+                "{g}"
+            );
+            assert!(
+                g.contains("engine, tp_rank"),
+                "engines are summed by the mapping, not maxed: {g}"
+            );
+            assert!(!g.contains("DCGM_FI_DEV_SM_CLOCK"), "{g}");
+        }
         assert!(
-            gauges.starts_with("max by (__name__, instance, job, gpu, UUID"),
-            "{gauges}"
+            gauges[0].contains("swarmglass_agent_info")
+                && gauges[0].contains("vllm:num_requests_running")
+                && !gauges[0].contains("DCGM_FI_DEV_"),
+            "{}",
+            gauges[0]
         );
         assert!(
-            gauges.contains("DCGM_FI_DEV_GPU_TEMP") && !gauges.contains("DCGM_FI_DEV_SM_CLOCK"),
-            "{gauges}"
-        );
-        assert!(
-            gauges.contains("swarmglass_gpu_utilization_ratio")
-                && gauges.contains("swarmglass_agent_info"),
-            "{gauges}"
-        );
-        assert!(
-            gauges.contains("engine, tp_rank"),
-            "engines are summed by the mapping, not maxed: {gauges}"
+            gauges[4].contains("\"DCGM_FI_DEV_GPU_TEMP|nvidia_smi_temperature_gpu|swarmglass_gpu_temperature_celsius\""),
+            "{}",
+            gauges[4]
         );
         let cpu = q
             .iter()
