@@ -2,7 +2,9 @@
 //! layout of the whole dashboard + tessellation, at 1, 8, 64 and 1,000 nodes × 8 GPUs (the last
 //! two in the fleet matrix, which `Auto` picks above 128 GPUs), with 15 minutes
 //! of one-second history in both throughput plots. Every frame advances the clock by one second,
-//! so every age, figure and plot point changes, as on a real once-a-second repaint.
+//! so every age, figure and plot point changes, as on a real once-a-second repaint. Then as
+//! many frames where only the pointer moves (hover, no update): what the window costs at 60 fps
+//! while an operator reads it.
 //!
 //! `cargo bench --bench frame` prints a markdown table (median and p95 per frame over 200
 //! frames after 20 warm-up frames), including the once-a-second frame that also evaluates the
@@ -38,6 +40,8 @@ struct Row {
     total: Vec<Duration>,
     /// The once-a-second frame: the frame plus the alert-rule evaluation.
     with_rules: Vec<Duration>,
+    /// A frame between updates (pointer moved, nothing new): layout and tessellation only.
+    between: Vec<Duration>,
     primitives: usize,
     vertices: usize,
 }
@@ -77,6 +81,7 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
         tessellate: Vec::new(),
         total: Vec::new(),
         with_rules: Vec::new(),
+        between: Vec::new(),
         primitives: 0,
         vertices: 0,
     };
@@ -129,7 +134,34 @@ fn run(nodes: usize, size: egui::Vec2) -> Row {
                 .sum();
         }
     }
+    // Frames between updates: the pointer moves over the window (hover, as at 60 fps while an
+    // operator reads it), the model and the clock stay.
+    let t_s = (warmup + frames) as f64;
+    let now = start + Duration::from_secs_f64(t_s);
+    for frame in 0..warmup + frames {
+        #[allow(clippy::cast_precision_loss)]
+        let pos = egui::pos2(
+            (frame % 100) as f32 * size.x / 100.0,
+            size.y * 0.6 + (frame % 7) as f32,
+        );
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            time: Some(t_s + frame as f64 / 60.0),
+            events: vec![egui::Event::PointerMoved(pos)],
+            ..egui::RawInput::default()
+        };
+        let t0 = Instant::now();
+        let mut out = ctx.run_ui(input, |ui| {
+            dashboard_ui(ui, &model, &engine, &mut state, None, now);
+        });
+        out.textures_delta.clear();
+        std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
+        if frame >= warmup {
+            row.between.push(t0.elapsed());
+        }
+    }
     for v in [
+        &mut row.between,
         &mut row.logic,
         &mut row.views,
         &mut row.layout,
@@ -196,9 +228,9 @@ fn main() {
         frames().1
     );
     println!(
-        "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | with rules, median (ms) | with rules ÷ reference | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | meshes | vertices |"
+        "| nodes | GPU cards | frame median (ms) | frame p95 (ms) | with rules, median (ms) | with rules ÷ reference | logic (incl. views) | layout | views | tessellation | alert rules (≤ 1/s) | between updates, median (ms) | meshes | vertices |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     // FRAME_NODES=1000 (comma-separated) runs only those sizes, e.g. under a profiler.
     let sizes: Vec<usize> = std::env::var("FRAME_NODES")
         .ok()
@@ -210,7 +242,7 @@ fn main() {
         let med = |v: &[Duration]| ms(percentile(v, 0.5));
         let with_rules = percentile(&r.with_rules, 0.5);
         println!(
-            "| {} | {} | {} | {} | {} | {:.2}× | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.2}× | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.nodes,
             r.nodes * GPUS_PER_NODE,
             med(&r.total),
@@ -222,6 +254,7 @@ fn main() {
             med(&r.views),
             med(&r.tessellate),
             med(&r.alerts),
+            med(&r.between),
             r.primitives,
             r.vertices
         );
@@ -232,6 +265,6 @@ fn main() {
         ms(percentile(&reference, 0.95))
     );
     println!(
-        "\n(logic, layout, views, tessellation, alert rules: medians in ms; the frame excludes the alert-rule evaluation, which the window runs at most once a second; views = the model's shared views (cluster, nodes, GPU and inference cards) rebuilt once after the frame's update, part of logic; the rules and the dashboard read them without rebuilding)"
+        "\n(logic, layout, views, tessellation, alert rules: medians in ms; the frame excludes the alert-rule evaluation, which the window runs at most once a second; views = the model's shared views (cluster, nodes, GPU and inference cards) rebuilt once after the frame's update, part of logic; the rules and the dashboard read them without rebuilding; between updates = a frame where only the pointer moved: no update, the same clock)"
     );
 }

@@ -181,7 +181,7 @@ pub struct ClusterView {
 }
 
 /// Every view of one state of the model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Views {
     /// The cluster summary.
     pub cluster: ClusterView,
@@ -200,7 +200,12 @@ pub struct Views {
     naming_key: u64,
     /// What each node's GPU cards were made from, and where they are in `gpus`.
     gpu_memo: HashMap<String, NodeGpus>,
+    /// This build's number (unique in the process), see [`Views::build_id`].
+    build_id: u64,
 }
+
+/// Numbers the builds of views: what a painter caches from one build is keyed by it.
+static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A source's place in the inference memo: a hash of its id (a card is taken over only when
 /// it equals, field by field, the card the source would give now).
@@ -695,7 +700,15 @@ impl Views {
             naming,
             naming_key,
             gpu_memo,
+            build_id: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// A number no other build of views in this process has: what is drawn from these views
+    /// (the fleet matrix's mesh) can be kept while it stays the same. A clone keeps it.
+    #[must_use]
+    pub fn build_id(&self) -> u64 {
+        self.build_id
     }
 
     /// What the next build may take over once these views are dropped.

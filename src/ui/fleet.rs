@@ -4,9 +4,16 @@
 //! filtered by name, state word or model. Painted directly (one hover area for the whole
 //! matrix), so 8,000 cells cost a few thousand vertices and no widget each.
 //!
+//! The matrix's mesh is kept between frames (egui's memory, keyed by the views' build and
+//! everything else it is drawn from): a frame that only moves the pointer or repaints the clock
+//! reuses it, and a rebuild refills the kept buffer rather than allocating a new one.
+//!
 //! State is never told by colour alone: a GPU whose source is down or stale is drawn hollow
 //! with a cross or a slash, a GPU without the figure is an empty outline, and the hover text
 //! says everything in words.
+
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
 
 use egui::{Color32, Pos2, Rect, Sense, Vec2, vec2};
 use serde::{Deserialize, Serialize};
@@ -309,7 +316,14 @@ pub fn fleet_ui(
         ));
     });
     let avail = vec2(ui.available_width(), height.max(80.0));
-    matrix_ui(ui, &shown, state.figure, avail, DESK_SIDES)
+    matrix_ui(
+        ui,
+        views.build_id(),
+        &shown,
+        state.figure,
+        avail,
+        DESK_SIDES,
+    )
 }
 
 /// Which page of the matrix the wall shows.
@@ -346,14 +360,63 @@ pub fn wall_matrix_ui(ui: &mut egui::Ui, views: &Views, avail: Vec2, tick: u64) 
         first_node: name(shown.first()),
         last_node: name(shown.last()),
     };
-    matrix_ui(ui, shown, FleetFigure::Utilisation, avail, WALL_SIDES);
+    matrix_ui(
+        ui,
+        views.build_id(),
+        shown,
+        FleetFigure::Utilisation,
+        avail,
+        WALL_SIDES,
+    );
     out
+}
+
+/// The matrix's mesh as last built and what it was built from (a hash: the views' build, the
+/// blocks shown, the figure, the geometry, what is visible and the theme's colours).
+#[derive(Clone, Default)]
+struct MeshCache {
+    key: u64,
+    mesh: Arc<egui::Mesh>,
+}
+
+/// What a matrix's mesh is drawn from, hashed: its cache key.
+fn mesh_key(
+    ui: &egui::Ui,
+    build_id: u64,
+    shown: &[Block<'_>],
+    figure: FleetFigure,
+    rect: Rect,
+) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    build_id.hash(&mut h);
+    shown.len().hash(&mut h);
+    for b in shown {
+        std::ptr::from_ref(b.node).hash(&mut h);
+        b.gpus.as_ptr().hash(&mut h);
+        b.gpus.len().hash(&mut h);
+    }
+    (figure as u8).hash(&mut h);
+    let clip = ui.clip_rect().intersect(rect);
+    for f in [rect.min.x, rect.min.y, rect.max.x, rect.max.y] {
+        f.to_bits().hash(&mut h);
+    }
+    for f in [clip.min.x, clip.min.y, clip.max.x, clip.max.y] {
+        f.to_bits().hash(&mut h);
+    }
+    let v = ui.visuals();
+    v.weak_text_color().hash(&mut h);
+    for l in [Level::Ok, Level::Warn, Level::Crit, Level::Unknown] {
+        theme::level_color(v, l).hash(&mut h);
+        theme::bar_fill(v, l).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Paint `shown` blocks into `avail`, cells sized from `sides`; hover tells a cell in words and
 /// a click answers its node.
 fn matrix_ui(
     ui: &mut egui::Ui,
+    build_id: u64,
     shown: &[Block<'_>],
     figure: FleetFigure,
     avail: Vec2,
@@ -385,48 +448,25 @@ fn matrix_ui(
         Rect::from_min_size(Pos2::new(x, y), cell)
     };
     // Every cell, outline, mark and node underline goes into one mesh, each over what it
-    // marks: a few vertices apiece, tessellated once.
-    let mut mesh = egui::Mesh::default();
-    // At most a ring (8) and a cross (8) a cell: reserved once, no regrowth while filling.
-    mesh.reserve_vertices(gpus_shown * 16);
-    mesh.reserve_triangles(gpus_shown * 12);
-    for (bi, b) in shown.iter().enumerate() {
-        if !ui.is_rect_visible(cell_at(bi, 0).union(cell_at(bi, per.saturating_sub(1)))) {
-            continue;
+    // marks: a few vertices apiece, tessellated once — and kept until what it is drawn from
+    // changes.
+    let cache_id = resp.id.with("mesh");
+    let key = mesh_key(ui, build_id, shown, figure, rect);
+    let mut cache: MeshCache = ui.data_mut(|d| d.get_temp(cache_id)).unwrap_or_default();
+    if cache.key != key || cache.mesh.is_empty() {
+        // The last frame's shapes are gone, so the buffer is ours again unless a shape still
+        // holds it.
+        if Arc::get_mut(&mut cache.mesh).is_none() {
+            cache.mesh = Arc::default();
         }
-        for (gi, c) in b.gpus.iter().enumerate() {
-            let r = cell_at(bi, gi);
-            let up = matches!(c.health, Health::Up { .. });
-            match figure.of(c) {
-                Some(x) if up || figure == FleetFigure::Health => {
-                    let fill = if figure == FleetFigure::Health {
-                        theme::bar_fill(&visuals, theme::health_level(&c.health))
-                    } else {
-                        ramp(x)
-                    };
-                    // Four vertices a cell, no rounding or feathering (at 8,000 cells, rounded
-                    // rectangles cost ~60 vertices each).
-                    mesh.add_colored_rect(r, fill);
-                }
-                _ => mesh_outline(&mut mesh, r, 1.0, outline),
-            }
-            let mark = theme::level_color(&visuals, theme::health_level(&c.health));
-            health_mark(&mut mesh, r, &c.health, mark);
-        }
-        if theme::health_level(&b.node.health) != Level::Ok {
-            // A thin line under a node that is not all up.
-            let (a, z) = (cell_at(bi, 0), cell_at(bi, b.gpus.len().saturating_sub(1)));
-            let y = a.bottom() + 1.5;
-            mesh.add_colored_rect(
-                Rect::from_min_max(
-                    Pos2::new(a.left(), y - 0.75),
-                    Pos2::new(z.right(), y + 0.75),
-                ),
-                theme::level_color(&visuals, theme::health_level(&b.node.health)),
-            );
-        }
+        // Unshared now: no copy is made.
+        let mesh = Arc::make_mut(&mut cache.mesh);
+        mesh.clear();
+        fill_mesh(mesh, ui, shown, figure, &cell_at, per, gpus_shown, outline);
+        cache.key = key;
     }
-    painter.add(egui::Shape::mesh(mesh));
+    painter.add(egui::Shape::Mesh(Arc::clone(&cache.mesh)));
+    ui.data_mut(|d| d.insert_temp(cache_id, cache));
     let hit = resp.hover_pos().and_then(|p| {
         let col = ((p.x - rect.left()) / block_w).floor() as usize;
         let row = ((p.y - rect.top()) / (cell.y + block_gap)).floor() as usize;
@@ -464,6 +504,63 @@ fn matrix_ui(
         }
     }
     FleetResponse { clicked_node }
+}
+
+/// Draw every cell of `shown` into `mesh`: a filled rectangle with the figure's colour (the
+/// health's, for the health figure), an outline where there is no figure or the source is not
+/// up, the health's mark, and a line under a node that is not all up. Blocks off screen are
+/// skipped.
+#[allow(clippy::too_many_arguments)]
+fn fill_mesh(
+    mesh: &mut egui::Mesh,
+    ui: &egui::Ui,
+    shown: &[Block<'_>],
+    figure: FleetFigure,
+    cell_at: &dyn Fn(usize, usize) -> Rect,
+    per: usize,
+    gpus_shown: usize,
+    outline: Color32,
+) {
+    let visuals = ui.visuals();
+    // At most a ring (8) and a cross (8) a cell: reserved once, no regrowth while filling.
+    mesh.reserve_vertices(gpus_shown * 16);
+    mesh.reserve_triangles(gpus_shown * 12);
+    for (bi, b) in shown.iter().enumerate() {
+        if !ui.is_rect_visible(cell_at(bi, 0).union(cell_at(bi, per.saturating_sub(1)))) {
+            continue;
+        }
+        for (gi, c) in b.gpus.iter().enumerate() {
+            let r = cell_at(bi, gi);
+            let up = matches!(c.health, Health::Up { .. });
+            match figure.of(c) {
+                Some(x) if up || figure == FleetFigure::Health => {
+                    let fill = if figure == FleetFigure::Health {
+                        theme::bar_fill(visuals, theme::health_level(&c.health))
+                    } else {
+                        ramp(x)
+                    };
+                    // Four vertices a cell, no rounding or feathering (at 8,000 cells, rounded
+                    // rectangles cost ~60 vertices each).
+                    mesh.add_colored_rect(r, fill);
+                }
+                _ => mesh_outline(mesh, r, 1.0, outline),
+            }
+            let mark = theme::level_color(visuals, theme::health_level(&c.health));
+            health_mark(mesh, r, &c.health, mark);
+        }
+        if theme::health_level(&b.node.health) != Level::Ok {
+            // A thin line under a node that is not all up.
+            let (a, z) = (cell_at(bi, 0), cell_at(bi, b.gpus.len().saturating_sub(1)));
+            let y = a.bottom() + 1.5;
+            mesh.add_colored_rect(
+                Rect::from_min_max(
+                    Pos2::new(a.left(), y - 0.75),
+                    Pos2::new(z.right(), y + 0.75),
+                ),
+                theme::level_color(visuals, theme::health_level(&b.node.health)),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -527,6 +624,72 @@ mod tests {
             sorted.sort_by(|a, b| crate::model::text::natural_cmp(a, b));
             assert_eq!(tied, sorted, "ties keep their natural order");
         }
+    }
+
+    /// The matrix's mesh (the frame's shape with the most vertices) of one frame of
+    /// `fleet_ui`, with the figure and filter of `st`.
+    fn matrix_mesh(ctx: &egui::Context, views: &Views, st: &mut FleetState) -> Arc<egui::Mesh> {
+        let mut out = ctx.run_ui(
+            egui::RawInput {
+                screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1280.0, 800.0))),
+                ..Default::default()
+            },
+            |ui| {
+                fleet_ui(ui, views, st, 700.0);
+            },
+        );
+        // No GPU to upload the font atlas to.
+        out.textures_delta.clear();
+        out.shapes
+            .into_iter()
+            .filter_map(|c| match c.shape {
+                egui::Shape::Mesh(m) => Some(m),
+                _ => None,
+            })
+            .max_by_key(|m| m.vertices.len())
+            .expect("the matrix's mesh")
+    }
+
+    /// A frame that changes nothing the matrix is drawn from reuses its mesh; new views, another
+    /// figure or a filter draw it again — and a mesh drawn again equals one drawn from nothing.
+    #[test]
+    fn the_matrix_mesh_is_kept_until_what_it_shows_changes() {
+        let start =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let mut model = crate::testdata::sample_model(40, 8, 0, start);
+        let ctx = egui::Context::default();
+        let mut st = FleetState::default();
+        let first = matrix_mesh(&ctx, model.views(), &mut st);
+        assert!(
+            first.vertices.len() >= 40 * 8 * 4,
+            "{}",
+            first.vertices.len()
+        );
+        let again = matrix_mesh(&ctx, model.views(), &mut st);
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "nothing changed: the same mesh"
+        );
+
+        st.figure = FleetFigure::Temperature;
+        let temp = matrix_mesh(&ctx, model.views(), &mut st);
+        assert!(!Arc::ptr_eq(&first, &temp), "another figure: drawn again");
+        assert_ne!(first.vertices, temp.vertices);
+        st.filter = "node-3".into();
+        let filtered = matrix_mesh(&ctx, model.views(), &mut st);
+        assert!(filtered.vertices.len() < temp.vertices.len());
+        st.filter.clear();
+
+        crate::testdata::apply_node(&mut model, 3, 8, start, 5.0);
+        model.tick(start + std::time::Duration::from_secs(60));
+        let changed = matrix_mesh(&ctx, model.views(), &mut st);
+        assert!(!Arc::ptr_eq(&temp, &changed), "new views: drawn again");
+        let fresh = matrix_mesh(&egui::Context::default(), model.views(), &mut st);
+        assert_eq!(
+            changed.vertices, fresh.vertices,
+            "the same as drawn from nothing"
+        );
+        assert_eq!(changed.indices, fresh.indices);
     }
 
     /// Each block holds exactly its node's cards — with a node without GPUs in the middle and
