@@ -7,9 +7,10 @@
 //!
 //! A fleet changes a source at a time, so a build reuses what did not change ([`ViewsMemo`]):
 //! the node naming is taken over from the last views when the rule's inputs hash the same
-//! ([`identity::fingerprint`]), and a node's GPU cards are moved over from the last views when
+//! ([`identity::fingerprint`]), a node's GPU cards are moved over from the last views when
 //! every reading they were made from is the same one (the same shared sample, origin and health)
-//! and the node's models are too — only the nodes whose sources changed are built again.
+//! and the node's models are too, and a server's cards when they equal what its source gives
+//! now — only the nodes whose sources changed are built again.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -272,13 +273,13 @@ fn inference_cards(
     cards
 }
 
-/// What one node's GPU cards were made from (every reading, in order: the shared sample's
-/// address, origin and health; and the node's models), and where the cards are in
-/// [`Views::gpus`]. The views hold a reference to every sample, so an address cannot be reused
-/// by a new sample while the memo that names it lives.
+/// What one node's GPU cards were made from (every reading, in order: the shared sample itself,
+/// origin and health; and the node's models), and where the cards are in [`Views::gpus`]. The
+/// memo holds each sample (a card merged from several readings holds a copy, not them), so no
+/// new sample can be given the address of one it names: equal addresses are the same reading.
 #[derive(Debug, Clone, PartialEq)]
 struct NodeGpus {
-    readings: Vec<(usize, GpuOrigin, Health)>,
+    readings: Vec<(Arc<GpuSample>, GpuOrigin, Health)>,
     models: Vec<String>,
     start: usize,
     len: usize,
@@ -443,8 +444,8 @@ fn gpu_cards(
                 && m.readings.len() == srcs.iter().map(|s| s.gpus.len()).sum::<usize>()
                 && readings_of(srcs)
                     .zip(&m.readings)
-                    .all(|((ptr, origin, health), (p, o, h))| {
-                        ptr == *p && origin == *o && health == h
+                    .all(|((gpu, origin, health), (g, o, h))| {
+                        Arc::ptr_eq(gpu, g) && origin == *o && health == h
                     });
             let moved = old_cards.get_mut(m.start..m.start + m.len)?;
             (same && moved.iter().all(Option::is_some)).then(|| {
@@ -456,7 +457,7 @@ fn gpu_cards(
             node_cards(node, srcs, models, &mut cards);
             let m = NodeGpus {
                 readings: readings_of(srcs)
-                    .map(|(p, o, h)| (p, o, h.clone()))
+                    .map(|(g, o, h)| (Arc::clone(g), o, h.clone()))
                     .collect(),
                 models: models.to_vec(),
                 start,
@@ -471,16 +472,14 @@ fn gpu_cards(
     (cards, memo)
 }
 
-/// Every reading of `srcs`, in order: the shared sample's address, its origin and the source's
-/// health — what a node's cards are made from.
+/// Every reading of `srcs`, in order: the shared sample, its origin and the source's health —
+/// what a node's cards are made from.
 fn readings_of<'a>(
     srcs: &'a [&'a SourceState],
-) -> impl Iterator<Item = (usize, GpuOrigin, &'a Health)> + 'a {
+) -> impl Iterator<Item = (&'a Arc<GpuSample>, GpuOrigin, &'a Health)> + 'a {
     srcs.iter().flat_map(|s| {
         let origin = s.gpu_origin.unwrap_or(GpuOrigin::Nvml);
-        s.gpus
-            .iter()
-            .map(move |g| (Arc::as_ptr(g) as usize, origin, &s.health.health))
+        s.gpus.iter().map(move |g| (g, origin, &s.health.health))
     })
 }
 

@@ -274,3 +274,44 @@ fn unchanged_nodes_keep_their_gpu_cards_and_the_views_equal_a_fresh_build() {
     same_as_fresh(&m, "a GPU lost");
     assert_eq!(m.views().gpus.len(), 5);
 }
+
+/// Two sources that see the same GPU give one card, merged from both readings (a copy, not
+/// either source's sample). Updated over and over, some twice between two builds — so the
+/// allocator has every chance to give a new reading the address of one the views last saw —
+/// the card always equals a build from scratch.
+#[test]
+fn a_merged_card_follows_every_update_of_either_source() {
+    let mut m = Model::new(ModelSettings::default());
+    let a = SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.1:9400/metrics");
+    let b = SourceId::new("a", SourceKind::Prometheus, "http://10.0.0.1:9835/metrics");
+    m.register_spec(spec(&a, false));
+    m.register_spec(spec(&b, false));
+    for round in 0..60_u32 {
+        let mut from_a = gpu("GPU-1", 0);
+        from_a.util_pct = Some(f64::from(round));
+        let mut from_b = gpu("GPU-1", 0);
+        from_b.temp_c = Some(f64::from(round) + 30.0);
+        let at = u64::from(round);
+        if round % 3 == 0 {
+            dcgm_scrape(&mut m, &a, vec![from_a], "box", at);
+        } else {
+            // Twice between two builds: the first new reading is freed again before the views
+            // are built, so the second may be given the address of the one the views last saw.
+            let mut between = from_b.clone();
+            between.temp_c = Some(1.0);
+            dcgm_scrape(&mut m, &b, vec![between], "box", at);
+            dcgm_scrape(&mut m, &b, vec![from_b], "box", at);
+        }
+        let fresh = Views::build(&m, None);
+        let v = m.views();
+        assert_eq!(v.gpus.len(), 1, "round {round}: one GPU, one card");
+        assert_eq!(v.gpus, fresh.gpus, "round {round}");
+    }
+    let card = &m.views().gpus[0];
+    assert_eq!(card.gpu.util_pct, Some(57.0), "a's last reading");
+    assert_eq!(
+        card.gpu.temp_c,
+        Some(89.0),
+        "b's last reading fills the gap"
+    );
+}
