@@ -16,8 +16,8 @@ use swarmglass::sources::http::{self, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A server that reads each request's head and hands the connection and the request line to
-/// `answer`; returns `http://127.0.0.1:PORT`.
+/// A server that reads each request's head and hands the connection and the head (the request
+/// line first) to `answer`; returns `http://127.0.0.1:PORT`.
 async fn raw<F, Fut>(answer: F) -> String
 where
     F: Fn(TcpStream, String) -> Fut + Send + Sync + 'static,
@@ -38,12 +38,7 @@ where
                         Ok(n) => head.extend_from_slice(&buf[..n]),
                     }
                 }
-                let line = String::from_utf8_lossy(&head)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                answer(sock, line).await;
+                answer(sock, String::from_utf8_lossy(&head).into_owned()).await;
             });
         }
     });
@@ -90,8 +85,12 @@ fn transport_message(r: Result<http::Fetched, SourceError>) -> String {
 
 #[tokio::test]
 async fn a_redirect_loop_is_named_as_one() {
-    let base = raw(|mut sock, line| async move {
-        let to = if line.contains("/a ") { "/b" } else { "/a" };
+    let base = raw(|mut sock, head| async move {
+        let to = if head.starts_with("GET /a ") {
+            "/b"
+        } else {
+            "/a"
+        };
         let resp = format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n");
         let _ = sock.write_all(resp.as_bytes()).await;
     })
@@ -107,9 +106,9 @@ async fn a_redirect_loop_is_named_as_one() {
 
 #[tokio::test]
 async fn endless_redirects_stop_after_ten() {
-    let base = raw(|mut sock, line| async move {
+    let base = raw(|mut sock, head| async move {
         // /r/1 → /r/2 → … never the same URL twice.
-        let n: u64 = line
+        let n: u64 = head
             .split_whitespace()
             .nth(1)
             .and_then(|p| p.rsplit('/').next())
@@ -217,26 +216,12 @@ async fn serve_bytes(body: Vec<u8>, headers: &'static str) -> String {
 
 /// A server that answers every request with the request's own head, as its body.
 async fn echo_head() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0_u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", head.len());
-                let _ = sock.write_all(answer.as_bytes()).await;
-                let _ = sock.write_all(&head).await;
-            });
-        }
-    });
-    format!("http://{addr}")
+    raw(|mut sock, head| async move {
+        let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", head.len());
+        let _ = sock.write_all(answer.as_bytes()).await;
+        let _ = sock.write_all(head.as_bytes()).await;
+    })
+    .await
 }
 
 /// Compression is asked for unless the request says not to (a query server on this machine).

@@ -6,7 +6,7 @@
 //!
 //! The matrix's mesh is kept between frames (egui's memory, keyed by the views' build and
 //! everything else it is drawn from): a frame that only moves the pointer or repaints the clock
-//! reuses it, and a rebuild refills the kept buffer rather than allocating a new one.
+//! hands the same mesh to the tessellator.
 //!
 //! State is never told by colour alone: a GPU whose source is down or stale is drawn hollow
 //! with a cross or a slash, a GPU without the figure is an empty outline, and the hover text
@@ -452,18 +452,18 @@ fn matrix_ui(
     // changes.
     let cache_id = resp.id.with("mesh");
     let key = mesh_key(ui, build_id, shown, figure, rect);
-    let mut cache: MeshCache = ui.data_mut(|d| d.get_temp(cache_id)).unwrap_or_default();
+    let mut cache: MeshCache = ui.data_mut(|d| d.remove_temp(cache_id)).unwrap_or_default();
     if cache.key != key || cache.mesh.is_empty() {
-        // The last frame's shapes are gone, so the buffer is ours again unless a shape still
-        // holds it.
-        if Arc::get_mut(&mut cache.mesh).is_none() {
-            cache.mesh = Arc::default();
-        }
-        // Unshared now: no copy is made.
-        let mesh = Arc::make_mut(&mut cache.mesh);
-        mesh.clear();
-        fill_mesh(mesh, ui, shown, figure, &cell_at, per, gpus_shown, outline);
-        cache.key = key;
+        // A new buffer each rebuild: refilling the kept one measured slower (benches/frame.rs,
+        // docs/BENCHMARKS.md).
+        let mut mesh = egui::Mesh::default();
+        fill_mesh(
+            &mut mesh, ui, shown, figure, &cell_at, per, gpus_shown, outline,
+        );
+        cache = MeshCache {
+            key,
+            mesh: Arc::new(mesh),
+        };
     }
     painter.add(egui::Shape::Mesh(Arc::clone(&cache.mesh)));
     ui.data_mut(|d| d.insert_temp(cache_id, cache));
