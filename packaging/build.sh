@@ -56,6 +56,8 @@ done
 install -Dm644 assets/icon.svg "$share/icons/hicolor/scalable/apps/swarmglass.svg"
 install -Dm644 config/swarmglass.example.toml "$share/doc/swarmglass/swarmglass.example.toml"
 install -Dm644 README.md "$share/doc/swarmglass/README.md"
+install -Dm644 LICENSE-MIT "$share/doc/swarmglass/LICENSE-MIT"
+install -Dm644 LICENSE-APACHE "$share/doc/swarmglass/LICENSE-APACHE"
 install -Dm644 packaging/systemd/swarmglass-agent.service "$root/usr/lib/systemd/system/swarmglass-agent.service"
 install -Dm644 packaging/systemd/swarmglass-watch.service "$root/usr/lib/systemd/user/swarmglass-watch.service"
 

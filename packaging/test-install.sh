@@ -128,14 +128,15 @@ echo "  history: opens after the upgrade, $(oldest "$out/history-after.txt" | se
 step "swarmglass --version"
 in_root swarmglass --version
 
-step "man page, completions, desktop entry, icon, metainfo, units, example config"
+step "man page, completions, desktop entry, icon, metainfo, units, example config, licences"
 for f in /usr/share/man/man1/swarmglass.1.gz /usr/share/bash-completion/completions/swarmglass \
   /usr/share/zsh/vendor-completions/_swarmglass /usr/share/fish/vendor_completions.d/swarmglass.fish \
   /usr/share/applications/swarmglass.desktop /usr/share/icons/hicolor/256x256/apps/swarmglass.png \
   /usr/share/icons/hicolor/scalable/apps/swarmglass.svg \
   /usr/share/metainfo/io.github.swarmglass.Swarmglass.metainfo.xml \
   /usr/lib/systemd/system/swarmglass-agent.service /usr/lib/systemd/user/swarmglass-watch.service \
-  /usr/share/doc/swarmglass/swarmglass.example.toml; do
+  /usr/share/doc/swarmglass/swarmglass.example.toml /usr/share/doc/swarmglass/LICENSE-MIT \
+  /usr/share/doc/swarmglass/LICENSE-APACHE; do
   [ -s "$root$f" ] || {
     echo "missing: $f" >&2
     exit 1
