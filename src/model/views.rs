@@ -294,6 +294,8 @@ pub struct ViewsMemo {
     gpu_memo: HashMap<String, NodeGpus>,
     /// The inference cards, each with its source's key.
     inference_memo: Vec<(u64, InferenceCard)>,
+    /// The nodes' names in natural order.
+    order: Vec<String>,
 }
 
 fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
@@ -580,6 +582,13 @@ impl<'a> NodeRank<'a> {
         (Self(rank), sorted)
     }
 
+    /// Rank `names`, already in natural order.
+    fn ordered(names: impl Iterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
+        let sorted: Vec<&str> = names.collect();
+        let rank = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        (Self(rank), sorted)
+    }
+
     /// The place of `name` (unknown names last).
     fn of(&self, name: &str) -> usize {
         self.0.get(name).copied().unwrap_or(usize::MAX)
@@ -607,8 +616,19 @@ impl Views {
         // By name while they are gathered; natural order comes from `NodeRank` after.
         let mut nodes: HashMap<&str, NodeView> = HashMap::default();
         // Every source that counts with its node, looked up once.
+        // The model and the naming both keep sources in the order of their ids: one walk of the
+        // naming alongside the sources finds each one's node (`Naming::node_of`, without a
+        // lookup per source).
+        let mut named = naming.sources.iter().peekable();
         let shown: Vec<(&SourceState, &str)> = machine_sources(model)
-            .map(|s| (s, naming.node_of(&s.id)))
+            .map(|s| {
+                while named.next_if(|(id, _)| **id < s.id).is_some() {}
+                let node = match named.peek() {
+                    Some((id, node)) if **id == s.id => node.as_str(),
+                    _ => naming.node_of(&s.id),
+                };
+                (s, node)
+            })
             .collect();
         for &(s, name) in &shown {
             let n = node_entry(&mut nodes, name);
@@ -647,7 +667,15 @@ impl Views {
                 }
             }
         }
-        let (rank, names) = NodeRank::new(nodes.keys().copied());
+        // The natural order of the nodes before, when the nodes are the same ones.
+        let order = memo
+            .as_mut()
+            .map(|m| std::mem::take(&mut m.order))
+            .filter(|o| o.len() == nodes.len() && o.iter().all(|n| nodes.contains_key(n.as_str())));
+        let (rank, names) = match &order {
+            Some(o) => NodeRank::ordered(o.iter().map(String::as_str)),
+            None => NodeRank::new(nodes.keys().copied()),
+        };
         let (gpus, gpu_memo) = gpu_cards(&shown, &nodes, &rank, &names, memo.as_mut());
         for (name, m) in &gpu_memo {
             if let Some(n) = nodes.get_mut(name.as_str()) {
@@ -716,6 +744,7 @@ impl Views {
         ViewsMemo {
             key: self.naming_key,
             naming: self.naming,
+            order: self.nodes.into_iter().map(|n| n.name).collect(),
             gpus: self.gpus.into_iter().map(Some).collect(),
             gpu_memo: self.gpu_memo,
             inference_memo: self

@@ -273,6 +273,19 @@ fn unchanged_nodes_keep_their_gpu_cards_and_the_views_equal_a_fresh_build() {
     dcgm_scrape(&mut m, &id, one, "node-2", 2_000);
     same_as_fresh(&m, "a GPU lost");
     assert_eq!(m.views().gpus.len(), 5);
+
+    // A new node between the others (natural order: node-1a after node-01): the order of the
+    // views before no longer holds and is made again.
+    let new = SourceId::new(
+        "node-1a",
+        SourceKind::Prometheus,
+        "http://node-1a:9400/metrics",
+    );
+    m.register_spec(spec(&new, false));
+    dcgm_scrape(&mut m, &new, vec![gpu("GPU-new", 0)], "node-1a", 2_001);
+    same_as_fresh(&m, "a node added");
+    let names: Vec<&str> = m.views().nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["node-00", "node-01", "node-1a", "node-02"]);
 }
 
 /// Two sources that see the same GPU give one card, merged from both readings (a copy, not
