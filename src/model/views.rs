@@ -330,8 +330,7 @@ impl<'a> NodeRank<'a> {
     fn new(names: impl Iterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
         let mut sorted: Vec<&str> = names.collect();
         sorted.sort_by(|a, b| natural_cmp(a, b));
-        let rank = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        (Self(rank), sorted)
+        Self::ordered(sorted.into_iter())
     }
 
     /// Rank `names`, already in natural order.
