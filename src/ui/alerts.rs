@@ -128,7 +128,8 @@ pub enum Row<'a> {
 /// [`GROUP_ABOVE`] are one group, where the first of them stood.
 #[must_use]
 pub fn rows<'a>(active: &[&'a ActiveAlert]) -> Vec<Row<'a>> {
-    let key = |a: &ActiveAlert| (a.rule.clone(), a.severity, a.state);
+    // Borrowed: at fleet scale there are thousands of active alerts every frame.
+    let key = |a: &'a ActiveAlert| (a.rule.as_str(), a.severity, a.state);
     let mut counts: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
     for a in active {
         *counts.entry(key(a)).or_default() += 1;
