@@ -171,8 +171,8 @@ pub struct Model {
     sources: BTreeMap<SourceId, SourceState>,
     /// The views of the current state, built on first use after a change.
     views: OnceLock<Views>,
-    /// What the last views were made from, kept when they are dropped: the next build takes
-    /// over their naming and each unchanged node's GPU cards, see `views::Views::build`.
+    /// The last views, kept when a change drops them, with the sources changed since: the
+    /// next build starts from them (`views::Views::build`).
     views_memo: MemoSlot,
     /// Deduplicated errors.
     pub errors: ErrorLog,
@@ -188,13 +188,13 @@ pub struct Model {
     pub tasks: tasks::TaskModel,
 }
 
-/// The memo of the last views: taken by the next build (through `&Model`, hence the lock,
-/// never contended). A clone of the model starts without one; it is only a shortcut.
+/// The last views and what changed since: taken by the next build (through `&Model`, hence
+/// the lock, never contended). A clone of the model starts without; it is only a shortcut.
 #[derive(Debug, Default)]
-struct MemoSlot(Mutex<Option<views::ViewsMemo>>);
+struct MemoSlot(Mutex<Option<views::Changes>>);
 
 impl MemoSlot {
-    fn take(&self) -> Option<views::ViewsMemo> {
+    fn take(&self) -> Option<views::Changes> {
         self.0.lock().ok().and_then(|mut m| m.take())
     }
 }
@@ -237,7 +237,7 @@ impl Model {
 
     /// Declare a source as the collector describes it (node named or not, implicit or not).
     pub fn register_spec(&mut self, spec: SourceSpec) {
-        self.invalidate_views();
+        self.changing(&spec.id);
         let settings = &self.settings;
         self.sources
             .entry(spec.id.clone())
@@ -252,7 +252,7 @@ impl Model {
 
     /// One source, to change it by hand (tests, tools); the views are rebuilt after.
     pub fn source_state_mut(&mut self, id: &SourceId) -> Option<&mut SourceState> {
-        self.invalidate_views();
+        self.changing(id);
         self.sources.get_mut(id)
     }
 
@@ -263,15 +263,24 @@ impl Model {
             .get_or_init(|| Views::build(self, self.views_memo.take()))
     }
 
-    /// Drop the views after a change; their naming is kept for the next build to reuse.
-    fn invalidate_views(&mut self) {
+    /// Source `id` is about to change: drop the views, keeping them (and which sources changed
+    /// since) for the next build to start from.
+    fn changing(&mut self, id: &SourceId) {
+        let slot = self
+            .views_memo
+            .0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(v) = self.views.take() {
-            self.views_memo = MemoSlot(Mutex::new(Some(v.into_memo())));
+            *slot = Some(views::Changes::since(v));
+        }
+        if let Some(changes) = slot {
+            changes.mark(id, self.sources.get(id));
         }
     }
 
     fn source_mut(&mut self, id: &SourceId) -> &mut SourceState {
-        self.invalidate_views();
+        self.changing(id);
         let settings = &self.settings;
         self.sources.entry(id.clone()).or_insert_with(|| {
             SourceState::new(
@@ -567,12 +576,16 @@ impl Model {
 
     /// Let time pass (staleness). The views are rebuilt only when a health changed.
     pub fn tick(&mut self, now: SystemTime) {
-        let mut changed = false;
+        let mut changed = Vec::new();
         for s in self.sources.values_mut() {
-            changed |= s.health.tick(now);
+            if s.health.tick(now) {
+                changed.push(s.id.clone());
+            }
         }
-        if changed {
-            self.invalidate_views();
+        // Marked after the change: a tick changes only the health, which the naming does not
+        // read (see `views::Changes::mark`).
+        for id in &changed {
+            self.changing(id);
         }
     }
 }

@@ -5,15 +5,18 @@
 //! (`node-2` before `node-10`, [`natural_cmp`]) so nothing jumps. [`super::Model::views`] builds
 //! it once per change and hands out references.
 //!
-//! A fleet changes a source at a time, so a build reuses what did not change ([`ViewsMemo`]):
-//! the node naming is taken over from the last views when the rule's inputs hash the same
-//! ([`identity::fingerprint`]), a node's GPU cards are moved over from the last views when
-//! every reading they were made from is the same one (the same shared sample, origin and health)
-//! and the node's models are too, and a server's cards when they equal what its source gives
-//! now — only the nodes whose sources changed are built again. The cards and that memo are in
+//! A fleet changes a source at a time, so a build starts from the views before and what changed
+//! since ([`Changes`], kept by the model): when no changed source touches the node naming (its
+//! inputs hash the same) and no proxy status changed, only the nodes of the changed sources are
+//! built again and put in place of theirs — the cost of an update is its node's, not the
+//! fleet's. Anything else (a new source, a new host name, a proxy's answer) builds everything,
+//! reusing the naming while its inputs' fingerprint ([`identity::fingerprint`]) is the same.
+//! Either way the views equal a build from scratch. How a node's cards are made is in
 //! `views_cards.rs`.
 
 use std::collections::BTreeSet;
+use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -29,8 +32,7 @@ use super::scrape::ServerKind;
 use super::text::natural_cmp;
 use super::{HostStats, Model, SourceState};
 use crate::format;
-pub use cards::ViewsMemo;
-use cards::{NodeGpus, gpu_cards, inference_cards, source_key};
+use cards::{inference_cards, node_cards};
 
 /// Hash maps keyed by names and UUIDs, rebuilt on every build: foldhash (already in the tree
 /// under hashbrown) instead of SipHash, which showed as a tenth of a build at 8,000 GPUs.
@@ -203,14 +205,104 @@ pub struct Views {
     pub naming: Arc<Naming>,
     /// The hash of the naming rule's inputs `naming` was made from.
     naming_key: u64,
-    /// What each node's GPU cards were made from, and where they are in `gpus`.
-    gpu_memo: HashMap<String, NodeGpus>,
-    /// This build's number (unique in the process), see [`Views::build_id`].
-    build_id: u64,
+    /// Each node's sources (in the model's order), by node name: what a node is built from
+    /// again. Made with the naming, shared while it is reused.
+    node_sources: Arc<HashMap<String, Vec<SourceId>>>,
+    /// One per node, same order: where its cards are and what the proxy said of it.
+    spans: Vec<Span>,
 }
 
-/// Numbers the builds of views: what a painter caches from one build is keyed by it.
-static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// What the proxy says of one node: counted into its health and models like a source.
+#[derive(Debug, Clone)]
+struct ProxyPart {
+    health: Health,
+    /// Names the proxy when it is the node's worst: "proxy URL".
+    who: Arc<str>,
+    model: Option<String>,
+}
+
+/// A GPU at or above this temperature (°C) counts as hot in the summaries.
+pub const HOT_C: f64 = 83.0;
+
+/// How many of `cards` are hot ([`HOT_C`]).
+fn hot(cards: &[GpuCard]) -> usize {
+    cards
+        .iter()
+        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= HOT_C))
+        .count()
+}
+
+/// One node's place in the views: its cards' ranges in [`Views::gpus`] and
+/// [`Views::inference`], how many of its GPUs are hot, the proxy's word on it, and its
+/// revision.
+#[derive(Debug, Clone)]
+struct Span {
+    gpus: Range<usize>,
+    inference: Range<usize>,
+    hot: usize,
+    proxy: Vec<ProxyPart>,
+    /// A number given to this node's view and cards when they were made (unique in the
+    /// process): the same number, the same node view and cards.
+    revision: u64,
+}
+
+/// What changed since `before` was built: the sources changed, each with a hash of its naming
+/// inputs before its first change ([`naming_inputs`]). The model keeps it and hands it to the
+/// next build.
+#[derive(Debug)]
+pub struct Changes {
+    before: Views,
+    sources: HashMap<SourceId, u64>,
+}
+
+impl Changes {
+    /// Nothing changed yet since `before`.
+    #[must_use]
+    pub fn since(before: Views) -> Self {
+        Self {
+            before,
+            sources: HashMap::default(),
+        }
+    }
+
+    /// Source `id` is about to change; `state` is what it is now (`None` when it is new).
+    /// Call before every change of a source, of any field: the first call since `before` keeps
+    /// what the naming rule read of it.
+    pub fn mark(&mut self, id: &SourceId, state: Option<&SourceState>) {
+        if !self.sources.contains_key(id) {
+            self.sources.insert(id.clone(), naming_inputs(state));
+        }
+    }
+}
+
+/// A hash of what the naming rule reads of one source (`None`: of its absence): whether it
+/// counts, its configured name, its reported host name and its GPUs' UUIDs. A changed source
+/// whose hash is the same cannot have changed the naming; when it differs the naming may have
+/// changed, and the rule's whole fingerprint is taken again.
+fn naming_inputs(state: Option<&SourceState>) -> u64 {
+    let mut h = NAMING_INPUTS.build_hasher();
+    if let Some(s) = state {
+        (s.in_views(), s.node_named, s.host_name.as_deref()).hash(&mut h);
+        for g in &s.gpus {
+            g.uuid.hash(&mut h);
+        }
+    } else {
+        u8::MAX.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// One fixed hasher for [`naming_inputs`]: a hash taken before a change and one taken at the
+/// build must agree.
+static NAMING_INPUTS: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x5747);
+
+/// Numbers the nodes the builds make ([`Span::revision`]): what a painter draws from a node is
+/// kept while its number is the same.
+static REVISIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    REVISIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 fn status_health(healthy: Option<bool>, at: SystemTime) -> Health {
     match healthy {
@@ -259,12 +351,18 @@ fn add_model(models: &mut Vec<String>, m: &str) {
     }
 }
 
-/// The sources that count and describe a machine: not status endpoints, not the Prometheus
-/// servers a fleet is read through (their targets are the machine sources).
+/// Whether a source of kind `kind` counts and describes a machine: not a status endpoint, not a
+/// Prometheus server a fleet is read through (its targets are the machine sources).
+fn is_machine(kind: SourceKind) -> bool {
+    !matches!(kind, SourceKind::Status | SourceKind::PrometheusServer)
+}
+
+/// The sources that count and describe a machine.
 fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
-    model.sources().values().filter(|s| {
-        s.in_views() && !matches!(s.id.kind, SourceKind::Status | SourceKind::PrometheusServer)
-    })
+    model
+        .sources()
+        .values()
+        .filter(|s| s.in_views() && is_machine(s.id.kind))
 }
 
 /// Status sources that count and have answered at least once.
@@ -275,8 +373,8 @@ fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
         .filter(|s| s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some())
 }
 
-/// The node naming of `model`: `memo`'s when the rule's inputs are unchanged, else resolved.
-fn naming(model: &Model, memo: Option<&ViewsMemo>) -> (u64, Arc<Naming>) {
+/// The fingerprint of the naming rule's inputs in `model`, and the inputs.
+fn naming_key(model: &Model) -> (u64, Vec<Member<'_>>, Vec<ProxyEntry<'_>>) {
     let members: Vec<Member<'_>> = machine_sources(model)
         .map(|s| Member {
             id: &s.id,
@@ -293,103 +391,188 @@ fn naming(model: &Model, memo: Option<&ViewsMemo>) -> (u64, Arc<Naming>) {
             host: n.host.as_deref(),
         })
         .collect();
-    let key = identity::fingerprint(&members, &proxy);
-    match memo {
-        Some(m) if m.key == key => (key, Arc::clone(&m.naming)),
-        _ => (key, Arc::new(identity::resolve(&members, &proxy))),
-    }
+    (identity::fingerprint(&members, &proxy), members, proxy)
 }
 
-/// `items` in natural order of their `node` (by `rank`), then by `then`. The items are large
-/// (cards), so their positions are sorted and each item is moved once, into its place.
-fn by_node<T>(
-    items: Vec<T>,
-    rank: &NodeRank<'_>,
-    node: impl for<'x> Fn(&'x T) -> &'x str,
-    then: impl Fn(&T, &T) -> std::cmp::Ordering,
-) -> Vec<T> {
-    let mut order: Vec<(usize, usize)> = items
+/// What one node is made from: its sources (in the model's order) and the proxy's word on it.
+#[derive(Default)]
+struct Parts<'a> {
+    sources: Vec<&'a SourceState>,
+    proxy: Vec<ProxyPart>,
+}
+
+/// Build node `name` from its sources (the model's order) and the proxy's word on it: its view
+/// (returned), its GPU cards and inference cards (appended).
+fn build_node(
+    name: &str,
+    sources: &[&SourceState],
+    proxy: &[ProxyPart],
+    gpus: &mut Vec<GpuCard>,
+    inference: &mut Vec<InferenceCard>,
+) -> NodeView {
+    let mut n = blank_node(name);
+    for s in sources {
+        merge_health(&mut n, &s.health.health, || s.id.to_string());
+        if s.host.is_some() {
+            n.host = s.host;
+        }
+        for m in s.inference.iter().filter_map(|i| i.model.as_deref()) {
+            add_model(&mut n.models, m);
+        }
+    }
+    for p in proxy {
+        merge_health(&mut n, &p.health, || p.who.to_string());
+        if let Some(m) = &p.model {
+            add_model(&mut n.models, m);
+        }
+    }
+    let start = gpus.len();
+    node_cards(name, sources, &n.models, gpus);
+    n.gpus = gpus.len() - start;
+    inference_cards(name, sources, inference);
+    n
+}
+
+/// The cluster card of `nodes`, with what the answering proxy says of failover.
+fn cluster_view(
+    nodes: &[NodeView],
+    failover_ready: Option<bool>,
+    active_node: Option<String>,
+) -> ClusterView {
+    let up = nodes.iter().filter(|n| is_up(&n.health)).count();
+    let known = nodes
         .iter()
-        .enumerate()
-        .map(|(i, item)| (rank.of(node(item)), i))
-        .collect();
-    order.sort_by(|&(ra, ia), &(rb, ib)| ra.cmp(&rb).then_with(|| then(&items[ia], &items[ib])));
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
-        .collect()
-}
-
-/// Each node's place in natural order of names (`node-2` before `node-10`), computed once per
-/// build so the lists sort by a number instead of comparing names pair by pair.
-struct NodeRank<'a>(HashMap<&'a str, usize>);
-
-impl<'a> NodeRank<'a> {
-    /// Rank `names` (each once) in natural order.
-    fn new(names: impl Iterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
-        let mut sorted: Vec<&str> = names.collect();
-        sorted.sort_by(|a, b| natural_cmp(a, b));
-        Self::ordered(sorted.into_iter())
+        .filter(|n| !matches!(n.health, Health::Unknown))
+        .count();
+    let overall = if known == 0 {
+        Overall::Unknown
+    } else if up == nodes.len() {
+        Overall::AllUp
+    } else if up == 0 {
+        Overall::Down
+    } else {
+        Overall::Degraded
+    };
+    ClusterView {
+        overall,
+        nodes_up: up,
+        nodes_total: nodes.len(),
+        failover_ready,
+        active_node,
     }
-
-    /// Rank `names`, already in natural order.
-    fn ordered(names: impl Iterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
-        let sorted: Vec<&str> = names.collect();
-        let rank = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        (Self(rank), sorted)
-    }
-
-    /// The place of `name` (unknown names last).
-    fn of(&self, name: &str) -> usize {
-        self.0.get(name).copied().unwrap_or(usize::MAX)
-    }
-}
-
-/// The node named `name` in `nodes`, added blank when it is new.
-fn node_entry<'n, 'a>(
-    nodes: &'n mut HashMap<&'a str, NodeView>,
-    name: &'a str,
-) -> &'n mut NodeView {
-    nodes.entry(name).or_insert_with(|| blank_node(name))
 }
 
 impl Views {
-    /// Build every view of `model`, taking over from `memo` (the views before) the naming
-    /// when its inputs are unchanged and each node's GPU cards when their readings are.
+    /// Build every view of `model`. With `changes` (the views before and what changed since),
+    /// only the changed sources' nodes are built again when that is enough (see the module's
+    /// header); otherwise everything is, reusing the naming and the nodes' order when they
+    /// still hold.
     #[must_use]
-    pub fn build(model: &Model, mut memo: Option<ViewsMemo>) -> Self {
-        let (naming_key, naming) = naming(model, memo.as_ref());
-        if memo.as_ref().is_some_and(|m| m.key != naming_key) {
-            // Another naming: nodes may have other names and sources; build every card.
-            memo = None;
+    pub fn build(model: &Model, changes: Option<Changes>) -> Self {
+        match changes {
+            None => Self::build_all(model, None),
+            Some(c) => Self::update(model, c).unwrap_or_else(|before| {
+                let before = *before;
+                Self::build_all(model, Some(before))
+            }),
         }
-        // By name while they are gathered; natural order comes from `NodeRank` after.
-        let mut nodes: HashMap<&str, NodeView> = HashMap::default();
-        // Every source that counts with its node, looked up once.
+    }
+
+    /// The views before, with the nodes of the changed sources built again; the views before
+    /// back when that is not enough.
+    fn update(model: &Model, changes: Changes) -> Result<Self, Box<Self>> {
+        let Changes {
+            before: mut v,
+            sources,
+        } = changes;
+        let mut naming_may_change = false;
+        let mut touched: Vec<usize> = Vec::with_capacity(sources.len());
+        for (id, was) in &sources {
+            match id.kind {
+                // The proxy's answer reaches every node it names: build them all.
+                SourceKind::Status => return Err(Box::new(v)),
+                SourceKind::PrometheusServer => continue,
+                _ => {}
+            }
+            let now = model.sources().get(id);
+            naming_may_change |= naming_inputs(now) != *was;
+            let Some(s) = now.filter(|s| s.in_views()) else {
+                continue;
+            };
+            let name = v.naming.node_of(&s.id);
+            match v.nodes.binary_search_by(|n| natural_cmp(&n.name, name)) {
+                Ok(i) => touched.push(i),
+                Err(_) => return Err(Box::new(v)),
+            }
+        }
+        if naming_may_change && naming_key(model).0 != v.naming_key {
+            return Err(Box::new(v));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let mut resized = false;
+        let (mut gpus, mut inference) = (Vec::new(), Vec::new());
+        // From the last node back, so the ranges of the nodes before stay where they are.
+        for &i in touched.iter().rev() {
+            let name = v.nodes[i].name.as_str();
+            let ids = v.node_sources.get(name).map_or(&[][..], Vec::as_slice);
+            let srcs: Vec<&SourceState> = ids
+                .iter()
+                .filter_map(|id| model.sources().get(id))
+                .filter(|s| s.in_views())
+                .collect();
+            if srcs.len() != ids.len() {
+                return Err(Box::new(v));
+            }
+            gpus.clear();
+            inference.clear();
+            let node = build_node(name, &srcs, &v.spans[i].proxy, &mut gpus, &mut inference);
+            let span = &mut v.spans[i];
+            let (ng, ni) = (gpus.len(), inference.len());
+            resized |= ng != span.gpus.len() || ni != span.inference.len();
+            v.gpus.splice(span.gpus.clone(), gpus.drain(..));
+            v.inference
+                .splice(span.inference.clone(), inference.drain(..));
+            // The lengths are right; the starts of the nodes after are put right below.
+            span.gpus.end = span.gpus.start + ng;
+            span.inference.end = span.inference.start + ni;
+            span.hot = hot(&v.gpus[span.gpus.clone()]);
+            span.revision = next_revision();
+            v.nodes[i] = node;
+        }
+        if resized {
+            v.place_spans();
+        }
+        v.cluster = cluster_view(
+            &v.nodes,
+            v.cluster.failover_ready,
+            v.cluster.active_node.take(),
+        );
+        Ok(v)
+    }
+
+    /// Every node built from scratch; the naming and the nodes' order taken over from `before`
+    /// while they still hold.
+    fn build_all(model: &Model, before: Option<Self>) -> Self {
+        let (key, members, proxy) = naming_key(model);
+        let before = before.filter(|b| b.naming_key == key);
+        let naming = match &before {
+            Some(b) => Arc::clone(&b.naming),
+            None => Arc::new(identity::resolve(&members, &proxy)),
+        };
+        drop((members, proxy));
+        // Each node's parts, gathered by name; natural order after.
+        let mut parts: HashMap<&str, Parts<'_>> = HashMap::default();
         // The model and the naming both keep sources in the order of their ids: one walk of the
-        // naming alongside the sources finds each one's node (`Naming::node_of`, without a
-        // lookup per source).
+        // naming alongside the sources finds each one's node (without a lookup per source).
         let mut named = naming.sources.iter().peekable();
-        let shown: Vec<(&SourceState, &str)> = machine_sources(model)
-            .map(|s| {
-                while named.next_if(|(id, _)| **id < s.id).is_some() {}
-                let node = match named.peek() {
-                    Some((id, node)) if **id == s.id => node.as_str(),
-                    _ => naming.node_of(&s.id),
-                };
-                (s, node)
-            })
-            .collect();
-        for &(s, name) in &shown {
-            let n = node_entry(&mut nodes, name);
-            merge_health(n, &s.health.health, || s.id.to_string());
-            if s.host.is_some() {
-                n.host = s.host;
-            }
-            for m in s.inference.iter().filter_map(|i| i.model.as_deref()) {
-                add_model(&mut n.models, m);
-            }
+        for s in machine_sources(model) {
+            while named.next_if(|(id, _)| **id < s.id).is_some() {}
+            let node = match named.peek() {
+                Some((id, node)) if **id == s.id => node.as_str(),
+                _ => naming.node_of(&s.id),
+            };
+            parts.entry(node).or_default().sources.push(s);
         }
         let mut proxy_unhealthy = BTreeSet::new();
         let mut proxy_view = None;
@@ -401,9 +584,10 @@ impl Views {
             if answering && proxy_view.is_none() {
                 proxy_view = Some(status);
             }
+            let who: Arc<str> = Arc::from(format!("proxy {}", s.id.locator));
             for sn in &status.nodes {
                 let name = naming.proxy_node(&sn.name);
-                let h = if answering {
+                let health = if answering {
                     status_health(sn.healthy, at)
                 } else {
                     Health::Unknown
@@ -411,64 +595,70 @@ impl Views {
                 if answering && sn.healthy == Some(false) {
                     proxy_unhealthy.insert(name.to_owned());
                 }
-                let n = node_entry(&mut nodes, name);
-                merge_health(n, &h, || format!("proxy {}", s.id.locator));
-                if let Some(m) = &sn.model {
-                    add_model(&mut n.models, m);
-                }
+                parts.entry(name).or_default().proxy.push(ProxyPart {
+                    health,
+                    who: Arc::clone(&who),
+                    model: sn.model.clone(),
+                });
             }
         }
         // The natural order of the nodes before, when the nodes are the same ones.
-        let order = memo
-            .as_mut()
-            .map(|m| std::mem::take(&mut m.order))
-            .filter(|o| o.len() == nodes.len() && o.iter().all(|n| nodes.contains_key(n.as_str())));
-        let (rank, names) = match &order {
-            Some(o) => NodeRank::ordered(o.iter().map(String::as_str)),
-            None => NodeRank::new(nodes.keys().copied()),
-        };
-        let (gpus, gpu_memo) = gpu_cards(&shown, &nodes, &rank, &names, memo.as_mut());
-        for (name, m) in &gpu_memo {
-            if let Some(n) = nodes.get_mut(name.as_str()) {
-                n.gpus = m.len;
+        let order: Vec<&str> = match &before {
+            Some(b)
+                if b.nodes.len() == parts.len()
+                    && b.nodes.iter().all(|n| parts.contains_key(n.name.as_str())) =>
+            {
+                b.nodes.iter().map(|n| n.name.as_str()).collect()
             }
-        }
-        let nodes: Vec<NodeView> = names.iter().filter_map(|n| nodes.remove(n)).collect();
-
-        let inference = inference_cards(&shown, memo.as_mut());
-        let inference = by_node(
-            inference,
-            &rank,
-            |c| &c.node,
-            |a, b| {
-                natural_cmp(&a.source.locator, &b.source.locator)
-                    .then_with(|| a.stats.model.cmp(&b.stats.model))
-            },
-        );
-
-        let up = nodes.iter().filter(|n| is_up(&n.health)).count();
-        let known = nodes
-            .iter()
-            .filter(|n| !matches!(n.health, Health::Unknown))
-            .count();
-        let overall = if known == 0 {
-            Overall::Unknown
-        } else if up == nodes.len() {
-            Overall::AllUp
-        } else if up == 0 {
-            Overall::Down
-        } else {
-            Overall::Degraded
+            _ => {
+                let mut names: Vec<&str> = parts.keys().copied().collect();
+                names.sort_by(|a, b| natural_cmp(a, b));
+                names
+            }
         };
-        let cluster = ClusterView {
-            overall,
-            nodes_up: up,
-            nodes_total: nodes.len(),
-            failover_ready: proxy_view.and_then(|s| s.failover_ready),
-            active_node: proxy_view
+        let node_sources = match &before {
+            Some(b) => Arc::clone(&b.node_sources),
+            None => Arc::new(
+                parts
+                    .iter()
+                    .filter(|(_, p)| !p.sources.is_empty())
+                    .map(|(name, p)| {
+                        let ids = p.sources.iter().map(|s| s.id.clone()).collect();
+                        ((*name).to_owned(), ids)
+                    })
+                    .collect(),
+            ),
+        };
+        let mut nodes = Vec::with_capacity(order.len());
+        let mut spans = Vec::with_capacity(order.len());
+        let mut gpus = Vec::new();
+        let mut inference = Vec::new();
+        for name in order {
+            let p = parts.remove(name).unwrap_or_default();
+            let (g, i) = (gpus.len(), inference.len());
+            nodes.push(build_node(
+                name,
+                &p.sources,
+                &p.proxy,
+                &mut gpus,
+                &mut inference,
+            ));
+            spans.push(Span {
+                gpus: g..gpus.len(),
+                inference: i..inference.len(),
+                hot: hot(&gpus[g..]),
+                proxy: p.proxy,
+                revision: next_revision(),
+            });
+        }
+        let cluster = cluster_view(
+            &nodes,
+            proxy_view.and_then(|s| s.failover_ready),
+            proxy_view
                 .and_then(|s| s.active_node.as_deref())
                 .map(|a| naming.proxy_node(a).to_owned()),
-        };
+        );
+        drop(parts);
         Self {
             cluster,
             nodes,
@@ -476,34 +666,41 @@ impl Views {
             inference,
             proxy_unhealthy,
             naming,
-            naming_key,
-            gpu_memo,
-            build_id: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            naming_key: key,
+            node_sources,
+            spans,
         }
     }
 
-    /// A number no other build of views in this process has: what is drawn from these views
-    /// (the fleet matrix's mesh) can be kept while it stays the same. A clone keeps it.
-    #[must_use]
-    pub fn build_id(&self) -> u64 {
-        self.build_id
+    /// Lay the spans end to end again from their lengths (after a node's cards changed in
+    /// number).
+    fn place_spans(&mut self) {
+        let (mut g, mut i) = (0, 0);
+        for s in &mut self.spans {
+            s.gpus = g..g + s.gpus.len();
+            s.inference = i..i + s.inference.len();
+            g = s.gpus.end;
+            i = s.inference.end;
+        }
     }
 
-    /// What the next build may take over once these views are dropped.
+    /// Each node with its GPU cards and its revision: a number given to the node's view and
+    /// cards when they were made, unique in the process — two views that show a node with the
+    /// same revision show the same view and cards of it (what is drawn from them can be kept).
+    pub fn nodes_with_gpus(&self) -> impl Iterator<Item = (&NodeView, &[GpuCard], u64)> {
+        self.nodes.iter().zip(&self.spans).map(|(n, s)| {
+            (
+                n,
+                self.gpus.get(s.gpus.clone()).unwrap_or_default(),
+                s.revision,
+            )
+        })
+    }
+
+    /// How many GPUs are hot ([`HOT_C`]), counted as each node is built.
     #[must_use]
-    pub fn into_memo(self) -> ViewsMemo {
-        ViewsMemo {
-            key: self.naming_key,
-            naming: self.naming,
-            order: self.nodes.into_iter().map(|n| n.name).collect(),
-            gpus: self.gpus.into_iter().map(Some).collect(),
-            gpu_memo: self.gpu_memo,
-            inference_memo: self
-                .inference
-                .into_iter()
-                .map(|c| (source_key(&c.source), c))
-                .collect(),
-        }
+    pub fn hot_gpus(&self) -> usize {
+        self.spans.iter().map(|s| s.hot).sum()
     }
 
     /// The node `id` is shown on.

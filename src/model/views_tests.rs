@@ -328,3 +328,136 @@ fn a_merged_card_follows_every_update_of_either_source() {
         "b's last reading fills the gap"
     );
 }
+
+/// Whatever happens to the sources — new figures, failures, staleness, a lost GPU, a new host
+/// name, a new node, a proxy's answer, one to three of them between two builds — the views the
+/// model keeps (built from the views before and what changed since) equal a build from
+/// scratch; and, unless the change reaches every node (a new host name, a new node, the
+/// proxy's answer), exactly the nodes one of whose sources changed (by an update, or by going
+/// stale as time passes) are built again: the others keep their revision.
+#[test]
+fn views_kept_through_any_changes_equal_a_build_from_scratch() {
+    use crate::testdata::{self, dcgm_id, status_id};
+    let start = t(1_000);
+    let mut nodes = 6;
+    let mut m = testdata::sample_model(nodes, 2, 0, start);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap_or_default() % n
+    };
+    let mut clock = 3_u64;
+    let (mut node_by_node, mut seen_hot) = (0, false);
+    for round in 0..400 {
+        let before: Vec<(String, u64)> = m
+            .views()
+            .nodes_with_gpus()
+            .map(|(n, _, r)| (n.name.clone(), r))
+            .collect();
+        let sources_before = m.sources().clone();
+        let mut everywhere = false;
+        for _ in 0..=next(3) {
+            clock += 1;
+            let at = start + Duration::from_secs(clock);
+            let i = next(nodes);
+            let scrape = |data| SourceUpdate::Scrape {
+                source: dcgm_id(i),
+                at,
+                result: data,
+            };
+            match next(9) {
+                0..=2 => {
+                    testdata::apply_node(&mut m, i, 2, start, clock as f64);
+                }
+                3 => {
+                    let refused = Err(SourceError::Connect {
+                        url: dcgm_id(i).locator,
+                        reason: "connection refused".into(),
+                    });
+                    m.apply(scrape(refused), at);
+                }
+                4 => {
+                    // One GPU left, and hot.
+                    let mut data = testdata::dcgm_scrape(i, 1, clock as f64);
+                    data.gpus[0].temp_c = Some(HOT_C + 5.0);
+                    m.apply(scrape(Ok(data)), at);
+                }
+                5 => {
+                    m.tick(at + Duration::from_secs(30));
+                    everywhere = true;
+                }
+                6 => {
+                    let mut status = testdata::status(nodes);
+                    status.nodes[i].healthy = Some(false);
+                    status.nodes[i].model = Some("m-from-proxy".into());
+                    m.apply(
+                        SourceUpdate::Status {
+                            source: status_id(),
+                            at,
+                            result: Ok(status),
+                        },
+                        at,
+                    );
+                    everywhere = true;
+                }
+                7 => {
+                    let mut data = testdata::dcgm_scrape(i, 2, clock as f64);
+                    data.host_name = Some(format!("renamed-{round}"));
+                    m.apply(scrape(Ok(data)), at);
+                    everywhere = true;
+                }
+                _ if nodes < 12 => {
+                    m.register(dcgm_id(nodes), Duration::from_secs(1));
+                    m.register(testdata::vllm_id(nodes), Duration::from_secs(1));
+                    nodes += 1;
+                    everywhere = true;
+                }
+                _ => {}
+            }
+        }
+        let fresh = Views::build(&m, None);
+        let v = m.views();
+        assert_eq!(v.nodes, fresh.nodes, "round {round}: nodes");
+        assert_eq!(v.gpus, fresh.gpus, "round {round}: GPU cards");
+        assert_eq!(v.inference, fresh.inference, "round {round}: servers");
+        assert_eq!(v.cluster, fresh.cluster, "round {round}: cluster");
+        assert_eq!(v.proxy_unhealthy, fresh.proxy_unhealthy, "round {round}");
+        assert_eq!(*v.naming, *fresh.naming, "round {round}: naming");
+        let cards: usize = v.nodes_with_gpus().map(|(_, g, _)| g.len()).sum();
+        assert_eq!(cards, v.gpus.len(), "round {round}: every card in its node");
+        let hot = v
+            .gpus
+            .iter()
+            .filter(|c| c.gpu.temp_c >= Some(HOT_C))
+            .count();
+        assert_eq!(v.hot_gpus(), hot, "round {round}: hot GPUs");
+        seen_hot |= hot > 0;
+        let changed: Vec<&SourceId> = m
+            .sources()
+            .iter()
+            .filter(|(id, s)| sources_before.get(*id) != Some(*s))
+            .map(|(id, _)| id)
+            .collect();
+        // The proxy's status going stale reaches every node it names.
+        everywhere |= changed.iter().any(|id| id.kind == SourceKind::Status);
+        if !everywhere {
+            node_by_node += 1;
+            let changed: BTreeSet<&str> = changed.into_iter().map(|id| v.node_of(id)).collect();
+            for ((name, was), (n, _, now)) in before.iter().zip(v.nodes_with_gpus()) {
+                assert_eq!(*name, n.name, "round {round}: the same nodes");
+                assert_eq!(
+                    *was == now,
+                    !changed.contains(name.as_str()),
+                    "round {round}: {name} built again if and only if a source of it changed"
+                );
+            }
+        }
+    }
+    assert!(seen_hot, "some GPUs were hot");
+    assert!(
+        node_by_node > 100,
+        "only {node_by_node} of 400 rounds changed some nodes and not all"
+    );
+}

@@ -114,16 +114,88 @@ fn the_matrix_mesh_is_kept_until_what_it_shows_changes() {
     assert!(filtered.vertices.len() < temp.vertices.len());
     st.filter.clear();
 
-    crate::testdata::apply_node(&mut model, 3, 8, start, 5.0);
-    model.tick(start + std::time::Duration::from_secs(60));
-    let changed = matrix_mesh(&ctx, model.views(), &mut st);
-    assert!(!Arc::ptr_eq(&temp, &changed), "new views: drawn again");
-    let fresh = matrix_mesh(&egui::Context::default(), model.views(), &mut st);
-    assert_eq!(
-        changed.vertices, fresh.vertices,
-        "the same as drawn from nothing"
+    // One node's new readings (its block is drawn again in place), then a node going down
+    // (its block needs more room: it moves to the end) and up again, over and over (the room
+    // left behind grows until the mesh is drawn again whole, tightly), then every node's new
+    // readings (drawn again whole): each time the mesh draws something else and exactly what one drawn
+    // from nothing draws. Between frames the test keeps a copy, not the mesh, so that the
+    // matrix may change it in place.
+    drop(temp);
+    let kept = matrix_mesh(&ctx, model.views(), &mut st);
+    let mut last = (drawn(&kept), Arc::as_ptr(&kept) as usize);
+    drop(kept);
+    let down = |model: &mut crate::model::Model, at: u64| {
+        let at = start + std::time::Duration::from_secs(at);
+        let id = crate::testdata::dcgm_id(2);
+        model.apply(
+            crate::model::input::SourceUpdate::Scrape {
+                source: id.clone(),
+                at,
+                result: Err(crate::model::input::SourceError::Connect {
+                    url: id.locator,
+                    reason: "connection refused".into(),
+                }),
+            },
+            at,
+        );
+    };
+    let mut steps = vec![("one node", Some(true))];
+    for _ in 0..5 {
+        // In place at first; drawn again whole once a quarter of the mesh is left unused.
+        steps.extend([("node 2 down", None), ("node 2 up", None)]);
+    }
+    steps.push(("every node", Some(false)));
+    // All at one moment: no other node goes stale meanwhile.
+    let mut whole = 0;
+    for (step, in_place) in steps {
+        match step {
+            "one node" => crate::testdata::apply_node(&mut model, 3, 8, start, 1.0),
+            "node 2 down" => {
+                down(&mut model, 1);
+                down(&mut model, 1);
+            }
+            "node 2 up" => crate::testdata::apply_node(&mut model, 2, 8, start, 1.0),
+            _ => (0..40).for_each(|i| crate::testdata::apply_node(&mut model, i, 8, start, 2.0)),
+        }
+        let changed = matrix_mesh(&ctx, model.views(), &mut st);
+        assert_ne!(last.0, drawn(&changed), "{step}: something else drawn");
+        let patched = Arc::as_ptr(&changed) as usize == last.1;
+        if let Some(in_place) = in_place {
+            assert_eq!(
+                patched, in_place,
+                "{step}: drawn again in place: {in_place}"
+            );
+        }
+        whole += usize::from(!patched);
+        let fresh = matrix_mesh(&egui::Context::default(), model.views(), &mut st);
+        assert_eq!(
+            drawn(&changed),
+            drawn(&fresh),
+            "{step}: the same as drawn from nothing"
+        );
+        last = (drawn(&changed), Arc::as_ptr(&changed) as usize);
+    }
+    assert!(
+        (2..=5).contains(&whole),
+        "the flapping node's room was reclaimed now and then, not every time: {whole} whole"
     );
-    assert_eq!(changed.indices, fresh.indices);
+}
+
+/// The triangles `m` draws, each as its three vertices (position and colour), empty ones left
+/// out, sorted: what is on screen, whatever the order of the blocks in the buffer.
+fn drawn(m: &egui::Mesh) -> Vec<[(u32, u32, [u8; 4]); 3]> {
+    let v = |i: u32| {
+        let p = &m.vertices[i as usize];
+        (p.pos.x.to_bits(), p.pos.y.to_bits(), p.color.to_array())
+    };
+    let mut out: Vec<_> = m
+        .indices
+        .chunks_exact(3)
+        .filter(|t| !(t[0] == t[1] && t[1] == t[2]))
+        .map(|t| [v(t[0]), v(t[1]), v(t[2])])
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Each block holds exactly its node's cards — with a node without GPUs in the middle and

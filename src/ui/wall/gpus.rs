@@ -24,10 +24,7 @@ pub(super) fn gpus_ui(
     now: SystemTime,
 ) {
     let cards = &views.gpus;
-    let hot = cards
-        .iter()
-        .filter(|c| c.gpu.temp_c.is_some_and(|t| t >= HOT_C))
-        .count();
+    let hot = views.hot_gpus();
     let not_up = cards
         .iter()
         .filter(|c| !matches!(c.health, Health::Up { .. }))
