@@ -182,6 +182,9 @@ pub struct Model {
     pub prompt_tps_history: TimeSeries,
     /// When the newest successful data arrived.
     pub last_data_at: Option<SystemTime>,
+    /// An inference figure changed at this time since the throughput plots' last point: the
+    /// next [`Model::tick`] adds one (summing every server once per tick, not once per update).
+    history_due: Option<SystemTime>,
     /// Updates the collectors had to drop because the channel was full.
     pub dropped_updates: u64,
     /// Agents, tasks, workers, sessions and execution logs.
@@ -224,6 +227,7 @@ impl Model {
             views_memo: MemoSlot::default(),
             errors: ErrorLog::default(),
             last_data_at: None,
+            history_due: None,
             dropped_updates: 0,
             tasks: tasks::TaskModel::new(tasks::TaskSettings::default()),
         }
@@ -290,7 +294,9 @@ impl Model {
         })
     }
 
-    /// Fold one update in at `now`.
+    /// Fold one update in at `now`. What follows from time passing (other sources going stale,
+    /// the throughput plots' point) waits for the next [`Model::tick`]: a fleet sends thousands
+    /// of updates a second, and both read every source.
     pub fn apply(&mut self, update: SourceUpdate, now: SystemTime) {
         let id = update.source().clone();
         if update.is_success() {
@@ -358,7 +364,6 @@ impl Model {
         if let Some(e) = failure {
             self.on_failure(&id, &e, now);
         }
-        self.tick(now);
     }
 
     /// A poll of `id` failed: its health, its error-log entry, and a gap in the plot.
@@ -549,10 +554,9 @@ impl Model {
         })
     }
 
+    /// The throughput plots need a point at `at` (added by the next tick).
     fn push_history(&mut self, at: SystemTime) {
-        let (gen_tps, prompt_tps) = self.total_tps();
-        self.gen_tps_history.push(at, gen_tps);
-        self.prompt_tps_history.push(at, prompt_tps);
+        self.history_due = Some(self.history_due.map_or(at, |due| due.max(at)));
     }
 
     /// Cluster-wide (generation, prompt) tokens/s: the sum over servers that report it, `None`
@@ -574,8 +578,15 @@ impl Model {
             .flat_map(|s| s.inference.iter().map(move |i| (s, i)))
     }
 
-    /// Let time pass (staleness). The views are rebuilt only when a health changed.
+    /// Let time pass: the throughput plots get their point for what was applied since the last
+    /// tick, and sources that stopped answering go stale (the views are rebuilt only when a
+    /// health changed).
     pub fn tick(&mut self, now: SystemTime) {
+        if let Some(at) = self.history_due.take() {
+            let (gen_tps, prompt_tps) = self.total_tps();
+            self.gen_tps_history.push(at, gen_tps);
+            self.prompt_tps_history.push(at, prompt_tps);
+        }
         let mut changed = Vec::new();
         for s in self.sources.values_mut() {
             if s.health.tick(now) {
@@ -610,3 +621,6 @@ fn host_stats(
     });
     HostStats { cpu_pct, mem_pct }
 }
+
+#[cfg(test)]
+mod tests;
