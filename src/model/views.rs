@@ -246,13 +246,29 @@ struct Span {
     revision: u64,
 }
 
-/// What changed since `before` was built: the sources changed, each with a hash of its naming
-/// inputs before its first change ([`naming_inputs`]). The model keeps it and hands it to the
-/// next build.
+/// What changed since `before` was built: the sources changed, each with what it was before its
+/// first change ([`Before`]). The model keeps it and hands it to the next build.
 #[derive(Debug)]
 pub struct Changes {
     before: Views,
-    sources: HashMap<SourceId, u64>,
+    sources: HashMap<SourceId, Before>,
+}
+
+/// What the views read of a source before it changed: a hash of its naming inputs
+/// ([`naming_inputs`]), and whether it was a proxy status the views count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Before {
+    naming: u64,
+    proxy: bool,
+}
+
+impl Before {
+    fn of(state: Option<&SourceState>) -> Self {
+        Self {
+            naming: naming_inputs(state),
+            proxy: state.is_some_and(counts_as_proxy),
+        }
+    }
 }
 
 impl Changes {
@@ -270,7 +286,7 @@ impl Changes {
     /// what the naming rule read of it.
     pub fn mark(&mut self, id: &SourceId, state: Option<&SourceState>) {
         if !self.sources.contains_key(id) {
-            self.sources.insert(id.clone(), naming_inputs(state));
+            self.sources.insert(id.clone(), Before::of(state));
         }
     }
 }
@@ -365,12 +381,14 @@ fn machine_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
         .filter(|s| s.in_views() && is_machine(s.id.kind))
 }
 
-/// Status sources that count and have answered at least once.
+/// Whether `s` is a proxy status the views count: it counts and has answered at least once.
+fn counts_as_proxy(s: &SourceState) -> bool {
+    s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some()
+}
+
+/// The proxy statuses the views count.
 fn status_sources(model: &Model) -> impl Iterator<Item = &SourceState> {
-    model
-        .sources()
-        .values()
-        .filter(|s| s.in_views() && s.id.kind == SourceKind::Status && s.status.is_some())
+    model.sources().values().filter(|s| counts_as_proxy(s))
 }
 
 /// The fingerprint of the naming rule's inputs in `model`, and the inputs.
@@ -488,14 +506,17 @@ impl Views {
         let mut naming_may_change = false;
         let mut touched: Vec<usize> = Vec::with_capacity(sources.len());
         for (id, was) in &sources {
+            let now = model.sources().get(id);
             match id.kind {
-                // The proxy's answer reaches every node it names: build them all.
-                SourceKind::Status => return Err(Box::new(v)),
-                SourceKind::PrometheusServer => continue,
+                // A proxy's answer reaches every node it names: build them all — unless the
+                // views did not count it before and do not now (a proxy that never answered).
+                SourceKind::Status if was.proxy || now.is_some_and(counts_as_proxy) => {
+                    return Err(Box::new(v));
+                }
+                SourceKind::Status | SourceKind::PrometheusServer => continue,
                 _ => {}
             }
-            let now = model.sources().get(id);
-            naming_may_change |= naming_inputs(now) != *was;
+            naming_may_change |= naming_inputs(now) != was.naming;
             let Some(s) = now.filter(|s| s.in_views()) else {
                 continue;
             };

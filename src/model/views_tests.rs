@@ -461,3 +461,54 @@ fn views_kept_through_any_changes_equal_a_build_from_scratch() {
         "only {node_by_node} of 400 rounds changed some nodes and not all"
     );
 }
+
+/// A proxy status that never answered changes no view: its failed polls rebuild no node. Once
+/// it answers, its word reaches every node it names, and the views equal a build from scratch.
+#[test]
+fn a_proxy_that_never_answered_rebuilds_nothing() {
+    use crate::testdata::{self, status};
+    let start = t(1_000);
+    let mut m = testdata::sample_model(4, 2, 0, start);
+    let proxy = SourceId::new("cluster", SourceKind::Status, "http://10.9.9.9:9199/status");
+    m.register(proxy.clone(), Duration::from_secs(2));
+    let revisions =
+        |m: &Model| -> Vec<u64> { m.views().nodes_with_gpus().map(|(_, _, r)| r).collect() };
+    let before = revisions(&m);
+    for k in 0..3 {
+        let at = start + Duration::from_millis(100 * (k + 1));
+        m.apply(
+            SourceUpdate::Status {
+                source: proxy.clone(),
+                at,
+                result: Err(SourceError::Connect {
+                    url: proxy.locator.clone(),
+                    reason: "connection refused".into(),
+                }),
+            },
+            at,
+        );
+        assert_eq!(
+            revisions(&m),
+            before,
+            "failed poll {k}: no node built again"
+        );
+    }
+    let mut answer = status(4);
+    answer.nodes[1].healthy = Some(false);
+    m.apply(
+        SourceUpdate::Status {
+            source: proxy.clone(),
+            at: start + Duration::from_secs(1),
+            result: Ok(answer),
+        },
+        start + Duration::from_secs(1),
+    );
+    let after = revisions(&m);
+    assert!(
+        after.iter().zip(&before).all(|(a, b)| a != b),
+        "its answer reaches every node"
+    );
+    let fresh = Views::build(&m, None);
+    assert_eq!(m.views().nodes, fresh.nodes);
+    assert!(m.views().proxy_unhealthy.contains("node-01"));
+}
