@@ -5,12 +5,13 @@
 # CPU = user + system time of that process over the window, from /proc/PID/stat.
 #
 # Usage: benches/scrape_vs_prometheus.sh [SECONDS=60] [NODES=128]   (2 targets per node)
+# BIN=path/to/swarmglass measures another build (e.g. an older commit's, side by side).
 # Needs: a release build (cargo build --release), prometheus (apt-get install prometheus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-60}
 NODES=${2:-128}
-BIN=target/release/swarmglass
+BIN=${BIN:-target/release/swarmglass}
 [ -x "$BIN" ] || cargo build --release --quiet
 command -v prometheus >/dev/null || { echo "prometheus not installed: apt-get install -y prometheus"; exit 1; }
 TMP=$(mktemp -d)

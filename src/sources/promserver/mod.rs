@@ -152,9 +152,9 @@ impl PromServer {
             .body)
     }
 
-    /// One refresh: every query of [`queries::refresh`] at once (at most 8 in flight), then
-    /// [`assemble::assemble`]. One query failing fails the refresh (a half-read fleet would
-    /// show figures of different moments side by side).
+    /// One refresh: every query of [`queries::refresh`] at once (at most 8 in flight), each
+    /// answer decoded as it arrives, then [`assemble::assemble`]. One query failing fails the
+    /// refresh (a half-read fleet would show figures of different moments side by side).
     ///
     /// # Errors
     /// The first query that failed, with the server's own words.
@@ -172,31 +172,61 @@ impl PromServer {
         client: &reqwest::Client,
         at: Option<SystemTime>,
     ) -> Result<Vec<FleetTarget>, SourceError> {
+        Ok(self.refresh_timed(client, at).await?.0)
+    }
+
+    /// [`Self::refresh_at`], and how long it took after the last answer arrived (decoding that
+    /// answer and assembling the targets): with the server's queries run side by side, a
+    /// refresh lasts its slowest query plus this.
+    ///
+    /// # Errors
+    /// The first query that failed, with the server's own words.
+    pub async fn refresh_timed(
+        &self,
+        client: &reqwest::Client,
+        at: Option<SystemTime>,
+    ) -> Result<(Vec<FleetTarget>, Duration), SourceError> {
+        use futures_util::StreamExt as _;
         let qs = queries::refresh(self.window, &self.matchers);
-        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
-        let work = futures_util::future::join_all(qs.iter().map(|q| {
-            let sem = sem.clone();
-            async move {
-                let _permit = sem.acquire().await;
-                self.instant_body(client, &q.promql, at).await
-            }
-        }));
-        let bodies: Vec<Vec<u8>> = match tokio::time::timeout(self.timeout, work).await {
-            Ok(results) => results.into_iter().collect::<Result<_, _>>()?,
-            Err(_) => {
-                return Err(SourceError::Timeout {
-                    url: self.url.clone(),
-                    timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
-                });
-            }
-        };
-        // Decoded once every answer is in, each series' labels borrowed from its answer.
-        let answers = qs
+        let sem = tokio::sync::Semaphore::new(8);
+        let mut pending: futures_util::stream::FuturesUnordered<_> = qs
             .iter()
-            .zip(&bodies)
-            .map(|(q, body)| Ok((q.role, self.decode_instant(&q.promql, body)?)))
-            .collect::<Result<Vec<_>, SourceError>>()?;
-        Ok(assemble::assemble(&self.url, &answers))
+            .enumerate()
+            .map(|(i, q)| {
+                let sem = &sem;
+                async move {
+                    let _permit = sem.acquire().await;
+                    (i, self.instant_body(client, &q.promql, at).await)
+                }
+            })
+            .collect();
+        // Each answer is decoded as soon as it arrives, while the server still works on the
+        // others. Its series borrow their labels from its body, kept in its slot (set once).
+        let bodies: Vec<std::sync::OnceLock<Vec<u8>>> =
+            qs.iter().map(|_| std::sync::OnceLock::new()).collect();
+        let mut answers: Vec<(queries::Role, Vec<InstantSeries<'_>>)> =
+            qs.iter().map(|q| (q.role, Vec::new())).collect();
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut last = std::time::Instant::now();
+        loop {
+            match tokio::time::timeout_at(deadline, pending.next()).await {
+                Ok(Some((i, result))) => {
+                    last = std::time::Instant::now();
+                    let body = result?;
+                    let body = bodies[i].get_or_init(move || body);
+                    answers[i].1 = self.decode_instant(&qs[i].promql, body)?;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(SourceError::Timeout {
+                        url: self.url.clone(),
+                        timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                    });
+                }
+            }
+        }
+        let targets = assemble::assemble(&self.url, &answers);
+        Ok((targets, last.elapsed()))
     }
 
     /// A range query: `promql` from `start` to `end` every `step`.
