@@ -7,7 +7,7 @@
 //! The matrix's mesh is kept between frames (egui's memory), block by block: a frame that only
 //! moves the pointer or repaints the clock hands the same mesh to the tessellator, and after an
 //! update only the blocks of nodes the views built again ([`Views::nodes_with_gpus`]'s
-//! revisions) are drawn again — the others' vertices are copied over.
+//! revisions) are drawn again, in the kept mesh itself ([`MeshCache::patch`]).
 //!
 //! State is never told by colour alone: a GPU whose source is down or stale is drawn hollow
 //! with a cross or a slash, a GPU without the figure is an empty outline, and the hover text
