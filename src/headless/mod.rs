@@ -127,14 +127,18 @@ pub fn watch(
     }
 }
 
-/// How often the collector loop looks at the stop request while no update arrives.
-const STOP_CHECK: Duration = Duration::from_millis(100);
-/// How often the model is ticked (and `each` called) while no update arrives.
+/// How often the collector loop takes the updates that arrived and looks at the stop request.
+/// Taken in batches: a fleet's hundreds of updates a second would otherwise each wake this
+/// thread (and make the collector's thread wake it: a system call per update).
+const BATCH: Duration = Duration::from_millis(50);
+/// The most updates one batch takes (the channel's size): a flood cannot starve the tick.
+const BATCH_MAX: usize = 4096;
+/// How often the model is ticked (and `each` called).
 const TICK: Duration = Duration::from_secs(1);
 
 /// Run the collector, applying every update to a fresh model and calling
-/// `each(model, engine, now)` after each one (and at least once a second), until `duration` has
-/// passed (`None`: forever), `stop` is requested, or `each` breaks. History is recorded (and
+/// `each(model, engine, now)` once a second, until `duration` has passed (`None`: forever),
+/// `stop` is requested, or `each` breaks. History is recorded (and
 /// what the last run saved put back first) unless the config turns it off.
 fn run_collector(
     cfg: &Config,
@@ -146,7 +150,7 @@ fn run_collector(
     let mut model = Model::new(cfg.model.clone());
     // History first: what it puts back is there before the first update.
     let mut recording = Recording::start(&cfg.history, &mut model, engine, SystemTime::now());
-    let (rx, rt) = runtime::start(cfg, 4096, std::sync::Arc::new(|| {}))?;
+    let (rx, rt) = runtime::start(cfg, BATCH_MAX, std::sync::Arc::new(|| {}))?;
     rt.declare_to(&mut model, &cfg.notes, SystemTime::now());
     let deadline = duration.map(|d| Instant::now() + d);
     let mut next_tick = Instant::now() + TICK;
@@ -156,13 +160,23 @@ fn run_collector(
             break;
         }
         let wait = deadline
-            .map_or(STOP_CHECK, |d| d.saturating_duration_since(now_i))
+            .map_or(BATCH, |d| d.saturating_duration_since(now_i))
             .min(next_tick.saturating_duration_since(now_i))
-            .min(STOP_CHECK);
-        match rx.recv_timeout(wait) {
-            Ok(u) => model.apply(u, SystemTime::now()),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            .min(BATCH);
+        std::thread::sleep(wait);
+        let mut gone = false;
+        for _ in 0..BATCH_MAX {
+            match rx.try_recv() {
+                Ok(u) => model.apply(u, SystemTime::now()),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
+            }
+        }
+        if gone {
+            break;
         }
         // Rules, history and staleness once a TICK, as the window does: not once per update
         // (a fleet sends hundreds a second, and each evaluation reads freshly built views).
