@@ -11,16 +11,42 @@ use crate::model::{Model, SourceState};
 
 /// What a rule sees of one subject.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Reading {
+pub(crate) enum Reading<'s> {
     /// A figure (`None`: the source does not give it: n/a).
     Figure(Option<f64>),
     /// A condition: `breach` is `None` when it cannot be known; `detail` describes the state.
     Condition {
         /// Whether the bad condition holds.
         breach: Option<bool>,
-        /// The current state in words.
-        detail: String,
+        /// The current state, put in words when an alert needs them.
+        detail: Detail<'s>,
     },
+}
+
+/// A condition's state, put in words only when an alert needs them ([`Detail::words`]): each
+/// evaluation reads every node and source of a fleet, and almost none of them breach.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Detail<'s> {
+    /// Already in words.
+    Text(String),
+    /// A node's state.
+    Node(&'s NodeView),
+    /// A source's state.
+    Source(&'s SourceState),
+}
+
+impl Detail<'_> {
+    /// The state in words.
+    pub(crate) fn words(&self) -> String {
+        match self {
+            Self::Text(t) => t.clone(),
+            Self::Node(n) => node_detail(n),
+            Self::Source(s) => match s.health.health.reason() {
+                Some(r) => format!("{} is {}: {r}", s.id, s.health.health.label()),
+                None => format!("{} is {}", s.id, s.health.health.label()),
+            },
+        }
+    }
 }
 
 /// Every subject of one evaluation, built once and read by every rule.
@@ -133,10 +159,10 @@ fn worse(comparison: Comparison, a: Option<f64>, b: Option<f64>) -> Option<f64> 
 }
 
 /// Merge readings of one subject (adjacent: the views are sorted) into the worse one.
-fn merge_duplicates(
+fn merge_duplicates<'s>(
     comparison: Comparison,
-    readings: Vec<(&Subject, Reading)>,
-) -> Vec<(&Subject, Reading)> {
+    readings: Vec<(&'s Subject, Reading<'s>)>,
+) -> Vec<(&'s Subject, Reading<'s>)> {
     let mut out: Vec<(&Subject, Reading)> = Vec::with_capacity(readings.len());
     for (s, r) in readings {
         match (out.last_mut(), r) {
@@ -151,11 +177,11 @@ fn merge_duplicates(
 
 /// A figure; NaN or ±Inf is no reading at all (the mapping refuses them; this keeps a rule
 /// from firing on one that came another way).
-fn figure(v: Option<f64>) -> Reading {
+fn figure(v: Option<f64>) -> Reading<'static> {
     Reading::Figure(v.filter(|x| x.is_finite()))
 }
 
-fn figures<'s>(subjects: &'s Subjects<'_>, metric: Metric) -> Vec<(&'s Subject, Reading)> {
+fn figures<'s>(subjects: &'s Subjects<'_>, metric: Metric) -> Vec<(&'s Subject, Reading<'s>)> {
     let v = subjects.views;
     match metric.scope() {
         Scope::Gpu => subjects
@@ -207,7 +233,7 @@ fn node_detail(n: &NodeView) -> String {
 pub(crate) fn readings<'s>(
     kind: &RuleKind,
     subjects: &'s Subjects<'_>,
-) -> Vec<(&'s Subject, Reading)> {
+) -> Vec<(&'s Subject, Reading<'s>)> {
     let views = subjects.views;
     let cluster = &subjects.cluster;
     match kind {
@@ -223,7 +249,7 @@ pub(crate) fn readings<'s>(
                     && (n.sources_up == 0 || views.proxy_unhealthy.contains(&n.name));
                 let reading = Reading::Condition {
                     breach: Some(down),
-                    detail: node_detail(n),
+                    detail: Detail::Node(n),
                 };
                 (s, reading)
             })
@@ -236,7 +262,7 @@ pub(crate) fn readings<'s>(
                 let stale = matches!(n.health, Health::Stale { .. });
                 let reading = Reading::Condition {
                     breach: Some(stale),
-                    detail: node_detail(n),
+                    detail: Detail::Node(n),
                 };
                 (s, reading)
             })
@@ -255,7 +281,7 @@ pub(crate) fn readings<'s>(
                 breach: subjects
                     .workers_known
                     .then_some(!subjects.stale_workers.is_empty()),
-                detail,
+                detail: Detail::Text(detail),
             };
             vec![(cluster, reading)]
         }
@@ -271,7 +297,7 @@ pub(crate) fn readings<'s>(
             };
             let reading = Reading::Condition {
                 breach: c.failover_ready.map(|r| !r),
-                detail,
+                detail: Detail::Text(detail),
             };
             vec![(cluster, reading)]
         }
@@ -282,15 +308,11 @@ pub(crate) fn readings<'s>(
                 // Only a configured source (or a default that was found) can be down: a
                 // default that never answered is "not found", never a breach.
                 let down = matches!(s.health.health, Health::Down { .. });
-                let detail = match s.health.health.reason() {
-                    Some(r) => format!("{} is {}: {r}", s.id, s.health.health.label()),
-                    None => format!("{} is {}", s.id, s.health.health.label()),
-                };
                 (
                     subject,
                     Reading::Condition {
                         breach: Some(down),
-                        detail,
+                        detail: Detail::Source(s),
                     },
                 )
             })

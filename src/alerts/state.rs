@@ -126,7 +126,7 @@ pub struct Engine {
 }
 
 /// What one reading means for an alert: breach, clear, or unknown (n/a).
-fn decide(kind: &RuleKind, reading: &Reading, firing: bool) -> Option<bool> {
+fn decide(kind: &RuleKind, reading: &Reading<'_>, firing: bool) -> Option<bool> {
     match (kind, reading) {
         (
             RuleKind::Threshold {
@@ -158,7 +158,7 @@ fn silenced_until(silences: &[Silence], key: &AlertKey, now: SystemTime) -> Opti
         .max()
 }
 
-fn describe(rule: &Rule, reading: &Reading, to: AlertState) -> String {
+fn describe(rule: &Rule, reading: &Reading<'_>, to: AlertState) -> String {
     match (&rule.kind, reading) {
         (
             RuleKind::Threshold {
@@ -202,7 +202,7 @@ fn describe(rule: &Rule, reading: &Reading, to: AlertState) -> String {
                 }
             }
         }
-        (_, Reading::Condition { detail, .. }) => detail.clone(),
+        (_, Reading::Condition { detail, .. }) => detail.words(),
         (_, Reading::Figure(_)) => String::new(),
     }
 }
@@ -345,7 +345,7 @@ impl Engine {
         &mut self,
         rule: &Rule,
         key: &AlertKey,
-        reading: &Reading,
+        reading: &Reading<'_>,
         now: SystemTime,
     ) -> Option<AlertEvent> {
         let value = match reading {
