@@ -136,6 +136,19 @@ const BATCH_MAX: usize = 4096;
 /// How often the model is ticked (and `each` called).
 const TICK: Duration = Duration::from_secs(1);
 
+/// Apply at most `max` of the updates that already arrived; `false` once every collector is
+/// gone.
+fn drain(rx: &runtime::Updates, model: &mut Model, max: usize) -> bool {
+    for _ in 0..max {
+        match rx.try_recv() {
+            Ok(u) => model.apply(u, SystemTime::now()),
+            Err(std::sync::mpsc::TryRecvError::Empty) => break,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return false,
+        }
+    }
+    true
+}
+
 /// Run the collector, applying every update to a fresh model and calling
 /// `each(model, engine, now)` once a second, until `duration` has passed (`None`: forever),
 /// `stop` is requested, or `each` breaks. History is recorded (and
@@ -164,18 +177,7 @@ fn run_collector(
             .min(next_tick.saturating_duration_since(now_i))
             .min(BATCH);
         std::thread::sleep(wait);
-        let mut gone = false;
-        for _ in 0..BATCH_MAX {
-            match rx.try_recv() {
-                Ok(u) => model.apply(u, SystemTime::now()),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    gone = true;
-                    break;
-                }
-            }
-        }
-        if gone {
+        if !drain(&rx, &mut model, BATCH_MAX) {
             break;
         }
         // Rules, history and staleness once a TICK, as the window does: not once per update
@@ -195,9 +197,7 @@ fn run_collector(
         }
     }
     // What already arrived counts (a stop request may come between an answer and its turn).
-    while let Ok(u) = rx.try_recv() {
-        model.apply(u, SystemTime::now());
-    }
+    drain(&rx, &mut model, usize::MAX);
     model.dropped_updates = rt.dropped();
     rt.shutdown();
     let now = SystemTime::now();
