@@ -1,13 +1,13 @@
 //! Unit tests of `views.rs`: natural order, one build per change, the cards and the cluster
 //! summary (kept apart to keep that file small).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::model::ModelSettings;
-use crate::model::ids::SourceSpec;
+use crate::model::ids::{SourceKind, SourceSpec};
 use crate::model::input::{SourceError, SourceUpdate};
 use crate::model::scrape::ScrapeData;
+use crate::model::{Model, ModelSettings};
 
 fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + s)
